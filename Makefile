@@ -1,0 +1,41 @@
+# Kasa Monitor. `make run` and `make test` set everything up themselves on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint fmt bench migrate superuser clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+$(STAMP): requirements/base.txt requirements/dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/dev.txt
+	touch $(STAMP)
+
+run: $(STAMP)  ## migrate, collect static and run web + worker + scheduler (Ctrl-C stops all)
+	$(PY) -m kasamonitor.run
+
+test: $(STAMP)  ## run the whole test suite
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)  ## ruff check + format check
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+fmt: $(STAMP)  ## format and fix
+	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
+
+bench: $(STAMP)  ## run every benchmark and print one table
+	$(PY) benchmarks/run_all.py
+
+migrate: $(STAMP)  ## apply database migrations
+	$(PY) manage.py migrate
+
+superuser: $(STAMP)  ## create the first admin interactively
+	$(PY) manage.py createsuperuser
+
+clean:  ## remove the virtualenv (keeps ./var, your data)
+	rm -rf $(VENV)

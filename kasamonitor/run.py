@@ -1,0 +1,81 @@
+"""`make run`: prepare (secret, Redis, migrate, static) and run the Procfile's processes.
+
+Ctrl-C (SIGINT) or SIGTERM stops every process; if one process dies, the others are
+stopped too and the exit code says so (honcho's manager reports which one).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from honcho.environ import parse_procfile
+from honcho.manager import Manager
+from honcho.printer import Printer
+
+from .embedded_redis import ensure_redis
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def data_dir() -> Path:
+    path = Path(os.environ.get("KASA_DATA_DIR", BASE_DIR / "var")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    os.environ["KASA_DATA_DIR"] = str(path)
+    return path
+
+
+def ensure_secret_key(path: Path) -> None:
+    """Use SECRET_KEY from the environment, or a random one kept in $KASA_DATA_DIR/secret_key."""
+    if os.environ.get("SECRET_KEY") or os.environ.get("SECRET_KEY_FILE"):
+        return
+    key_file = path / "secret_key"
+    if not key_file.exists():
+        key_file.touch(mode=0o600)
+        key_file.write_text(secrets.token_urlsafe(50))
+    os.environ["SECRET_KEY_FILE"] = str(key_file)
+
+
+def prepare() -> None:
+    """Migrate and collect static in this process (saves a Django start-up each)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kasamonitor.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    from django.db import connections
+
+    connections.close_all()
+
+
+def processes() -> dict[str, str]:
+    procfile = parse_procfile((BASE_DIR / "Procfile").read_text())
+    return dict(procfile.processes)
+
+
+def main() -> int:
+    path = data_dir()
+    ensure_secret_key(path)
+    os.environ.setdefault("LOG_LEVEL", "INFO")
+    os.environ.setdefault("WORKER_CONCURRENCY", "2")
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    redis_server = ensure_redis(path)
+    try:
+        prepare()
+        manager = Manager(Printer(sys.stdout))
+        for name, command in processes().items():
+            manager.add_process(name, command, env=dict(os.environ), cwd=str(BASE_DIR))
+        manager.loop()
+        # 130/143: stopped by Ctrl-C or SIGTERM, which is a clean stop.
+        return 0 if manager.returncode in (None, 130, 143) else manager.returncode
+    finally:
+        if redis_server:
+            redis_server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from . import health
+
+admin.site.site_header = "Kasa Monitor"
+admin.site.site_title = "Kasa Monitor"
+admin.site.index_title = "Operator console"
+
+urlpatterns = [
+    path("health", health.health, name="health"),
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("api/health", health.ApiHealth.as_view(), name="api-health"),
+    path("api/health/detailed", health.ApiHealthDetailed.as_view(), name="api-health-detailed"),
+    path("api/system/status", health.SystemStatus.as_view(), name="system-status"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
+    path("", include("security.urls")),
+    path("", include("devices.urls")),
+    path("", include("billing.urls")),
+    path("", include("exports.urls")),
+    path("", include("backups.urls")),
+]
+
+handler400 = "kasamonitor.errors.handler400"
+handler403 = "kasamonitor.errors.handler403"
+handler404 = "kasamonitor.errors.handler404"
+handler500 = "kasamonitor.errors.handler500"

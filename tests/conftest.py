@@ -1,0 +1,129 @@
+"""World fixtures shared by every app's tests: users of each role and API clients for them."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+
+PASSWORD = "Str0ng!Passw0rd"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Keep the SQLite test database in a file, so a real worker or daphne can share it."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        db.setdefault("TEST", {})["NAME"] = str(settings.DATA_DIR / "test.sqlite3")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings):
+    """Give every test its own cache namespace, so rate-limit counters never leak between tests."""
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": "t" + secrets.token_hex(6)}
+    }
+    # Templates resolve {% static %} without a collectstatic run.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="alice", role="admin", password=PASSWORD)
+
+
+@pytest.fixture
+def operator_user(db):
+    return UserFactory(username="bob", role="operator", password=PASSWORD)
+
+
+@pytest.fixture
+def viewer_user(db):
+    return UserFactory(username="charlie", role="viewer", password=PASSWORD)
+
+
+def api_client_for(user=None) -> APIClient:
+    """Return an APIClient sending a real access token for `user` (anonymous when None)."""
+    from tests.auth import access_token_for
+
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token_for(user)}")
+    return client
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def admin_api(admin_user) -> APIClient:
+    return api_client_for(admin_user)
+
+
+@pytest.fixture
+def operator_api(operator_user) -> APIClient:
+    return api_client_for(operator_user)
+
+
+@pytest.fixture
+def viewer_api(viewer_user) -> APIClient:
+    return api_client_for(viewer_user)
+
+
+@pytest.fixture(scope="session")
+def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real Celery worker process on the test database and Redis (session-wide)."""
+    from tests import live
+
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    with live.running(live.celery_worker_args(), live.process_env(), log) as proc:
+        from django.conf import settings
+
+        from kasamonitor import heartbeat
+
+        live.wait_until(
+            lambda: proc.poll() is not None or heartbeat.alive(settings.WORKER_HEARTBEAT_KEY),
+            timeout=30,
+            what="the Celery worker's heartbeat",
+        )
+        assert proc.poll() is None, log.read_text()
+        yield proc
+
+
+@pytest.fixture(scope="session")
+def live_server_url(django_db_setup, tmp_path_factory):
+    """A real daphne process (HTTP + WebSocket) on a free port, on the test database."""
+    import urllib.request
+
+    from tests import live
+
+    port = live.free_port()
+    log = tmp_path_factory.mktemp("daphne") / "daphne.log"
+    with live.running(live.daphne_args(port), live.process_env(), log) as proc:
+        url = f"http://127.0.0.1:{port}"
+
+        def up():
+            if proc.poll() is not None:
+                raise RuntimeError(log.read_text())
+            try:
+                return urllib.request.urlopen(url + "/health/live", timeout=1).status == 200
+            except OSError:
+                return False
+
+        live.wait_until(up, timeout=30, what="daphne")
+        yield url
