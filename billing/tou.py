@@ -80,7 +80,7 @@ def day_changes(plan: Mapping[str, Any], zone: ZoneInfo, day: date) -> list[date
         for edge in (period["start_minute"], period["end_minute"])
     }
     walls = [
-        datetime.combine(day, time(m // 60, m % 60), zone, fold=fold)
+        datetime.combine(day, time(m // 60, m % 60, fold=fold), zone)
         for m in edges
         for fold in (0, 1)
     ]

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "billing",
     "exports",
     "backups",
+    "monitoring",
     "kasamonitor",
 ]
 

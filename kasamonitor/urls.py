@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("", include("exports.urls")),
     path("", include("backups.urls")),
+    path("", include("monitoring.urls")),
 ]
 
 handler400 = "kasamonitor.errors.handler400"
