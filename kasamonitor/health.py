@@ -74,12 +74,20 @@ def database_size_mb() -> float:
         return round(cursor.fetchone()[0] / 1024 / 1024, 2)
 
 
+def health_payload() -> dict:
+    return {"status": "healthy", "version": settings.VERSION, "timestamp": _now()}
+
+
+def live_payload() -> dict:
+    return {"status": "alive", "timestamp": _now()}
+
+
 def health(request):
-    return JsonResponse({"status": "healthy", "version": settings.VERSION, "timestamp": _now()})
+    return JsonResponse(health_payload())
 
 
 def live(request):
-    return JsonResponse({"status": "alive", "timestamp": _now()})
+    return JsonResponse(live_payload())
 
 
 def ready(request):

@@ -1,0 +1,82 @@
+"""Browser tests: Playwright drives Debian's Chromium against a real daphne + worker.
+
+Screenshots of the main pages are saved under test-artifacts/screenshots/ so a person can
+see what the UI looks like.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests import live
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+
+
+@pytest.fixture(scope="session")
+def browser_app(django_db_setup, tmp_path_factory):
+    """daphne + a Celery worker on the test database, with static files collected."""
+    env = live.process_env()
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=live.BASE_DIR, env=env, check=True,
+    )  # fmt: skip
+    logs = tmp_path_factory.mktemp("browser-app")
+    port = live.free_port()
+    with (
+        live.running(live.celery_worker_args(), env, logs / "worker.log"),
+        live.running(live.daphne_args(port), env, logs / "daphne.log") as web,
+    ):
+        url = f"http://127.0.0.1:{port}"
+
+        def up():
+            import urllib.request
+
+            if web.poll() is not None:
+                raise RuntimeError((logs / "daphne.log").read_text())
+            try:
+                return urllib.request.urlopen(url + "/health/live", timeout=1).status == 200
+            except OSError:
+                return False
+
+        live.wait_until(up, timeout=30, what="daphne")
+        yield url
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:  # Playwright gives each context a fresh profile
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, browser_app):
+    context = chromium.new_context(base_url=browser_app, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page PNG under test-artifacts/screenshots/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
