@@ -7,11 +7,22 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
-        from . import groups
+        from django.contrib import admin
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
+
+        from . import groups, schema, signals  # noqa: F401 (schema registers itself)
+        from .admin_site import KasaAdminSite
         from .models import User
 
         post_migrate.connect(groups.ensure_role_groups, sender=self, dispatch_uid="role_groups")
         post_save.connect(_sync_group, sender=User, dispatch_uid="user_role_group")
+        user_logged_in.connect(signals.audit_login, dispatch_uid="accounts_audit_login")
+        user_login_failed.connect(
+            signals.audit_login_failed, dispatch_uid="accounts_audit_login_failed"
+        )
+        # django-otp's recipe (done here because urls.py is shared): the admin asks users
+        # with a confirmed 2FA device for their code; see admin_site.py.
+        admin.site.__class__ = KasaAdminSite
 
 
 def _sync_group(sender, instance, **kwargs):

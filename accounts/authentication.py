@@ -1,9 +1,12 @@
-"""JWT authentication from the Authorization header or the HTTP-only access cookie."""
+"""JWT authentication from the Authorization header or the HTTP-only access cookie.
+
+Every token must belong to a live login session: a revoked or expired session's tokens are
+refused on the very next request (one indexed query that also loads the user).
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
-from rest_framework import exceptions
 from rest_framework.authentication import CSRFCheck
 from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
 
@@ -11,7 +14,7 @@ ACCESS_COOKIE = "access_token"
 REFRESH_COOKIE = "refresh_token"
 
 
-def _enforce_csrf(request) -> None:
+def enforce_csrf(request) -> None:
     """Cookie-authenticated unsafe requests must carry the CSRF token (header clients need not)."""
 
     def dummy_get_response(request):  # pragma: no cover - never called
@@ -21,23 +24,33 @@ def _enforce_csrf(request) -> None:
     check.process_request(request)
     reason = check.process_view(request, None, (), {})
     if reason:
-        err = exceptions.PermissionDenied(f"CSRF check failed: {reason}")
-        err.context = {"reason": "csrf"}
-        raise err
+        from .exceptions import CsrfFailed
+
+        raise CsrfFailed(reason="csrf")
+
+
+def authenticate_token(raw):
+    """Return (user, token) for a raw access token, or raise a structured 401."""
+    # Imported here: DRF imports this module while kasamonitor.errors is still loading.
+    from . import sessions, tokens
+
+    token = tokens.decode_access(raw)
+    session = sessions.session_for_token(token)
+    return session.user, token
 
 
 class JWTAuthentication(SimpleJWTAuthentication):
     def authenticate(self, request):
         header = self.get_header(request)
         if header is not None:
-            return super().authenticate(request)
+            raw = self.get_raw_token(header)
+            return None if raw is None else authenticate_token(raw)
         raw = request.COOKIES.get(ACCESS_COOKIE)
         if not raw:
             return None
-        validated = self.get_validated_token(raw)
-        user = self.get_user(validated)
-        _enforce_csrf(request)
-        return user, validated
+        user, token = authenticate_token(raw)
+        enforce_csrf(request)
+        return user, token
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="api"'

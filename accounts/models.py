@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from .roles import ADMIN, PERMISSIONS, ROLE_CHOICES, VIEWER
 
@@ -40,3 +44,104 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.username
+
+
+class LoginSessionQuerySet(models.QuerySet):
+    def active(self) -> LoginSessionQuerySet:
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class LoginSession(models.Model):
+    """One login on one device: every token carries its id ("sid"), so ending it ends them."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_sessions")
+    device_name = models.CharField(max_length=100, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_activity = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=32, blank=True)
+    # The jti of the one refresh token this session may still present (rotation).
+    refresh_jti = models.CharField(max_length=64, blank=True)
+
+    objects = LoginSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "revoked_at", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.device_name or 'unknown device'}"
+
+    @property
+    def public_id(self) -> str:
+        return f"sess_{self.id.hex}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class PasswordHistory(models.Model):
+    """A user's earlier password hashes, so a new password can't repeat the last few."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "password history"
+
+    def __str__(self) -> str:
+        return f"{self.user} password of {self.created_at:%Y-%m-%d}"
+
+
+class PasswordResetToken(models.Model):
+    """A single-use reset token; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reset_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"reset token of {self.user} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class EmailVerificationCode(models.Model):
+    """A 6-digit email verification code; only its keyed hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"verification code of {self.user} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class BackupCodeDevice(StaticDevice):
+    """django-otp's static device, holding hashes of the backup codes instead of the codes."""
+
+    class Meta:
+        proxy = True
+
+    def verify_token(self, token) -> bool:
+        from .totp import backup_code_digests
+
+        digests = backup_code_digests(token)
+        match = next((d for d in digests if self.token_set.filter(token=d).exists()), digests[0])
+        return super().verify_token(match)

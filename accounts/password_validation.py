@@ -42,3 +42,29 @@ class PolicyValidator:
         wanted = [what for enabled, _, _, what in self._rules() if enabled]
         length = settings.PASSWORD_POLICY["min_length"]
         return f"At least {length} characters, with " + ", ".join(wanted) + "."
+
+
+class HistoryValidator:
+    """Refuse any of the user's last PASSWORD_POLICY["history"] passwords; record each new one."""
+
+    def validate(self, password: str, user=None) -> None:
+        count = settings.PASSWORD_POLICY["history"]
+        if not count or user is None or user.pk is None:
+            return
+        from .passwords import is_recent
+
+        if is_recent(user, password, count):
+            raise ValidationError(
+                f"Password cannot match any of your last {count} passwords.",
+                code="password_reused",
+            )
+
+    def password_changed(self, password: str, user=None) -> None:
+        if user is not None and user.pk is not None:
+            from .passwords import record_history
+
+            record_history(user)
+
+    def get_help_text(self) -> str:
+        count = settings.PASSWORD_POLICY["history"]
+        return f"It cannot be one of your last {count} passwords." if count else ""

@@ -7,9 +7,10 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
-from rest_framework import exceptions
 
-from .authentication import ACCESS_COOKIE, JWTAuthentication
+from kasamonitor.errors import ApiError
+
+from .authentication import ACCESS_COOKIE, authenticate_token
 
 
 def _raw_token(scope) -> str | None:
@@ -27,15 +28,14 @@ def _raw_token(scope) -> str | None:
 
 @database_sync_to_async
 def user_for_token(raw: str | None):
-    """Return the user an access token belongs to, or AnonymousUser."""
+    """Return the user a live session's access token belongs to, or AnonymousUser."""
     if not raw:
         return AnonymousUser()
-    auth = JWTAuthentication()
     try:
-        token = auth.get_validated_token(raw)
-        return auth.get_user(token)
-    except exceptions.APIException:
+        user, _token = authenticate_token(raw)
+    except ApiError:
         return AnonymousUser()
+    return user
 
 
 class JWTAuthMiddleware(BaseMiddleware):

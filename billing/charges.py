@@ -59,27 +59,31 @@ def peak_demand(used: Iterable[Energy]) -> tuple[Decimal, datetime | None]:
     exactly; longer ones (hourly rollups) give their average power, so a peak shorter
     than the interval is flattened.
     """
+    by_span: dict[tuple[datetime, datetime], Decimal] = defaultdict(Decimal)
+    for piece in used:  # devices share timestamps: spread each span once
+        by_span[piece.start, piece.end] += piece.kwh
     by_quarter: dict[datetime, Decimal] = defaultdict(Decimal)
-    for piece in used:
-        for quarter, kwh in _quarters(piece):
-            by_quarter[quarter] += kwh
+    for (start, end), kwh in by_span.items():
+        for quarter, part in _quarters(start, end, kwh):
+            by_quarter[quarter] += part
     if not by_quarter:
         return ZERO, None
     peak = max(by_quarter.values())
     return peak * 4, min(q for q, kwh in by_quarter.items() if kwh == peak)
 
 
-def _quarters(piece: Energy) -> Iterator[tuple[datetime, Decimal]]:
-    first = _quarter_start(piece.start)
-    marks = [first + QUARTER * n for n in range(1, (piece.end - first) // QUARTER + 1)]
-    edges = [piece.start, *(m for m in marks if m < piece.end), piece.end]
-    kwhs = split(piece.kwh, [micros(b - a) for a, b in pairwise(edges)])
-    for (a, _), kwh in zip(pairwise(edges), kwhs, strict=True):
-        yield _quarter_start(a), kwh
+def _quarters(start: datetime, end: datetime, kwh: Decimal) -> Iterator[tuple[datetime, Decimal]]:
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    first = _quarter_start(start)
+    marks = [first + QUARTER * n for n in range(1, (end - first) // QUARTER + 1)]
+    edges = [start, *(m for m in marks if m < end), end]
+    parts = split(kwh, [micros(a, b) for a, b in pairwise(edges)])
+    for (a, _), part in zip(pairwise(edges), parts, strict=True):
+        yield _quarter_start(a), part
 
 
 def _quarter_start(moment: datetime) -> datetime:
-    return (moment - (moment - _EPOCH) % QUARTER).astimezone(UTC)
+    return moment - (moment - _EPOCH) % QUARTER
 
 
 def _version_charges(plan: Mapping[str, Any], share: Decimal, kw: Decimal) -> dict:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from collections.abc import Callable, Sequence
+from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
+from functools import wraps
+from typing import ParamSpec, TypeVar
 
 ZERO = Decimal(0)
 # Divisions (a share of an interval, of a tier, of a period) are carried to 20 decimal
@@ -11,6 +13,20 @@ ZERO = Decimal(0)
 SPLIT_QUANTUM = Decimal("1e-20")
 # Enough digits that sums and products of such numbers are never rounded by the context.
 PRECISION = 60
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def exact(function: Callable[P, R]) -> Callable[P, R]:
+    """Run function with PRECISION digits, so its sums and products are never rounded."""
+
+    @wraps(function)
+    def with_precision(*args: P.args, **kwargs: P.kwargs) -> R:
+        with localcontext(prec=PRECISION):
+            return function(*args, **kwargs)
+
+    return with_precision
 
 
 def to_decimal(value: object) -> Decimal:
@@ -27,10 +43,15 @@ def split(amount: Decimal, weights: Sequence[Decimal | int]) -> list[Decimal]:
 
     Each share but the last is truncated to SPLIT_QUANTUM; the last takes the remainder.
     """
+    if len(weights) < 2:
+        return [amount] * len(weights)
+    return _split(amount, weights)
+
+
+@exact
+def _split(amount: Decimal, weights: Sequence[Decimal | int]) -> list[Decimal]:
     total = sum(weights, ZERO)
-    if not weights:
-        return []
-    if len(weights) == 1 or not total:
+    if not total:
         return [amount] + [ZERO] * (len(weights) - 1)
     shares = [(amount * w / total).quantize(SPLIT_QUANTUM, ROUND_DOWN) for w in weights[:-1]]
     return shares + [amount - sum(shares, ZERO)]
@@ -45,6 +66,7 @@ def present(value: Decimal, places: int = 2) -> Decimal:
     return to_decimal(value).quantize(quantum(places), rounding=ROUND_HALF_UP)
 
 
+@exact
 def present_parts(parts: Sequence[Decimal], places: int = 2) -> list[Decimal]:
     """Round parts so that they add up exactly to the rounded sum (largest remainder)."""
     step = quantum(places)
@@ -56,6 +78,7 @@ def present_parts(parts: Sequence[Decimal], places: int = 2) -> list[Decimal]:
     return floors
 
 
+@exact
 def percentages(parts: Sequence[Decimal], places: int = 1) -> list[Decimal]:
     """Return each part's share of the whole in percent, rounded to add up to exactly 100."""
     total = sum(parts, ZERO)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, localcontext
 from itertools import groupby, pairwise
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from billing.charges import peak_demand, period_charges
 from billing.decimals import PRECISION, ZERO, percentages, present, present_parts, split
@@ -38,6 +39,8 @@ __all__ = [
     "billing_periods",
     "compare",
     "data_window",
+    "fixed_charges",
+    "local_range",
     "peak_demand",
     "percentages",
     "present",
@@ -74,7 +77,8 @@ def price(
     """
     if require_aware(end) <= require_aware(start):
         raise ValueError("the range must end after it starts")
-    with localcontext(prec=PRECISION):
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    with localcontext(prec=PRECISION):  # sums and products stay exact
         versions = Versions(plans)
         items = list(intervals)
         slices = _slices(items, versions, start, end)
@@ -85,7 +89,7 @@ def price(
         for used in in_period:
             _price_energy(used, versions)
         charged = [
-            period_charges(low, high, used, versions)
+            period_charges(versions.local(low), versions.local(high), used, versions)
             for (low, high), used in zip(periods, in_period, strict=True)
             if start <= low < end
         ]
@@ -103,11 +107,48 @@ def compare(
     return {name: price(items, [(start, plan)], start, end) for name, plan in plans.items()}
 
 
+def fixed_charges(
+    used: Iterable[Interval], plans: Sequence[PlanVersion], start: datetime, end: datetime
+) -> list[PeriodCharges]:
+    """The once-per-period charges of the billing periods that start in [start, end).
+
+    For costs read from storage: price() gives the same charges. used is the household's
+    energy over those whole periods (see data_window); only a demand charge looks at it.
+    """
+    start, end = require_aware(start).astimezone(UTC), require_aware(end).astimezone(UTC)
+    with localcontext(prec=PRECISION):
+        versions = Versions(plans)
+        items = sorted(used, key=lambda u: u.start)
+        charged = []
+        for low, high in version_periods(start, end, versions):
+            if start <= low < end:
+                inside = [u for u in items if low <= u.start < high]
+                charged.append(
+                    period_charges(versions.local(low), versions.local(high), inside, versions)
+                )
+        return charged
+
+
 def data_window(
     plans: Sequence[PlanVersion], start: datetime, end: datetime
 ) -> tuple[datetime, datetime]:
     """The span of intervals price() needs for [start, end): its whole billing periods."""
     return _data_window(start, end, Versions(plans))
+
+
+def local_range(
+    plan: Mapping[str, Any], first_day: date, last_day: date
+) -> tuple[datetime, datetime]:
+    """[start, end) from local midnight of first_day to the midnight after last_day.
+
+    For GET /api/costs?start_date=...&end_date=... (both days included), in the plan's zone.
+    """
+    zone = ZoneInfo(plan["timezone"])
+    after = last_day + timedelta(days=1)
+    return (
+        datetime(first_day.year, first_day.month, first_day.day, tzinfo=zone),
+        datetime(after.year, after.month, after.day, tzinfo=zone),
+    )
 
 
 def _slices(
@@ -118,13 +159,16 @@ def _slices(
     Energy is shared between the pieces in proportion to time, as if power were steady.
     """
     changes = PriceChanges(versions)
+    spans: dict[tuple[datetime, datetime], list[tuple[datetime, datetime]]] = {}
     slices = []
     for n, item in enumerate(items):
         low, high = item.start.astimezone(UTC), item.end.astimezone(UTC)
-        cuts = set(changes.between(low, high)) | {t for t in (start, end) if low < t < high}
-        edges = [low, *sorted(cuts), high]
-        kwhs = split(item.kwh, [micros(b - a) for a, b in pairwise(edges)])
-        for (a, b), kwh in zip(pairwise(edges), kwhs, strict=True):
+        if (low, high) not in spans:  # devices share timestamps: cut each span once
+            cuts = set(changes.between(low, high)) | {t for t in (start, end) if low < t < high}
+            spans[low, high] = list(pairwise([low, *sorted(cuts), high]))
+        pieces = spans[low, high]
+        kwhs = split(item.kwh, [micros(a, b) for a, b in pieces])
+        for (a, b), kwh in zip(pieces, kwhs, strict=True):
             slices.append(_Slice(n, item.device_id, a, b, kwh, versions.index_at(a)))
     return slices
 
@@ -154,6 +198,7 @@ def _price_energy(used: list[_Slice], versions: Versions) -> None:
 
 
 def _price_together(group: list[_Slice], position: Decimal, versions: Versions) -> Decimal:
+    """Price slices used at the same moment from position; return the new position."""
     plan = versions.plans[group[0].version]
     local = group[0].start.astimezone(versions.zones[group[0].version])
     prices = prices_for_month(plan, local.month)
@@ -253,7 +298,7 @@ def _dates(first: date, last: date) -> list[date]:
 
 
 def _local_date(versions: Versions, moment: datetime) -> date:
-    return moment.astimezone(versions.zones[versions.index_at(moment)]).date()
+    return versions.local(moment).date()
 
 
 def _currency(versions: Versions, start: datetime, end: datetime) -> str:

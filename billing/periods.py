@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,14 +20,18 @@ class Versions:
     """Plan versions in effective order. The first also covers any time before it took effect."""
 
     def __init__(self, versions: Sequence[PlanVersion]) -> None:
-        ordered = sorted(versions, key=lambda version: require_aware(version[0]))
+        ordered = sorted(versions, key=lambda version: require_aware(version[0]).astimezone(UTC))
         if not ordered:
             raise ValueError("at least one plan is needed")
-        self.starts = [start for start, _ in ordered]
+        self.starts = [start.astimezone(UTC) for start, _ in ordered]
         if len(set(self.starts)) < len(self.starts):
             raise ValueError("two plan versions take effect at the same moment")
         self.plans = [plan for _, plan in ordered]
         self.zones = [ZoneInfo(plan["timezone"]) for plan in self.plans]
+
+    def local(self, moment: datetime) -> datetime:
+        """moment on the wall clock of the version in force."""
+        return moment.astimezone(self.zones[self.index_at(moment)])
 
     def index_at(self, moment: datetime) -> int:
         """Index of the version in force at moment."""
@@ -48,7 +52,7 @@ class Versions:
     def shares(self, start: datetime, end: datetime) -> list[tuple[int, Decimal]]:
         """Each version's share of the time in [start, end); the shares add up to exactly 1."""
         spans = self.spans(start, end)
-        weights = [micros(high - low) for low, high, _ in spans]
+        weights = [micros(low, high) for low, high, _ in spans]
         return [
             (i, share) for (_, _, i), share in zip(spans, split(Decimal(1), weights), strict=True)
         ]
@@ -58,7 +62,9 @@ def billing_periods(
     start: datetime, end: datetime, plan: Mapping[str, Any]
 ) -> list[tuple[datetime, datetime]]:
     """Return the billing periods of plan overlapping [start, end), in the plan's time zone."""
-    return version_periods(start, end, Versions([(start, plan)]))
+    zone = ZoneInfo(plan["timezone"])
+    periods = version_periods(start, end, Versions([(start, plan)]))
+    return [(low.astimezone(zone), high.astimezone(zone)) for low, high in periods]
 
 
 def version_periods(
@@ -68,7 +74,9 @@ def version_periods(
 
     A period begins at local midnight on the cycle start day of whichever plan is in
     force at that moment, so a new plan with another cycle day moves the next boundary.
+    Times are in UTC.
     """
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     if start >= end:
         return []
     edges = [_edge_at_or_before(versions, start)]
@@ -83,8 +91,9 @@ def data_window(start: datetime, end: datetime, versions: Versions) -> tuple[dat
     return (periods[0][0], periods[-1][1]) if periods else (start, end)
 
 
-def micros(span: timedelta) -> int:
-    return span // MICROSECOND
+def micros(start: datetime, end: datetime) -> int:
+    """Microseconds elapsed from start to end (in UTC: same-zone subtraction counts wall time)."""
+    return (end.astimezone(UTC) - start.astimezone(UTC)) // MICROSECOND
 
 
 def require_aware(moment: datetime) -> datetime:
@@ -112,7 +121,7 @@ def _edges(versions: Versions, start: datetime, end: datetime) -> list[datetime]
     found = []
     for low, high, i in versions.spans(start, end):
         starts = _cycle_starts(versions.plans[i], versions.zones[i], low, high)
-        found += [edge for edge in starts if low <= edge < high]
+        found += [edge.astimezone(UTC) for edge in starts if low <= edge < high]
     return found
 
 

@@ -59,6 +59,8 @@ def number(value: Any, path: str, *, maximum: Decimal | None = None) -> Decimal:
         raise PlanError(path, "must be a number")
     if amount < 0:
         raise PlanError(path, "must not be negative")
+    if amount.adjusted() >= 9:  # a billion: beyond any household tariff, and safe to multiply
+        raise PlanError(path, "is too large")
     if maximum is not None and amount > maximum:
         raise PlanError(path, f"must be at most {maximum}")
     return amount

@@ -50,6 +50,7 @@ def pricing(fields: Fields, kind: str) -> dict:
     rate_need, tou_need, tier_need = _NEEDS[kind]
     rate, rate_path = fields.find("rate_per_kwh", "flat_rate", "base_rate")
     periods, periods_path = fields.find("time_of_use_rates")
+    periods = periods or None  # an empty list, as a normalised plan keeps it, means none
     tiers = _tiers(fields) if tier_need is not False else None
     _require(rate_need, rate, rate_path)
     _require(tou_need, periods, periods_path)
@@ -231,7 +232,7 @@ def _tiers(fields: Fields) -> list[dict] | None:
         if numbers:
             return _numbered_tiers(layer, prefix, max(numbers))
     value, path = fields.find("tier_rates", "tiers")
-    return None if value is None else _tier_list(value, path)
+    return None if value is None or value == [] else _tier_list(value, path)
 
 
 def _numbered_tiers(layer: Mapping, prefix: str, count: int) -> list[dict]:

@@ -182,7 +182,7 @@ def _tax(fields: Fields) -> dict:
 def _taxed_components(value: Any, path: str) -> list[str]:
     if value is None:
         return list(TAXABLE)
-    if not isinstance(value, list) or not set(value) <= set(TAXABLE):
+    if not isinstance(value, list) or not all(isinstance(c, str) and c in TAXABLE for c in value):
         raise PlanError(path, f"must be a list drawn from {', '.join(TAXABLE)}")
     return [c for c in TAXABLE if c in value]
 
@@ -209,8 +209,10 @@ def _named_fee(item: Any, path: str) -> tuple[str, Decimal]:
 
 def _effective_date(fields: Fields) -> str | None:
     value, path = fields.find("effective_date")
-    if value is None or isinstance(value, date) and not isinstance(value, datetime):
-        return value and value.isoformat()
+    if value is None:
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
     try:
         return date.fromisoformat(value).isoformat()
     except (TypeError, ValueError):

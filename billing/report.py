@@ -6,13 +6,14 @@ from collections.abc import Hashable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from billing.decimals import percentages, present, present_parts
+from billing.decimals import ZERO, exact, percentages, present, present_parts
 from billing.plans import currency_places
-from billing.results import CostResult, PeriodCharges
+from billing.results import CostResult, DeviceCost, PeriodCharges
 
 KWH_PLACES = 3
 
 
+@exact
 def costs_to_api(
     result: CostResult,
     *,
@@ -23,33 +24,40 @@ def costs_to_api(
 
     Rounded parts add up exactly to the rounded totals (largest remainder): the daily
     costs to total_cost, the device costs plus fixed_charges to total_cost, and the
-    device percentages (shares of the device costs) to 100. devices maps a device id to
-    extra fields for its row, such as device_ip and device_name.
+    device percentages (each device's share of the device costs) to 100. devices maps a
+    device id to extra fields for its row, such as device_ip and device_name.
     """
     places = currency_places(result.currency) if places is None else places
+    *device_costs, fixed = present_parts(
+        [*(d.cost for d in result.devices), result.fixed_cost], places
+    )
     return {
         "currency": result.currency,
         "total_cost": present(result.total_cost, places),
         "total_kwh": present(result.total_kwh, KWH_PLACES),
         "average_daily_cost": present(result.average_daily_cost, places),
-        "energy_cost": present(result.energy_cost, places),
-        "fixed_charges": present(result.fixed_cost, places),
-        "devices": _device_rows(result, devices or {}, places),
+        "energy_cost": sum(device_costs, ZERO),
+        "fixed_charges": fixed,
+        "devices": _device_rows(result.devices, device_costs, devices or {}),
         "daily_breakdown": _day_rows(result, places),
         "billing_periods": [_period_row(p, places) for p in result.periods],
     }
 
 
-def _device_rows(result: CostResult, extra: Mapping[Hashable, Mapping[str, Any]], places: int) -> list[dict]:
-    rows = result.devices
-    *costs, _fixed = present_parts([*(d.cost for d in rows), result.fixed_cost], places)
+def _device_rows(
+    rows: list[DeviceCost], costs: list[Decimal], extra: Mapping[Hashable, Mapping[str, Any]]
+) -> list[dict]:
     kwhs = present_parts([d.kwh for d in rows], KWH_PLACES)
-    shares = percentages([d.cost for d in rows]) if any(d.cost for d in rows) else percentages(
-        [d.kwh for d in rows]
-    )
+    weights = [d.cost for d in rows] if any(d.cost for d in rows) else [d.kwh for d in rows]
     return [
-        {"device_id": d.device_id, **extra.get(d.device_id, {}), "total_kwh": kwh, "total_cost": cost, "percentage": share}
-        for d, kwh, cost, share in zip(rows, kwhs, costs, shares, strict=True)
+        {
+            "device_id": d.device_id,
+            **extra.get(d.device_id, {}),
+            "total_kwh": kwh,
+            "total_cost": cost,
+            "percentage": share,
+        }
+        for d, kwh, cost, share in zip(rows, kwhs, costs, percentages(weights), strict=True)
     ]
 
 
@@ -63,8 +71,9 @@ def _day_rows(result: CostResult, places: int) -> list[dict]:
 
 
 def _period_row(period: PeriodCharges, places: int) -> dict:
-    fee_names = list(period.fees)
-    parts = present_parts([period.service, period.demand, *period.fees.values(), period.tax], places)
+    parts = present_parts(
+        [period.service, period.demand, *period.fees.values(), period.tax], places
+    )
     service, demand, *fees, tax = parts
     return {
         "start": period.start.isoformat(),
@@ -73,7 +82,7 @@ def _period_row(period: PeriodCharges, places: int) -> dict:
         "demand_charge": demand,
         "demand_kw": present(period.demand_kw, KWH_PLACES),
         "demand_at": period.demand_at.isoformat() if period.demand_at else None,
-        "fees": dict(zip(fee_names, fees, strict=True)),
+        "fees": dict(zip(period.fees, fees, strict=True)),
         "tax": tax,
-        "total": sum(parts, Decimal(0)),
+        "total": sum(parts, ZERO),
     }

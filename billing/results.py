@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from billing.decimals import ZERO, to_decimal
+from billing.decimals import ZERO, exact, to_decimal
 from billing.periods import require_aware
 
 
@@ -22,7 +22,7 @@ class Interval:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kwh", to_decimal(self.kwh))
-        if require_aware(self.end) <= require_aware(self.start):
+        if require_aware(self.end).astimezone(UTC) <= require_aware(self.start).astimezone(UTC):
             raise ValueError(f"interval of {self.device_id} ends before it starts: {self.start}")
         if self.kwh < 0:
             raise ValueError(f"negative energy for {self.device_id} at {self.start}")
@@ -40,6 +40,7 @@ class IntervalCost:
     tax: Decimal = ZERO
 
     @property
+    @exact
     def cost(self) -> Decimal:
         return self.energy + self.tax
 
@@ -52,6 +53,7 @@ class DeviceCost:
     tax: Decimal = ZERO
 
     @property
+    @exact
     def cost(self) -> Decimal:
         return self.energy + self.tax
 
@@ -67,6 +69,7 @@ class DayCost:
     fixed: Decimal = ZERO
 
     @property
+    @exact
     def cost(self) -> Decimal:
         return self.energy + self.tax + self.fixed
 
@@ -85,6 +88,7 @@ class PeriodCharges:
     tax: Decimal = ZERO
 
     @property
+    @exact
     def total(self) -> Decimal:
         return self.service + self.demand + sum(self.fees.values(), ZERO) + self.tax
 
@@ -102,23 +106,28 @@ class CostResult:
     periods: list[PeriodCharges]
 
     @property
+    @exact
     def total_kwh(self) -> Decimal:
         return sum((d.kwh for d in self.days), ZERO)
 
     @property
+    @exact
     def energy_cost(self) -> Decimal:
         """Energy cost including the tax on energy."""
         return sum((d.energy + d.tax for d in self.days), ZERO)
 
     @property
+    @exact
     def fixed_cost(self) -> Decimal:
         """Service, demand and fee charges with their tax, for periods starting in range."""
         return sum((p.total for p in self.periods), ZERO)
 
     @property
+    @exact
     def total_cost(self) -> Decimal:
         return sum((d.cost for d in self.days), ZERO)
 
     @property
+    @exact
     def average_daily_cost(self) -> Decimal:
         return self.total_cost / len(self.days) if self.days else ZERO

@@ -1,1 +1,9 @@
-urlpatterns: list = []
+from django.urls import path
+
+from billing import api
+
+urlpatterns = [
+    path("api/rates", api.RatesApi.as_view(), name="rates"),
+    path("api/costs", api.CostsApi.as_view(), name="costs"),
+    path("api/costs/compare", api.CostsCompareApi.as_view(), name="costs-compare"),
+]

@@ -13,9 +13,9 @@ import contextlib
 import ipaddress
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal, TypeVar
 
 from kasa import (
@@ -209,13 +209,14 @@ async def poll(
     port: int = DEFAULT_PORT,
     timeout: float = DEFAULT_TIMEOUT,
     credentials: CloudCredentials | None = None,
+    deadline: float | None = None,
 ) -> PollResult:
     """Read a device's state and energy (Device.connect already runs one update)."""
 
     async def work(dev: Device) -> PollResult:
         return _result(dev, host, port)
 
-    return await _session(host, port, timeout, credentials, work)
+    return await _session(host, port, timeout, credentials, work, deadline)
 
 
 async def poll_many(
@@ -223,14 +224,22 @@ async def poll_many(
     concurrency: int = DEFAULT_CONCURRENCY,
     timeout: float = DEFAULT_TIMEOUT,
     credentials: CloudCredentials | None = None,
+    *,
+    deadline: float | None = None,
+    credentials_for: Mapping[Target, CloudCredentials] | None = None,
 ) -> dict[Target, PollResult | KasaClientError]:
-    """Poll many devices at once; each failure is returned in place of its result."""
+    """Poll many devices at once; each failure is returned in place of its result.
+
+    `credentials_for` gives per-device cloud credentials (falling back to `credentials`).
+    """
     limit = asyncio.Semaphore(max(1, concurrency))
+    per_target = credentials_for or {}
 
     async def one(host: str, port: int) -> PollResult | KasaClientError:
+        login = per_target.get((host, port), credentials)
         async with limit:  # the deadline starts once a slot is free, not while queued
             try:
-                return await poll(host, port, timeout, credentials)
+                return await poll(host, port, timeout, login, deadline)
             except KasaClientError as exc:
                 return exc
 
@@ -242,17 +251,39 @@ async def poll_many(
 async def set_power(
     host: str,
     port: int,
-    on: bool,
+    on: bool | None,
     child_id: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     credentials: CloudCredentials | None = None,
 ) -> PollResult:
-    """Switch a device, or one strip outlet, and return the state read back afterwards."""
+    """Switch a device, or one strip outlet, and return the state read back afterwards.
+
+    on=None toggles, using the state read when connecting (not a cached one).
+    """
 
     async def work(dev: Device) -> PollResult:
         target = _outlet(dev, child_id, host, port) if child_id else dev
-        await target.set_state(on)
+        await target.set_state(not target.is_on if on is None else on)
         await dev.update()  # turn_on/off leave the cached state untouched
+        return _result(dev, host, port)
+
+    return await _session(host, port, timeout, credentials, work)
+
+
+async def set_alias(
+    host: str,
+    port: int,
+    alias: str,
+    child_id: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    credentials: CloudCredentials | None = None,
+) -> PollResult:
+    """Rename a device (or one strip outlet) on the device itself and read it back."""
+
+    async def work(dev: Device) -> PollResult:
+        target = _outlet(dev, child_id, host, port) if child_id else dev
+        await target.set_alias(alias)
+        await dev.update()
         return _result(dev, host, port)
 
     return await _session(host, port, timeout, credentials, work)
@@ -280,6 +311,41 @@ async def daily_stats(
     return await _session(host, port, timeout, credentials, work)
 
 
+async def daily_history(
+    host: str,
+    port: int,
+    months: Iterable[tuple[int, int]],
+    child_ids: Iterable[str | None] = (None,),
+    timeout: float = DEFAULT_TIMEOUT,
+    credentials: CloudCredentials | None = None,
+) -> dict[str | None, dict[date, float]]:
+    """Return kWh per day for each (year, month), per outlet (None = the device), in one session.
+
+    Devices or outlets without periodic statistics map to {}.
+    """
+    wanted = list(dict.fromkeys(months))
+
+    async def work(dev: Device) -> dict[str | None, dict[date, float]]:
+        history: dict[str | None, dict[date, float]] = {}
+        for child_id in dict.fromkeys(child_ids):
+            target = _outlet(dev, child_id, host, port) if child_id else dev
+            history[child_id] = await _days(target, wanted)
+        return history
+
+    return await _session(host, port, timeout, credentials, work)
+
+
+async def _days(target: Device, months: list[tuple[int, int]]) -> dict[date, float]:
+    energy = target.modules.get(Module.Energy)
+    if energy is None or not energy.supports(Energy.ModuleFeature.PERIODIC_STATS):
+        return {}
+    days: dict[date, float] = {}
+    for year, month in months:
+        stats = await energy.get_daily_stats(year=year, month=month, kwh=True)
+        days.update({date(year, month, int(d)): _float(kwh) or 0.0 for d, kwh in stats.items()})
+    return days
+
+
 # -- connection plumbing ------------------------------------------------------------------
 
 
@@ -289,6 +355,7 @@ async def _session(
     timeout: float,
     credentials: CloudCredentials | None,
     work: Callable[[Device], Awaitable[T]],
+    deadline: float | None = None,
 ) -> T:
     config = DeviceConfig(
         host=host,
@@ -304,7 +371,7 @@ async def _session(
         finally:
             await dev.disconnect()
 
-    return await _guarded(run(), host, port, timeout)
+    return await _guarded(run(), host, port, deadline or timeout)
 
 
 async def _guarded(coro: Coroutine[Any, Any, T], host: str, port: int, timeout: float) -> T:

@@ -59,6 +59,9 @@ class Device(models.Model):
     month_energy_kwh = models.FloatField(null=True, blank=True)
     last_seen = models.DateTimeField(null=True, blank=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)
+    # The energy counter's baseline: energy_total_kwh as of the last stored reading.
+    last_reading_at = models.DateTimeField(null=True, blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -72,6 +75,14 @@ class Device(models.Model):
     @property
     def name(self) -> str:
         return self.alias or self.model or self.device_id
+
+    @property
+    def is_strip(self) -> bool:
+        return self.device_type == self.Type.STRIP
+
+    @property
+    def is_outlet(self) -> bool:
+        return self.parent_id is not None
 
 
 class Reading(models.Model):
@@ -157,6 +168,7 @@ class Outage(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+        indexes = [models.Index(fields=["device", "ended_at"])]
 
     def __str__(self) -> str:
         return f"{self.device_id} offline from {self.started_at:%Y-%m-%d %H:%M} ({self.reason})"

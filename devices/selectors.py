@@ -1,10 +1,23 @@
-"""Reads of the devices app that other apps may call."""
+"""Reads of the devices app that views and other apps may call."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, Q
+import ipaddress
+import re
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from .models import Device, Reading
+from django.conf import settings
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
+
+from .errors import DeviceNotFound
+from .models import DailyRollup, Device, HourlyRollup, Reading, SystemConfig
+
+MAC = re.compile(r"^([0-9A-F]{2}[:-]){5}[0-9A-F]{2}(_.+)?$", re.IGNORECASE)
+INTERVALS = {"raw": None, "1h": 1, "6h": 6, "1d": 24}
 
 
 def fleet_counts() -> dict:
@@ -18,3 +31,208 @@ def fleet_counts() -> dict:
     )
     agg["readings"] = Reading.objects.count()
     return agg
+
+
+def status_summary() -> dict:
+    """Return {"total", "online", "offline", "unknown"} over all devices."""
+    counts = fleet_counts()
+    return {k: counts[k] for k in ("total", "online", "offline", "unknown")}
+
+
+def device_get(key: str | int) -> Device:
+    """Return the device with this numeric id, IP or MAC (a strip, not its outlets, by IP)."""
+    key = str(key).strip()
+    devices = Device.objects.select_related("parent")
+    if key.isdigit():
+        device = devices.filter(pk=int(key)).first()
+    elif MAC.match(key):
+        mac = key.upper().replace("-", ":")
+        device = devices.filter(Q(device_id__iexact=mac) | Q(mac=mac, parent__isnull=True)).first()
+    elif _is_ip(key):
+        device = devices.filter(host=key).order_by("parent_id", "id").first()
+    else:
+        device = None
+    if device is None:
+        raise DeviceNotFound(f"No device with id, IP or MAC {key!r}.", key=key)
+    return device
+
+
+def device_list(*, status: str | None = None) -> QuerySet[Device]:
+    """Return devices (strips before their outlets), optionally of one status."""
+    devices = Device.objects.order_by("host", "parent_id", "child_id", "id")
+    return devices.filter(status=status) if status else devices
+
+
+def readings_between(*, device: Device, start: datetime, end: datetime) -> QuerySet[Reading]:
+    """Return the raw readings of a device (a strip: of its outlets) in [start, end)."""
+    return Reading.objects.filter(
+        device_id__in=energy_device_ids(device), timestamp__gte=start, timestamp__lt=end
+    ).order_by("timestamp")
+
+
+def hourly_between(*, device_ids: list[int], start: datetime, end: datetime) -> QuerySet:
+    """Return HourlyRollup rows of these devices for hours in [start, end)."""
+    return HourlyRollup.objects.filter(
+        device_id__in=device_ids, hour__gte=start, hour__lt=end
+    ).order_by("hour")
+
+
+def energy_device_ids(device: Device) -> list[int]:
+    """Devices whose readings make up this one's energy: a strip's are its outlets'."""
+    if device.is_strip:
+        return list(device.outlets.values_list("id", flat=True))
+    return [device.pk]
+
+
+def system_config() -> SystemConfig:
+    return SystemConfig.load()
+
+
+def network_settings() -> dict:
+    """Return the spec's network block: mode, discovery, manual adds and the host IP."""
+    targets = list(settings.KASA_DISCOVERY_TARGET)
+    return {
+        "network_mode": "bridge" if Path("/.dockerenv").exists() else "host",
+        "discovery_enabled": bool(targets),
+        "manual_devices_enabled": True,
+        "host_ip": settings.HOST,
+        "discovery_targets": targets,
+        "polling_interval": SystemConfig.load().polling_interval,
+    }
+
+
+# -- history --------------------------------------------------------------------------------
+
+
+def history(device: Device, *, start: datetime, end: datetime, interval: str) -> list[dict]:
+    """Return points {timestamp, power_w, energy_kwh, cost} for [start, end).
+
+    raw comes from readings; 1h and 6h from hourly rollups; 1d from daily rollups (local
+    days), so a year at 1d reads 365 rows per device. cost is None until billing priced
+    every hour of the point.
+    """
+    ids = energy_device_ids(device)
+    if interval == "raw":
+        return _raw_points(ids, start, end)
+    if interval == "1d":
+        return _daily_points(ids, start, end)
+    return _hourly_points(ids, start, end, INTERVALS[interval])
+
+
+def _raw_points(ids: list[int], start: datetime, end: datetime) -> list[dict]:
+    rows = (
+        Reading.objects.filter(device_id__in=ids, timestamp__gte=start, timestamp__lt=end)
+        .order_by("timestamp")
+        .values_list("timestamp", "power_w", "energy_delta_kwh")
+    )
+    points: dict[datetime, dict] = {}
+    for at, power, energy in rows:  # strip outlets share their strip's poll timestamp
+        point = points.setdefault(at, {"power": None, "energy": 0.0})
+        if power is not None:
+            point["power"] = (point["power"] or 0.0) + power
+        point["energy"] += energy
+    return [_point(at, p["power"], p["energy"], None) for at, p in points.items()]
+
+
+def _hourly_points(ids: list[int], start: datetime, end: datetime, size: int) -> list[dict]:
+    rows = hourly_between(device_ids=ids, start=start, end=end).values_list(
+        "device_id", "hour", "power_sum_w", "samples", "energy_kwh", "cost"
+    )
+    return _bucketed(rows, lambda hour: hour.replace(hour=hour.hour - hour.hour % size))
+
+
+def _daily_points(ids: list[int], start: datetime, end: datetime) -> list[dict]:
+    tz = ZoneInfo(settings.TIME_ZONE)
+    first, last = start.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(tz)
+    rows = (
+        DailyRollup.objects.filter(device_id__in=ids, day__gte=first, day__lte=last.date())
+        .order_by("day")
+        .values_list("device_id", "day", "power_sum_w", "samples", "energy_kwh", "cost")
+    )
+    return _bucketed(rows, lambda day: datetime(day.year, day.month, day.day, tzinfo=tz))
+
+
+def _bucketed(rows, bucket_of) -> list[dict]:
+    """Sum rows per bucket; power is the sum over devices of each one's mean power."""
+    energy: dict = defaultdict(float)
+    cost: dict = {}
+    power: dict = defaultdict(lambda: defaultdict(lambda: [0.0, 0]))
+    for device_id, key, power_sum, samples, kwh, price in rows:
+        bucket = bucket_of(key)
+        energy[bucket] += kwh
+        known = cost.get(bucket, 0)
+        cost[bucket] = None if price is None or known is None else known + price
+        acc = power[bucket][device_id]
+        acc[0] += power_sum
+        acc[1] += samples
+    return [
+        _point(
+            bucket,
+            sum(s / n for s, n in power[bucket].values() if n) if power[bucket] else None,
+            energy[bucket],
+            cost[bucket],
+        )
+        for bucket in energy
+    ]
+
+
+def _point(at: datetime, power: float | None, energy: float, cost) -> dict:
+    return {
+        "timestamp": at,
+        "power_w": round(power, 3) if power is not None else None,
+        "energy_kwh": round(energy, 6),
+        "cost": float(round(cost, 6)) if cost is not None else None,
+    }
+
+
+# -- statistics -----------------------------------------------------------------------------
+
+
+def stats(device: Device, *, today: date | None = None) -> dict:
+    """Return the spec's statistics: today, the last 7 days and this month (local days).
+
+    average_power_w, peak_power_w and total_on_time_hours are today's.
+    """
+    today = today or timezone.localdate()
+    week_start, month_start = today - timedelta(days=6), today.replace(day=1)
+    rows = DailyRollup.objects.filter(
+        device_id__in=energy_device_ids(device),
+        day__gte=min(week_start, month_start),
+        day__lte=today,
+    ).values_list(
+        "device_id", "day", "energy_kwh", "cost", "power_sum_w", "samples", "max_power_w",
+        "on_seconds",
+    )  # fmt: skip
+    periods = {"daily": today, "weekly": week_start, "monthly": month_start}
+    usage = {name: 0.0 for name in periods}
+    costs: dict[str, float | None] = {name: None for name in periods}
+    means: list[float] = []
+    peak = on_seconds = 0.0
+    for _, day, kwh, cost, p_sum, n, p_max, on in rows:
+        for name, since in periods.items():
+            if day >= since:
+                usage[name] += kwh
+                if cost is not None:
+                    costs[name] = (costs[name] or 0.0) + float(cost)
+        if day == today:  # a strip's power is the sum of its outlets' means
+            means += [p_sum / n] if n else []
+            peak, on_seconds = max(peak, p_max), max(on_seconds, on)
+    return {
+        **{f"{name}_usage_kwh": round(usage[name], 6) for name in periods},
+        **{f"{name}_cost": _money(costs[name]) for name in periods},
+        "average_power_w": round(sum(means), 3),
+        "peak_power_w": peak,
+        "total_on_time_hours": round(on_seconds / 3600, 3),
+    }
+
+
+def _money(value: float | None) -> float | None:
+    return round(value, 4) if value is not None else None
+
+
+def _is_ip(key: str) -> bool:
+    try:
+        ipaddress.ip_address(key)
+    except ValueError:
+        return False
+    return True

@@ -71,15 +71,22 @@ INSTALLED_APPS = [
     "exports",
     "backups",
     "monitoring",
+    "web",
     "kasamonitor",
 ]
 
 MIDDLEWARE = [
     "kasamonitor.middleware.RequestIdMiddleware",
+    # Outermost after the request id, so every response (413, 429, static) gets the headers.
+    "security.headers.SecurityHeadersMiddleware",
     "kasamonitor.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside CorsMiddleware so it also sees the preflight answers cors-headers short-cuts.
+    "security.headers.CorsAuditMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Inside CorsMiddleware, so a browser on an allowed origin can read its 429.
+    "security.ratelimit.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -182,7 +189,26 @@ PASSWORD_POLICY = {
 }
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.password_validation.PolicyValidator"},
+    {"NAME": "accounts.password_validation.HistoryValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
+PASSWORD_RESET_MINUTES = 30
+EMAIL_CODE_MINUTES = 15
+# django-ratelimit rates ("count/[n]unit") of the auth endpoints, counted in the cache.
+AUTH_RATE_LIMITS = {
+    "login": env.str("RATE_LIMIT_LOGIN", default="5/m"),
+    "two_factor": "10/5m",
+    "register": "5/h",
+    "password_reset": "3/15m",
+    "password_reset_confirm": "3/15m",
+    "send_verification": "3/15m",
+    "verify_email": "10/15m",
+}
+# Per-account login back-off: from the 5th failure in a row, wait 30 s, doubling up to 15 min.
+LOGIN_BACKOFF = {"after": 5, "base": 30, "max": 900, "window": 3600}
+OTP_TOTP_ISSUER = "Kasa Monitor"
+TWO_FACTOR_CHALLENGE_SECONDS = 300
+TWO_FACTOR_MAX_TRIES = 5
 
 JWT_SIGNING_KEY = _secret("JWT_SECRET_KEY", default=SECRET_KEY)
 JWT_PREVIOUS_KEYS = env.list("JWT_PREVIOUS_KEYS", default=[])
@@ -232,6 +258,36 @@ if not DEBUG and any(o.strip() == "*" for o in CORS_ALLOWED_ORIGINS):
 CORS_ALLOW_ALL_ORIGINS = DEBUG and "*" in CORS_ALLOWED_ORIGINS
 if CORS_ALLOW_ALL_ORIGINS:
     CORS_ALLOWED_ORIGINS = []
+# Cross-origin clients may read these (rate-limit state, download names, request ids).
+CORS_EXPOSE_HEADERS = [
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "Retry-After",
+    "X-Request-ID",
+    "Content-Disposition",
+]
+
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+API_RATE_LIMIT_PER_IP = env.str("API_RATE_LIMIT_PER_IP", default="100/m")
+API_RATE_LIMIT_PER_USER = env.str("API_RATE_LIMIT_PER_USER", default="1000/h")
+API_RATE_LIMIT_PATHS = ("/api/", "/download/")
+API_RATE_LIMIT_EXEMPT = ("/api/health", "/health", "/static/")
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+SIGNED_URL_DEFAULT_MINUTES = 30
+SIGNED_URL_MAX_MINUTES = 7 * 24 * 60
+# `check --deploy`: silenced only where the warning cannot apply (docs/security.md).
+# W021: HSTS preload commits a public domain and all its subdomains to HTTPS forever; a
+#       self-hosted monitor on a LAN name must not opt in by default (SECURE_HSTS_PRELOAD).
+# W008: without a proxy daphne listens on ONE port, plain or TLS (serve.py), so there is no
+#       plain listener to redirect from; behind a proxy the warning stays on.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+if SECURE_PROXY_SSL_HEADER is None:
+    SILENCED_SYSTEM_CHECKS.append("security.W008")
 
 # DEVICES
 # ------------------------------------------------------------------------------
@@ -263,6 +319,11 @@ else:
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "kasamonitor.staticfinders.PlotlyFinder",  # vendor/plotly.min.js from the plotly wheel
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Hashed names for far-future caching; no pre-compression (brotli over the API docs'

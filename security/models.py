@@ -6,6 +6,10 @@ from django.db import models
 
 class AuditLogQuerySet(models.QuerySet):
     def update(self, **kwargs):
+        # Deleting a user runs on_delete=SET_NULL as update(actor=None); the entry keeps
+        # actor_username, so history is unchanged. Nothing else may be rewritten.
+        if kwargs == {"actor": None}:
+            return super().update(**kwargs)
         raise PermissionError("The audit log is append-only.")
 
     def delete(self):
@@ -56,3 +60,14 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit log is append-only.")
+
+
+class UsedSignature(models.Model):
+    """A one-time download signature that was spent; kept until the signature expires."""
+
+    digest = models.CharField(max_length=64, unique=True)  # sha256 of the signature
+    used_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.digest[:12]

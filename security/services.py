@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models.sql import DeleteQuery
+from django.utils import timezone
 
 from .models import AuditLog
 
@@ -34,7 +39,9 @@ def audit_record(
 ) -> AuditLog:
     """Record one audit event: who did `action` to what, from where, and how it went."""
     if actor is None and request is not None and getattr(request, "user", None):
-        actor = request.user if request.user.is_authenticated else None
+        actor = request.user
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None  # AnonymousUser: the entry still has the IP and user agent
     if target is not None:
         target_type = target_type or target._meta.label_lower
         target_id = target_id or str(target.pk)
@@ -57,8 +64,50 @@ def audit_record(
     return entry
 
 
-def audit_prune(*, older_than: datetime) -> int:
+def audit_prune(*, older_than: datetime, batch_size: int = 5000) -> int:
     """Delete audit entries older than a date (retention is the only way rows leave)."""
-    ids = list(AuditLog.objects.filter(created_at__lt=older_than).values_list("pk", flat=True))
-    query = DeleteQuery(AuditLog)
-    return query.delete_batch(ids, "default") if ids else 0
+    # A raw DeleteQuery, because AuditLogQuerySet.delete() refuses on purpose; batches keep
+    # each statement and transaction short on a big table.
+    removed = 0
+    while True:
+        ids = list(
+            AuditLog.objects.filter(created_at__lt=older_than).values_list("pk", flat=True)[
+                :batch_size
+            ]
+        )
+        if not ids:
+            return removed
+        with transaction.atomic():
+            removed += DeleteQuery(AuditLog).delete_batch(ids, "default")
+
+
+def audit_prune_expired() -> int:
+    """Apply the retention policy: drop entries older than AUDIT_RETENTION_DAYS."""
+    days = settings.AUDIT_RETENTION_DAYS
+    removed = audit_prune(older_than=timezone.now() - timedelta(days=days))
+    if removed:
+        audit_record(
+            "audit.pruned",
+            target_type="security.auditlog",
+            details={"removed": removed, "retention_days": days},
+        )
+    return removed
+
+
+def cors_refused_record(request, origin: str) -> None:
+    """Log a refused cross-origin request; audit each origin at most once an hour."""
+    details = {"origin": origin[:200], "path": request.path[:200], "method": request.method}
+    logger.warning("cors origin refused", extra=details)
+    key = "security:cors-refused:" + hashlib.sha256(origin.encode()).hexdigest()
+    try:
+        first_this_hour = cache.add(key, 1, timeout=3600)
+    except Exception:  # noqa: BLE001 (a cache outage must not fail the request)
+        first_this_hour = True
+    if first_this_hour:
+        audit_record(
+            "security.cors_refused",
+            request=request,
+            outcome=AuditLog.Outcome.FAILURE,
+            severity=AuditLog.Severity.WARNING,
+            details=details,
+        )

@@ -1,0 +1,1 @@
+"""The accounts API: thin DRF views calling the app's services."""

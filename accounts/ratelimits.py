@@ -1,0 +1,68 @@
+"""Rate limits of the auth endpoints (django-ratelimit on the shared cache) and the
+per-account login back-off. Each raises kasamonitor.errors.RateLimited (429 + Retry-After)."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django_ratelimit.core import get_usage
+
+from kasamonitor.errors import RateLimited
+
+_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
+
+
+def _describe(rate: str) -> str:
+    count, _, period = rate.partition("/")
+    number, unit = period[:-1], _UNITS.get(period[-1:], period[-1:])
+    return f"{count} per {number} {unit}s" if number else f"{count} per {unit}"
+
+
+def _user_key(group, request) -> str:
+    return str(request.user.pk)
+
+
+def enforce(request, name: str, *, per_user: bool = False) -> None:
+    """Count this request against settings.AUTH_RATE_LIMITS[name]; raise a 429 when over."""
+    rate = settings.AUTH_RATE_LIMITS[name]
+    key = _user_key if per_user else "ip"
+    usage = get_usage(request, group=f"accounts.{name}", key=key, rate=rate, increment=True)
+    if usage and usage["should_limit"]:
+        retry_after = max(1, int(usage["time_left"]))
+        raise RateLimited(retry_after=retry_after, retryAfter=retry_after, limit=_describe(rate))
+
+
+# Per-account back-off: after LOGIN_BACKOFF["after"] failures in a row, each further failure
+# doubles the wait (from "base" seconds up to "max"); a successful login clears it.
+
+
+def _keys(account: str) -> tuple[str, str]:
+    return f"accounts:login-failures:{account}", f"accounts:login-locked:{account}"
+
+
+def login_backoff_check(account: str) -> None:
+    until = cache.get(_keys(account)[1])
+    if until and until > time.time():
+        retry_after = math.ceil(until - time.time())
+        raise RateLimited(
+            "Too many failed logins for this account. Please try again later.",
+            retry_after=retry_after,
+            retryAfter=retry_after,
+        )
+
+
+def login_failed(account: str) -> None:
+    failures_key, locked_key = _keys(account)
+    policy = settings.LOGIN_BACKOFF
+    cache.add(failures_key, 0, policy["window"])
+    failures = cache.incr(failures_key)
+    if failures >= policy["after"]:
+        wait = min(policy["base"] * 2 ** (failures - policy["after"]), policy["max"])
+        cache.set(locked_key, time.time() + wait, wait)
+
+
+def login_succeeded(account: str) -> None:
+    cache.delete_many(list(_keys(account)))

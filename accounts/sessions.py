@@ -1,0 +1,177 @@
+"""Login sessions: start (at most MAX_SESSIONS_PER_USER), check, refresh, list and end."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from rest_framework_simplejwt.settings import api_settings
+from user_agents import parse as parse_user_agent
+
+from kasamonitor.errors import NotFound, PermissionRequired
+from security.services import audit_record
+
+from . import tokens
+from .exceptions import InvalidToken, RefreshTokenReused, SessionRevoked
+from .models import LoginSession, User
+
+TOUCH_INTERVAL = 60  # seconds: last_activity is written at most this often per session
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    session: LoginSession
+    refresh: tokens.SessionRefreshToken
+
+    @cached_property  # one access token per issue, the same in the body and the cookie
+    def access(self) -> str:
+        return str(self.refresh.access_token)
+
+
+def device_name(user_agent: str) -> str:
+    """Return a short label such as "Chrome on Windows" for a User-Agent header."""
+    if not user_agent:
+        return "Unknown device"
+    agent = parse_user_agent(user_agent)
+    if agent.is_bot or agent.browser.family == "Other":
+        return user_agent.split("/")[0][:100] or "Unknown device"
+    return f"{agent.browser.family} on {agent.os.family}"[:100]
+
+
+def parse_session_id(value: str) -> uuid.UUID:
+    """Accept "sess_<hex>" (auth API) or a plain UUID (security API)."""
+    try:
+        return uuid.UUID(value.removeprefix("sess_"))
+    except (ValueError, AttributeError) as exc:
+        raise NotFound("Session not found.") from exc
+
+
+@transaction.atomic
+def session_start(user: User, *, ip: str | None, user_agent: str = "") -> IssuedTokens:
+    """Open a login session with its first refresh token, ending the oldest beyond the limit."""
+    # Lock the user row so two parallel logins can't both see room for one more session.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    session = LoginSession(
+        user=user,
+        ip_address=ip,
+        user_agent=user_agent[:512],
+        device_name=device_name(user_agent),
+    )
+    refresh = tokens.new_refresh(user_id=user.pk, session_id=session.id.hex)
+    session.refresh_jti = refresh[api_settings.JTI_CLAIM]
+    session.expires_at = tokens.expires_at(refresh)
+    session.save()
+    for old in LoginSession.objects.active().filter(user=user)[settings.MAX_SESSIONS_PER_USER :]:
+        session_end(old, reason="session_limit")
+    return IssuedTokens(session=session, refresh=refresh)
+
+
+def session_for_token(token) -> LoginSession:
+    """Return the live session a verified token belongs to, or raise a 401."""
+    try:
+        session = LoginSession.objects.select_related("user").get(
+            pk=uuid.UUID(hex=str(token[tokens.SESSION_CLAIM]))
+        )
+    except (LoginSession.DoesNotExist, ValueError):
+        raise InvalidToken() from None
+    if str(session.user_id) != str(token.get(api_settings.USER_ID_CLAIM)):
+        raise InvalidToken()
+    if not session.is_active or not session.user.is_active:
+        raise SessionRevoked()
+    _touch(session)
+    return session
+
+
+def _touch(session: LoginSession) -> None:
+    # cache.add is atomic: one request per session per interval writes the row.
+    if cache.add(f"accounts:session-touch:{session.pk.hex}", 1, TOUCH_INTERVAL):
+        now = timezone.now()
+        LoginSession.objects.filter(pk=session.pk).update(last_activity=now)
+        session.last_activity = now
+
+
+def session_refresh(raw_refresh, *, request=None) -> IssuedTokens:
+    """Rotate a refresh token; presenting an already rotated one ends the whole session."""
+    old = tokens.decode_refresh(raw_refresh)
+    session = session_for_token(old)
+    new = tokens.new_refresh(user_id=session.user_id, session_id=session.id.hex)
+    swapped = LoginSession.objects.filter(
+        pk=session.pk, refresh_jti=old[api_settings.JTI_CLAIM], revoked_at__isnull=True
+    ).update(refresh_jti=new[api_settings.JTI_CLAIM], expires_at=tokens.expires_at(new))
+    if not swapped:
+        session_end(session, reason="refresh_reuse", request=request)
+        audit_record(
+            "refresh_token_reused",
+            actor=session.user,
+            request=request,
+            target=session.user,
+            outcome="failure",
+            severity="warning",
+            details={"session_id": session.public_id},
+        )
+        raise RefreshTokenReused()
+    old.blacklist()
+    session.refresh_from_db()
+    return IssuedTokens(session=session, refresh=new)
+
+
+def session_list(user: User) -> list[LoginSession]:
+    return list(LoginSession.objects.active().filter(user=user))
+
+
+def session_end(session: LoginSession, *, reason: str, actor=None, request=None) -> bool:
+    """End one session now: its access and refresh tokens are refused from the next request."""
+    ended = LoginSession.objects.filter(pk=session.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason
+    )
+    if ended:
+        audit_record(
+            "session_revoked",
+            actor=actor,
+            request=request,
+            target=session.user,
+            details={"session_id": session.public_id, "reason": reason},
+        )
+    return bool(ended)
+
+
+def session_end_all(
+    user: User, *, reason: str, keep: uuid.UUID | None = None, actor=None, request=None
+) -> int:
+    """End every live session of a user (except `keep`); return how many ended."""
+    live = LoginSession.objects.active().filter(user=user)
+    if keep is not None:
+        live = live.exclude(pk=keep)
+    count = live.update(revoked_at=timezone.now(), revoked_reason=reason)
+    if count:
+        audit_record(
+            "session_revoked",
+            actor=actor,
+            request=request,
+            target=user,
+            details={"reason": reason, "count": count},
+        )
+    return count
+
+
+def session_end_own(user: User, session_id: str, *, request=None) -> None:
+    """End one of the user's own sessions (404 if unknown, 403 if someone else's)."""
+    session = LoginSession.objects.filter(pk=parse_session_id(session_id)).first()
+    if session is None or not session.is_active:
+        raise NotFound("Session not found.")
+    if session.user_id != user.pk:
+        raise PermissionRequired("This session belongs to another user.")
+    session_end(session, reason="revoked_by_user", actor=user, request=request)
+
+
+def current_session_id(request) -> uuid.UUID | None:
+    """Return the id of the session the request's token belongs to."""
+    token = getattr(request, "auth", None)
+    if token is None or tokens.SESSION_CLAIM not in token:
+        return None
+    return uuid.UUID(hex=str(token[tokens.SESSION_CLAIM]))

@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from . import passwords
+
+
+@shared_task(ignore_result=True)
+def send_password_reset(email: str) -> None:
+    passwords.reset_request(email)

@@ -1,0 +1,159 @@
+"""Two-factor authentication with django-otp: an authenticator app (TOTP) plus backup codes.
+
+Backup codes are shown once and stored as keyed hashes in a static device
+(models.BackupCodeDevice). A login of a user with 2FA first yields a short-lived signed
+challenge, redeemed once with a TOTP or backup code (services.login_with_challenge).
+"""
+
+from __future__ import annotations
+
+import secrets
+from base64 import b32encode
+from dataclasses import dataclass
+
+import segno
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.db import transaction
+from django.utils.crypto import salted_hmac
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from security.services import audit_record
+
+from .exceptions import InvalidChallenge, InvalidOtpCode, TwoFactorState, WrongOtpCode
+from .models import BackupCodeDevice, User
+
+BACKUP_CODES = 10
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+_CHALLENGE_SALT = "accounts.2fa-challenge"
+
+
+@dataclass(frozen=True)
+class TotpSetup:
+    secret: str
+    otpauth_url: str
+    qr_code: str
+    backup_codes: list[str]
+
+
+def _normalise(code: str) -> str:
+    return "".join(ch for ch in str(code).upper() if ch.isalnum())
+
+
+def backup_code_digests(code: str) -> list[str]:
+    """Return the stored forms of a backup code under the current and fallback secret keys."""
+    secrets_ = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return [
+        salted_hmac(
+            "accounts.backup-code", _normalise(code), secret=s, algorithm="sha256"
+        ).hexdigest()[:16]  # StaticToken.token holds 16 characters
+        for s in secrets_
+    ]
+
+
+def is_enabled(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def status(user: User) -> dict:
+    backup = BackupCodeDevice.objects.filter(user=user, confirmed=True).first()
+    return {
+        "enabled": is_enabled(user),
+        "backup_codes_remaining": backup.token_set.count() if backup else 0,
+    }
+
+
+def _new_backup_codes(user: User) -> list[str]:
+    BackupCodeDevice.objects.filter(user=user).delete()
+    device = BackupCodeDevice.objects.create(user=user, name="Backup codes", confirmed=False)
+    codes = []
+    for _ in range(BACKUP_CODES):
+        raw = "".join(secrets.choice(_ALPHABET) for _ in range(10))
+        codes.append(f"{raw[:5]}-{raw[5:]}")
+        device.token_set.create(token=backup_code_digests(raw)[0])
+    return codes
+
+
+def qr_data_url(text: str) -> str:
+    return segno.make(text, error="m").png_data_uri(scale=5, border=2)
+
+
+@transaction.atomic
+def setup(user: User) -> TotpSetup:
+    """Start (or restart) 2FA enrolment: a new secret and backup codes, not yet active."""
+    if is_enabled(user):
+        raise TwoFactorState("Two-factor authentication is already enabled; disable it first.")
+    TOTPDevice.objects.filter(user=user).delete()
+    device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return TotpSetup(
+        secret=b32encode(device.bin_key).decode().rstrip("="),
+        otpauth_url=device.config_url,
+        qr_code=qr_data_url(device.config_url),
+        backup_codes=_new_backup_codes(user),
+    )
+
+
+@transaction.atomic
+def enable(user: User, code: str, *, request=None) -> None:
+    """Confirm enrolment with a first code from the app; 2FA is on from now."""
+    device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
+    if device is None:
+        raise TwoFactorState("Nothing to verify: start with POST /api/auth/2fa/setup.")
+    if not device.verify_token(_normalise(code)):
+        raise WrongOtpCode()
+    TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+    BackupCodeDevice.objects.filter(user=user).update(confirmed=True)
+    audit_record("2fa_enabled", actor=user, request=request, target=user)
+
+
+def verify_code(user: User, code: str) -> bool:
+    """Check a TOTP code or consume a backup code of a user with 2FA."""
+    with transaction.atomic():
+        for device in TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True):
+            if device.verify_token(_normalise(code)):
+                return True
+        backup = BackupCodeDevice.objects.select_for_update().filter(user=user, confirmed=True)
+        return any(device.verify_token(code) for device in backup)
+
+
+def disable(user: User, *, code: str = "", password: str = "", request=None) -> None:
+    """Turn 2FA off; needs a current code (TOTP or backup) or the account password."""
+    if not is_enabled(user):
+        raise TwoFactorState("Two-factor authentication is not enabled.")
+    proven = (code and verify_code(user, code)) or (password and user.check_password(password))
+    if not proven:
+        audit_record("2fa_disabled", actor=user, request=request, outcome="failure")
+        raise WrongOtpCode("A valid two-factor code or your password is required.")
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        BackupCodeDevice.objects.filter(user=user).delete()
+    audit_record("2fa_disabled", actor=user, request=request, target=user)
+
+
+def challenge_issue(user: User) -> str:
+    """Return a signed, single-use login challenge for a user who passed the password step."""
+    return signing.dumps({"uid": user.pk, "n": secrets.token_hex(8)}, salt=_CHALLENGE_SALT)
+
+
+def challenge_redeem(challenge: str, code: str) -> User:
+    """Return the challenge's user when `code` is right; each challenge works once."""
+    try:
+        data = signing.loads(
+            challenge, salt=_CHALLENGE_SALT, max_age=settings.TWO_FACTOR_CHALLENGE_SECONDS
+        )
+    except signing.BadSignature as exc:  # includes SignatureExpired
+        raise InvalidChallenge() from exc
+    used_key = f"accounts:2fa-challenge:{data['n']}"
+    tries_key = used_key + ":tries"
+    cache.add(tries_key, 0, settings.TWO_FACTOR_CHALLENGE_SECONDS)
+    if cache.get(used_key) or cache.incr(tries_key) > settings.TWO_FACTOR_MAX_TRIES:
+        raise InvalidChallenge()
+    user = User.objects.filter(pk=data["uid"], is_active=True).first()
+    if user is None:
+        raise InvalidChallenge()
+    if not verify_code(user, code):
+        raise InvalidOtpCode()
+    if not cache.add(used_key, 1, settings.TWO_FACTOR_CHALLENGE_SECONDS):
+        raise InvalidChallenge()  # a parallel request redeemed it first
+    return user

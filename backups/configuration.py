@@ -1,0 +1,75 @@
+"""The configuration part of a backup: system config, rate plans and schedules as JSON.
+
+Models are found by label at run time, so the file follows whatever the other apps define
+(billing is written in parallel) and a missing app simply contributes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.apps import apps
+from django.core import serializers
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+
+# "app" takes every model of the app; "app.Model" one model.
+CONFIG_MODELS = ("devices.SystemConfig", "billing", "backups.BackupSchedule", "exports.*Schedule")
+
+
+def config_models() -> list:
+    """Return the configuration models present in this install, parents before children."""
+    found = []
+    tables = set(connection.introspection.table_names())
+    for label in CONFIG_MODELS:
+        app_label, _, model_name = label.partition(".")
+        if app_label in apps.app_configs:
+            models = apps.get_app_config(app_label).get_models()
+            found += [
+                m for m in models if _matches(m.__name__, model_name) and m._meta.db_table in tables
+            ]
+    return serializers.sort_dependencies([(None, found)], allow_cycles=True)
+
+
+def _matches(name: str, pattern: str) -> bool:
+    if not pattern:
+        return True
+    if pattern.startswith("*"):
+        return name.endswith(pattern[1:])
+    return name == pattern
+
+
+def dump(dest: Path) -> None:
+    """Write the configuration rows as {"app.model": [objects]} JSON."""
+    data = {
+        model._meta.label_lower: serializers.serialize("python", model._default_manager.all())
+        for model in config_models()
+    }
+    dest.write_text(json.dumps(data, cls=DjangoJSONEncoder, indent=1))
+
+
+def load(path: Path) -> list[str]:
+    """Replace the configuration rows with the file's, in one transaction; return the models."""
+    data = json.loads(path.read_text())
+    models = [m for m in config_models() if m._meta.label_lower in data]
+    with transaction.atomic():
+        for model in reversed(models):
+            model._default_manager.all().delete()
+        for model in models:
+            for obj in serializers.deserialize("python", data[model._meta.label_lower]):
+                _drop_dangling(obj.object, models)
+                obj.save()
+    return [m._meta.label_lower for m in models]
+
+
+def _drop_dangling(instance, restored: list) -> None:
+    # Links outside the configuration (a schedule's beat task, a plan's author) may not exist
+    # in this database; nullable ones are cleared instead of failing the whole restore.
+    for field in instance._meta.concrete_fields:
+        target = field.related_model
+        if not field.is_relation or not field.null or target in restored:
+            continue
+        value = getattr(instance, field.attname)
+        if value is not None and not target._default_manager.filter(pk=value).exists():
+            setattr(instance, field.attname, None)

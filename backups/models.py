@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class BackupSchedule(models.Model):
+    """A cron schedule for automatic backups; mirrored by one django-celery-beat PeriodicTask."""
+
+    name = models.CharField(max_length=100)
+    cron = models.CharField(max_length=100, help_text="Five fields: minute hour day month weekday.")
+    enabled = models.BooleanField(default=True)
+    retention_days = models.PositiveIntegerField(
+        default=30, help_text="Scheduled backups older than this are deleted; 0 keeps them all."
+    )
+    options = models.JSONField(default=dict, blank=True)
+    periodic_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        editable=False,
+        related_name="backup_schedule",
+    )
+    last_run_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.cron})"
+
+
+class BackupJob(models.Model):
+    """One run of backup creation, so the API and admin can show its progress."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        COMPLETED = "completed"
+        FAILED = "failed"
+
+    type = models.CharField(max_length=16, default="manual")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0)
+    stage = models.CharField(max_length=64, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    filename = models.CharField(max_length=64, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    schedule = models.ForeignKey(
+        BackupSchedule, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Backup job {self.pk} ({self.type}, {self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.COMPLETED, self.Status.FAILED)

@@ -1,0 +1,74 @@
+"""Saved rate plans, and the cost of each device's energy per hour as priced by the engine."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+
+class RatePlan(models.Model):
+    """One version of the household's tariff, in force from effective_from until the next one.
+
+    plan holds billing.plans.plan_to_api() of the validated plan (Decimals as strings);
+    billing.selectors normalises it again on load.
+    """
+
+    name = models.CharField(max_length=100, blank=True)
+    plan = models.JSONField(encoder=DjangoJSONEncoder)
+    effective_from = models.DateTimeField(
+        unique=True, help_text="The moment this plan starts to price energy (UTC)."
+    )
+    # Copies of fields inside plan, for the admin's list and filters.
+    rate_type = models.CharField(max_length=20, editable=False)
+    currency = models.CharField(max_length=3, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False
+    )
+
+    class Meta:
+        ordering = ["-effective_from"]
+
+    def __str__(self) -> str:
+        label = self.name or f"{self.rate_type} plan"
+        return f"{label} from {self.effective_from:%Y-%m-%d %H:%M}"
+
+
+class HourlyCost(models.Model):
+    """The cost (energy and the tax on it) of one device's energy in one UTC hour.
+
+    kwh is the rollup's energy_kwh that was priced, so a changed rollup shows as stale.
+    cost keeps 12 decimal places: sums over a year stay exact far below a cent.
+    """
+
+    device = models.ForeignKey("devices.Device", on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()
+    kwh = models.FloatField()
+    cost = models.DecimalField(max_digits=24, decimal_places=12)
+    priced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["hour", "device"]
+        constraints = [
+            models.UniqueConstraint(fields=["device", "hour"], name="hourly_cost_unique")
+        ]
+        # Covering index: /api/costs sums whole ranges without touching the table.
+        indexes = [models.Index(fields=["hour", "device", "kwh", "cost"], name="hourly_cost_sums")]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.hour:%Y-%m-%d %H}:00 {self.cost}"
+
+
+class RepriceRequest(models.Model):
+    """Costs from start on must be worked out again (a plan changed); done by price_pending."""
+
+    start = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start"]
+
+    def __str__(self) -> str:
+        return f"re-price from {self.start:%Y-%m-%d %H:%M} ({self.reason})"

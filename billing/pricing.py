@@ -1,0 +1,136 @@
+"""The stored-cost pipeline: price the hourly rollups with the engine, keep cost per device-hour.
+
+Tiers count the household's use from the start of each billing period, so a changed hour
+changes the price of every later hour of its period (and only of its period). Pricing
+from hour h therefore needs the household's kWh from the period start to h: that total is
+passed to the engine as one interval of its own (BEFORE), whose cost is thrown away.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db import transaction
+
+from billing import rollups, selectors
+from billing.decimals import ZERO, to_decimal
+from billing.engine import Interval, price
+from billing.models import HourlyCost, RepriceRequest
+from billing.periods import PlanVersion, Versions, version_periods
+
+logger = logging.getLogger(__name__)
+
+HOUR = timedelta(hours=1)
+BEFORE = "household use earlier in the period"  # device id of the tier-position interval
+COST_QUANTUM = Decimal("1e-12")
+LOCK_KEY = "billing:pricing-lock"
+LOCK_TTL = 900  # seconds; a crashed run frees the lock by itself
+
+
+@contextmanager
+def pricing_lock(wait: float = 0.0) -> Iterator[bool]:
+    """Hold the pricing lock (cache.add is atomic in Redis); yield False if busy."""
+    token, deadline = secrets.token_hex(8), time.monotonic() + wait
+    while not (acquired := cache.add(LOCK_KEY, token, timeout=LOCK_TTL)):
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.05)
+    try:
+        yield acquired
+    finally:
+        if acquired and cache.get(LOCK_KEY) == token:
+            cache.delete(LOCK_KEY)
+
+
+def price_hours(device_ids: Iterable[int], hours: Iterable[datetime]) -> int:
+    """Price these changed hours again, with the later hours of their billing periods.
+
+    Tiers are the household's, so every device's hours are priced, not only device_ids'.
+    When another run holds the lock the rollups stay pending for price_pending().
+    Return the number of device-hours stored.
+    """
+    with pricing_lock(wait=5) as acquired:
+        return _price(set(hours)) if acquired else 0
+
+
+def price_pending() -> int:
+    """Price every rollup hour changed since it was priced, and every requested re-pricing."""
+    with pricing_lock() as acquired:
+        if not acquired:
+            return 0
+        requests = list(RepriceRequest.objects.values_list("id", "start"))
+        since = min((start for _, start in requests), default=None)
+        stored = _price(set(rollups.pending_hours()), since)
+        RepriceRequest.objects.filter(id__in=[pk for pk, _ in requests]).delete()
+        return stored
+
+
+def request_reprice(start: datetime, reason: str) -> None:
+    """Have costs from start on worked out again (soon, by the price_pending task)."""
+    from billing.tasks import price_pending as task
+
+    RepriceRequest.objects.create(start=start, reason=reason[:200])
+    transaction.on_commit(task.delay)
+
+
+def _price(changed: set[datetime], since: datetime | None = None) -> int:
+    """Price from since to the end of the data, and from each changed hour to its period's end."""
+    first_data, last_data = rollups.data_span()
+    starts = [*changed, *([since] if since else [])]
+    if first_data is None or not starts:
+        return 0
+    end = last_data + HOUR
+    begin = max(min(starts), first_data)
+    versions = selectors.plan_versions()
+    stored = 0
+    for low, high in version_periods(begin, end, Versions(versions)):
+        wanted = [h for h in changed if low <= h < high]
+        if since is not None and since < high:
+            wanted.append(max(since, low))
+        if wanted:
+            stored += _price_span(versions, low, _hour_floor(min(wanted)), min(high, end))
+    return stored
+
+
+def _price_span(
+    versions: list[PlanVersion], period_start: datetime, start: datetime, end: datetime
+) -> int:
+    """Price all devices' hours in [start, end) of the billing period starting at period_start."""
+    if end <= start:
+        return 0
+    rows = rollups.energy_rows(start, end)
+    costs = {}
+    if rows:
+        intervals = [
+            Interval(pk, hour, hour + HOUR, to_decimal(max(kwh, 0.0))) for pk, hour, kwh in rows
+        ]
+        before = rollups.household_kwh(period_start, start) if start > period_start else ZERO
+        if before:
+            intervals.append(Interval(BEFORE, period_start, start, before))
+        result = price(intervals, versions, start, end)
+        costs = {(c.device_id, c.start): c.cost for c in result.intervals}
+    _store(rows, costs, start, end)
+    return len(rows)
+
+
+def _store(rows: list, costs: dict, start: datetime, end: datetime) -> None:
+    priced = [
+        HourlyCost(device_id=pk, hour=hour, kwh=kwh, cost=costs[pk, hour].quantize(COST_QUANTUM))
+        for pk, hour, kwh in rows
+    ]
+    with transaction.atomic():
+        HourlyCost.objects.filter(hour__gte=start, hour__lt=end).delete()
+        HourlyCost.objects.bulk_create(priced, batch_size=1000)
+        rollups.mirror_costs(start, end)
+    rollups.refresh_daily(start, end)
+
+
+def _hour_floor(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)

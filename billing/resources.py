@@ -1,0 +1,36 @@
+"""django-import-export: rate plans, validated row by row exactly like POST /api/rates."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from import_export import fields, resources, widgets
+
+from billing.models import RatePlan
+from billing.plans import PlanError
+from billing.selectors import load_plan
+from billing.services import fill_plan_fields, request_reprice
+
+
+class RatePlanResource(resources.ModelResource):
+    plan = fields.Field(attribute="plan", column_name="plan", widget=widgets.JSONWidget())
+
+    class Meta:
+        model = RatePlan
+        fields = ("id", "name", "effective_from", "rate_type", "currency", "plan")
+        export_order = fields
+        # rate_type and currency are read from the plan, never from the file
+        import_id_fields = ("id",)
+        skip_unchanged = True
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        try:
+            fill_plan_fields(instance, load_plan(instance.plan))
+        except PlanError as error:
+            raise ValidationError({"plan": f"{error.field}: {error.message}"}) from None
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        starts = [r.instance.effective_from for r in result.valid_rows() if r.instance]
+        if starts and not kwargs.get("dry_run"):
+            request_reprice(min(starts), "rate plans imported")

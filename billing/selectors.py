@@ -1,0 +1,90 @@
+"""Reads of the billing app: plans in force, stored costs, and the /api/costs report.
+
+The devices app calls hourly_costs() and cost_between() for its history and statistics.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Sum
+from django.utils import timezone
+
+from billing.decimals import ZERO
+from billing.models import HourlyCost, RatePlan
+from billing.periods import PlanVersion
+from billing.plans import normalise_plan
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Prices energy until the first plan is saved (the spec's example; shown with is_default).
+DEFAULT_PLAN = {
+    "rate_type": "simple",
+    "currency": "USD",
+    "rate_structure": {"rate_per_kwh": "0.12"},
+    "name": "Default (no plan saved yet)",
+}
+
+
+@dataclass(frozen=True)
+class SavedPlan:
+    id: int | None  # None: the default plan
+    effective_from: datetime
+    plan: dict  # normalised (billing.plans.normalise_plan)
+
+    @property
+    def name(self) -> str:
+        return self.plan["name"] or (f"Plan {self.id}" if self.id else "Default")
+
+
+def load_plan(data) -> dict:
+    """Return a plan as the engine reads it (raises PlanError when it is not valid)."""
+    return normalise_plan(data, default_timezone=settings.TIME_ZONE)
+
+
+def saved_plans() -> list[SavedPlan]:
+    """Return every saved plan version, oldest first."""
+    rows = RatePlan.objects.order_by("effective_from").values_list("id", "effective_from", "plan")
+    return [SavedPlan(pk, start, load_plan(plan)) for pk, start, plan in rows]
+
+
+def plan_history() -> list[SavedPlan]:
+    """Return the saved plan versions, or the default plan when none is saved."""
+    return saved_plans() or [SavedPlan(None, EPOCH, load_plan(DEFAULT_PLAN))]
+
+
+def plan_versions(history: Sequence[SavedPlan] | None = None) -> list[PlanVersion]:
+    """Return [(effective_from, plan)] for billing.engine.price()."""
+    return [(p.effective_from, p.plan) for p in (history or plan_history())]
+
+
+def plan_in_force(at: datetime | None = None, history: Sequence[SavedPlan] | None = None):
+    """Return the SavedPlan pricing energy at `at` (now by default)."""
+    at = at or timezone.now()
+    history = list(history or plan_history())
+    current = [p for p in history if p.effective_from <= at]
+    return current[-1] if current else history[0]
+
+
+def hourly_costs(
+    device_id: int | Iterable[int], start: datetime, end: datetime
+) -> dict[datetime, Decimal]:
+    """Return {UTC hour: cost} of the device (or the sum of these devices) in [start, end)."""
+    ids = [device_id] if isinstance(device_id, int) else list(device_id)
+    rows = HourlyCost.objects.filter(device_id__in=ids, hour__gte=start, hour__lt=end)
+    costs: dict[datetime, Decimal] = defaultdict(Decimal)
+    for hour, cost in rows.values_list("hour", "cost"):
+        costs[hour] += cost
+    return dict(sorted(costs.items()))
+
+
+def cost_between(device_ids: Iterable[int], start: datetime, end: datetime) -> Decimal:
+    """Return the stored energy cost (with its tax) of these devices for hours in [start, end)."""
+    total = HourlyCost.objects.filter(
+        device_id__in=list(device_ids), hour__gte=start, hour__lt=end
+    ).aggregate(cost=Sum("cost"))["cost"]
+    return total or ZERO

@@ -1,0 +1,101 @@
+"""Writes of the billing app: saving rate plans, and the stored-cost pipeline (billing.pricing)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from billing.errors import InvalidRatePlan
+from billing.models import RatePlan
+from billing.plans import PlanError, effective_from, plan_to_api
+from billing.pricing import price_hours, price_pending, request_reprice
+from billing.selectors import EPOCH, load_plan
+from security.services import audit_record
+
+__all__ = [
+    "price_hours",
+    "price_pending",
+    "rate_plan_changed",
+    "rate_plan_save",
+    "request_reprice",
+    "validate_plan",
+]
+
+
+def validate_plan(data: Any, *, prefix: str = "") -> dict:
+    """Return the normalised plan; raise InvalidRatePlan (400) naming the offending field."""
+    try:
+        return load_plan(data)
+    except PlanError as error:
+        raise InvalidRatePlan.from_plan_error(error, prefix) from None
+
+
+@transaction.atomic
+def rate_plan_save(
+    data: Mapping[str, Any], *, actor=None, request=None, now: datetime | None = None
+) -> RatePlan:
+    """Make a new plan effective now, or at its effective_date if that is later.
+
+    Costs already worked out are never rewritten: an effective_date in the past (or
+    today, whose midnight has passed) takes effect now. A plan saved for a moment a
+    scheduled plan already has replaces it.
+    """
+    plan = validate_plan(data)
+    now = now or timezone.now()
+    start = max(effective_from(plan) or now, now)
+    _check_currency(plan, start)
+    first_ever = not RatePlan.objects.exists()
+    RatePlan.objects.filter(effective_from=start).delete()
+    row = RatePlan(effective_from=start, created_by=_user(actor))
+    _fill(row, plan)
+    row.save()
+    # The first plan replaces the default for all history; a later one splits the
+    # hour it starts in (later hours are priced as they come).
+    request_reprice(EPOCH if first_ever else start, f"rate plan {row.pk} saved")
+    audit_record(
+        "rates.update",
+        actor=actor,
+        request=request,
+        target=row,
+        details={"rate_type": plan["rate_type"], "effective_from": start.isoformat()},
+    )
+    return row
+
+
+def rate_plan_changed(row: RatePlan, *, previous_start: datetime | None = None) -> None:
+    """After an admin edit, import or delete: price again from the earliest moment affected."""
+    starts = [s for s in (row.effective_from, previous_start) if s is not None]
+    if not RatePlan.objects.exclude(pk=row.pk).filter(effective_from__lt=min(starts)).exists():
+        starts.append(EPOCH)  # the earliest plan also prices everything before it
+    request_reprice(min(starts), f"rate plan {row.pk} changed in the admin")
+
+
+def fill_plan_fields(row: RatePlan, plan: Mapping[str, Any]) -> None:
+    """Store a normalised plan on its row (for the admin and the importer)."""
+    _fill(row, plan)
+
+
+def _fill(row: RatePlan, plan: Mapping[str, Any]) -> None:
+    row.plan = plan_to_api(plan)
+    row.name = plan["name"][:100]
+    row.rate_type = plan["rate_type"]
+    row.currency = plan["currency"]
+
+
+def _check_currency(plan: Mapping[str, Any], start: datetime) -> None:
+    others = RatePlan.objects.exclude(effective_from=start).exclude(currency=plan["currency"])
+    other = others.values_list("currency", flat=True).first()
+    if other:
+        raise InvalidRatePlan(
+            f"currency: must be {other} like the saved plans; costs in two currencies "
+            "cannot be added up (change the saved plans in the admin first)",
+            field="currency",
+        )
+
+
+def _user(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None

@@ -1,0 +1,196 @@
+"""The devices API: thin views calling selectors (reads) and services (writes)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import HasPermission
+
+from . import selectors, services, tasks
+from . import serializers as s
+from .models import Device
+
+VIEW = HasPermission("devices.view")
+DISCOVER = HasPermission("devices.discover")
+EDIT = HasPermission("devices.edit")
+REMOVE = HasPermission("devices.remove")
+CONTROL = HasPermission("devices.control")
+CONFIG = HasPermission("system.config")
+
+
+def validated(serializer_class, data, **kwargs) -> serializers.Serializer:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer
+
+
+class ByMethod(APIView):
+    """Pick permission classes per HTTP method from `permissions_by_method`."""
+
+    permissions_by_method: dict = {}
+
+    def get_permissions(self):
+        return [p() for p in self.permissions_by_method.get(self.request.method, [VIEW])]
+
+
+STATUS_PARAM = OpenApiParameter(
+    "status", str, enum=[c for c, _ in Device.Status.choices], description="Only this status."
+)
+
+
+class DeviceListApi(ByMethod):
+    permissions_by_method = {"GET": [VIEW], "POST": [DISCOVER]}
+
+    @extend_schema(parameters=[STATUS_PARAM], responses=s.DeviceOut(many=True))
+    def get(self, request):
+        wanted = request.query_params.get("status") or None
+        if wanted and wanted not in Device.Status.values:
+            raise serializers.ValidationError({"status": f"Use one of {Device.Status.values}."})
+        return Response([s.device_row(d) for d in selectors.device_list(status=wanted)])
+
+    @extend_schema(request=s.ManualAddIn, responses={201: s.DeviceDetailOut})
+    def post(self, request):
+        return _add_manual(request)
+
+
+class DeviceManualAddApi(ByMethod):
+    permissions_by_method = {"POST": [DISCOVER]}
+
+    @extend_schema(request=s.ManualAddIn, responses={201: s.DeviceDetailOut})
+    def post(self, request):
+        return _add_manual(request)
+
+
+def _add_manual(request) -> Response:
+    form = validated(s.ManualAddIn, request.data)
+    device = services.device_add_manual(
+        **form.validated_data, credentials=form.credentials(), actor=request.user, request=request
+    )
+    return Response(s.device_detail(device), status=status.HTTP_201_CREATED)
+
+
+class DeviceStatusApi(ByMethod):
+    @extend_schema(responses=s.StatusSummaryOut)
+    def get(self, request):
+        return Response(selectors.status_summary())
+
+
+class DeviceDetailApi(ByMethod):
+    permissions_by_method = {"GET": [VIEW], "PUT": [EDIT], "PATCH": [EDIT], "DELETE": [REMOVE]}
+
+    @extend_schema(responses=s.DeviceDetailOut)
+    def get(self, request, key):
+        return Response(s.device_detail(selectors.device_get(key)))
+
+    @extend_schema(request=s.DeviceUpdateIn, responses=s.DeviceDetailOut)
+    def put(self, request, key):
+        device = selectors.device_get(key)
+        form = validated(s.DeviceUpdateIn, request.data)
+        device = services.device_update(
+            device=device, data=form.changes(), actor=request.user, request=request
+        )
+        return Response(s.device_detail(device))
+
+    @extend_schema(request=s.DeviceUpdateIn, responses=s.DeviceDetailOut)
+    def patch(self, request, key):
+        return self.put(request, key)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, key):
+        services.device_delete(
+            device=selectors.device_get(key), actor=request.user, request=request
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DevicePollApi(ByMethod):
+    permissions_by_method = {"POST": [EDIT]}
+
+    @extend_schema(request=None, responses={202: s.PollOut})
+    def post(self, request, key):
+        device = selectors.device_get(key)
+        task = tasks.poll_device.delay(device.pk)
+        body = {"msg": "Polling initiated", "task_id": task.id, "device_id": device.pk}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class DeviceHistoryApi(ByMethod):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start_time", str, description="ISO 8601 date or datetime."),
+            OpenApiParameter("end_time", str, description="ISO 8601 date or datetime."),
+            OpenApiParameter("interval", str, enum=["raw", "1h", "6h", "1d"]),
+        ],
+        responses=s.HistoryPointOut(many=True),
+    )
+    def get(self, request, key):
+        device = selectors.device_get(key)
+        query = validated(s.HistoryQuery, request.query_params).validated_data
+        points = selectors.history(device, **query)
+        for point in points:
+            point["timestamp"] = s._iso(point["timestamp"])
+        return Response(points)
+
+
+class DeviceStatsApi(ByMethod):
+    @extend_schema(responses=s.StatsOut)
+    def get(self, request, key):
+        return Response(selectors.stats(selectors.device_get(key)))
+
+
+class DeviceControlApi(ByMethod):
+    permissions_by_method = {"POST": [CONTROL]}
+
+    @extend_schema(request=s.ControlIn, responses=s.DeviceOut)
+    def post(self, request, key):
+        action = validated(s.ControlIn, request.data).validated_data["action"]
+        device = services.device_set_power(
+            device=selectors.device_get(key), action=action, actor=request.user, request=request
+        )
+        return Response(s.device_row(device))
+
+
+class DiscoverApi(ByMethod):
+    permissions_by_method = {"POST": [DISCOVER]}
+
+    @extend_schema(request=s.DiscoverIn, responses=s.DiscoverOut)
+    def post(self, request):
+        form = validated(s.DiscoverIn, request.data)
+        devices = services.device_discover(
+            timeout=form.validated_data.get("timeout"),
+            credentials=form.credentials(),
+            actor=request.user,
+            request=request,
+        )
+        return Response({"discovered": len(devices), "devices": [s.device_row(d) for d in devices]})
+
+
+class SystemConfigApi(ByMethod):
+    permissions_by_method = {"GET": [CONFIG], "PUT": [CONFIG], "PATCH": [CONFIG]}
+
+    @extend_schema(responses=s.SystemConfigSerializer)
+    def get(self, request):
+        return Response(s.SystemConfigSerializer(selectors.system_config()).data)
+
+    @extend_schema(request=s.SystemConfigSerializer, responses=s.SystemConfigSerializer)
+    def put(self, request):
+        form = validated(
+            s.SystemConfigSerializer, request.data, instance=selectors.system_config(), partial=True
+        )
+        config = services.system_config_update(
+            data=dict(form.validated_data), actor=request.user, request=request
+        )
+        return Response(s.SystemConfigSerializer(config).data)
+
+    @extend_schema(request=s.SystemConfigSerializer, responses=s.SystemConfigSerializer)
+    def patch(self, request):
+        return self.put(request)
+
+
+class NetworkSettingsApi(ByMethod):
+    @extend_schema(responses=s.NetworkOut)
+    def get(self, request):
+        return Response(selectors.network_settings())

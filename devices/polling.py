@@ -1,0 +1,355 @@
+"""Poll every enabled device: python-kasa concurrently, then one bulk write and the events."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from . import events, ingest, kasa_client, rollups
+from .crypto import decrypt_credentials
+from .identity import IDENTITY_FIELDS, LIVE_FIELDS, assign, identity_of, live_of
+from .identity import outlet_identity_of as outlet_identity
+from .kasa_client import KasaClientError, OutletResult, PollResult
+from .models import Device, Outage, Reading, SystemConfig
+from .signals import rollups_updated
+
+logger = logging.getLogger(__name__)
+
+LOCK_KEY = "devices:poll-lock"
+LOCK_TTL = 300  # seconds; a crashed run frees the lock by itself
+OFFLINE_AFTER = 2  # failed polls
+STATE_FIELDS = [
+    *IDENTITY_FIELDS, *LIVE_FIELDS, "status", "offline_reason", "failed_polls", "failing_since",
+    "energy_total_kwh", "last_seen", "last_polled_at", "last_reading_at", "updated_at",
+]  # fmt: skip
+Target = tuple[str, int]
+
+
+@dataclass
+class PollSummary:
+    polled: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    readings: int = 0
+    went_offline: list[int] = field(default_factory=list)
+    came_online: list[int] = field(default_factory=list)
+    skipped: bool = False
+    kasa_seconds: float = 0.0
+    write_seconds: float = 0.0
+
+
+@contextmanager
+def poll_lock(wait: float = 0.0) -> Iterator[bool]:
+    """Hold the fleet-wide poll lock (cache.add is atomic in Redis); yield False if busy."""
+    token = uuid.uuid4().hex
+    deadline = time.monotonic() + wait
+    while not (acquired := cache.add(LOCK_KEY, token, timeout=LOCK_TTL)):
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.05)
+    try:
+        yield acquired
+    finally:
+        if acquired and cache.get(LOCK_KEY) == token:
+            cache.delete(LOCK_KEY)
+
+
+def device_poll_all() -> PollSummary:
+    """Poll every enabled device unless another poll run holds the lock."""
+    with poll_lock() as acquired:
+        if not acquired:
+            logger.info("Poll skipped: the previous run is still going")
+            return PollSummary(skipped=True)
+        devices = list(Device.objects.filter(enabled=True, parent__isnull=True))
+        return poll_devices(devices)
+
+
+def device_poll_one(device: Device) -> PollSummary:
+    """Poll one device now (a strip outlet is polled through its strip)."""
+    top = device.parent if device.parent_id else device
+    with poll_lock(wait=settings.KASA_POLL_DEADLINE * 4 + 5) as acquired:
+        if not acquired:
+            return PollSummary(skipped=True)
+        return poll_devices([top])
+
+
+def poll_devices(devices: list[Device]) -> PollSummary:
+    """Poll these top-level devices and record the results (the caller holds the lock)."""
+    summary = PollSummary(polled=len(devices))
+    if not devices:
+        return summary
+    outlets = _outlets_of(devices)  # the ORM stays outside the event loop
+    started = time.perf_counter()
+    results = asyncio.run(_ask_devices(devices, outlets))
+    summary.kasa_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    _Recorder(devices, results, summary).run()
+    summary.write_seconds = time.perf_counter() - started
+    return summary
+
+
+async def _ask_devices(
+    devices: list[Device], outlets: dict[int, list[Device]]
+) -> tuple[dict, dict]:
+    credentials = {
+        (d.host, d.port): c for d in devices if (c := decrypt_credentials(d.credentials))
+    }
+    results = await kasa_client.poll_many(
+        [(d.host, d.port) for d in devices],
+        concurrency=settings.KASA_POLL_CONCURRENCY,
+        timeout=settings.KASA_DEVICE_TIMEOUT,
+        deadline=settings.KASA_POLL_DEADLINE,
+        credentials_for=credentials,
+    )
+    return results, await _gap_histories(devices, outlets, results)
+
+
+async def _gap_histories(
+    devices: list[Device], outlets: dict[int, list[Device]], results: dict
+) -> dict[int, dict]:
+    """Fetch the devices' own daily kWh for whole days missed since their last reading."""
+    tz = ZoneInfo(settings.TIME_ZONE)
+    now = timezone.now()
+    wanted = []
+    for device in devices:
+        if not isinstance(results.get((device.host, device.port)), PollResult):
+            continue
+        members = outlets.get(device.pk, []) if device.is_strip else [device]
+        gaps = {
+            m: ingest.whole_days_between(m.last_reading_at, now, tz)
+            for m in members
+            if m.has_emeter and m.last_reading_at
+        }
+        if any(gaps.values()):
+            wanted.append((device, {m: days for m, days in gaps.items() if days}))
+    fetched = await asyncio.gather(*(_history(d, gaps) for d, gaps in wanted))
+    return {pk: days for batch in fetched for pk, days in batch.items()}
+
+
+async def _history(device: Device, gaps: dict[Device, list]) -> dict[int, dict]:
+    months = sorted({(day.year, day.month) for days in gaps.values() for day in days})
+    child_ids = [m.child_id or None for m in gaps]
+    try:
+        by_child = await kasa_client.daily_history(
+            device.host, device.port, months, child_ids,
+            timeout=settings.KASA_DEVICE_TIMEOUT * 3,
+            credentials=decrypt_credentials(device.credentials),
+        )  # fmt: skip
+    except KasaClientError as exc:
+        logger.warning("No daily history from %s for backfill: %s", device.host, exc)
+        return {}
+    return {m.pk: by_child.get(m.child_id or None, {}) for m in gaps}
+
+
+def _outlets_of(devices: list[Device]) -> dict[int, list[Device]]:
+    strips = [d.pk for d in devices if d.is_strip]
+    by_parent: dict[int, list[Device]] = defaultdict(list)
+    if strips:
+        for outlet in Device.objects.filter(parent_id__in=strips):
+            by_parent[outlet.parent_id].append(outlet)
+    for device in devices:
+        device.cached_outlets = by_parent.get(device.pk, [])
+    return by_parent
+
+
+def _previous(device: Device) -> ingest.Previous:
+    return ingest.Previous(device.last_reading_at, device.energy_total_kwh, device.current_power_w)
+
+
+class _Recorder:
+    """Turn one run's results into readings, rollups, device state, outages and events."""
+
+    def __init__(self, devices: list[Device], results: tuple[dict, dict], summary: PollSummary):
+        self.devices = devices
+        self.results, self.histories = results
+        self.summary = summary
+        self.now = timezone.now()
+        self.tz = ZoneInfo(settings.TIME_ZONE)
+        interval = SystemConfig.load().polling_interval
+        self.cap = max(2 * interval, 300)
+        self.readings: list[Reading] = []
+        self.hours: dict = defaultdict(ingest.Bucket)
+        self.days: dict = defaultdict(ingest.Bucket)
+        self.dirty: list[Device] = []
+        self.messages: list = []
+
+    def run(self) -> None:
+        owners = {d.device_id: d for d in self.devices} | self._found_elsewhere()
+        # Addresses as polled: a success below may move a device to another address.
+        polled = [(d, self.results.get((d.host, d.port))) for d in self.devices]
+        handled: set[int] = set()
+        for _, result in polled:
+            owner = owners.get(result.device_id) if isinstance(result, PollResult) else None
+            if owner is not None and id(owner) not in handled:
+                # Matched by device id, not by address: a device that moved to another
+                # known device's old IP is recorded under its own row (DHCP reshuffles).
+                self._succeeded(owner, result)
+                handled.add(id(owner))
+        for device, result in polled:
+            if id(device) in handled:
+                continue
+            if not isinstance(result, KasaClientError):
+                message = f"{device.host}:{device.port} answers as another device now"
+                result = kasa_client.DeviceUnreachable(message)
+            self._failed(device, result)
+        self._write()
+
+    def _found_elsewhere(self) -> dict[str, Device]:
+        polled = {d.device_id for d in self.devices}
+        strangers = {
+            r.device_id
+            for r in self.results.values()
+            if isinstance(r, PollResult) and r.device_id not in polled
+        }
+        if not strangers:
+            return {}
+        found = list(Device.objects.filter(device_id__in=strangers, parent__isnull=True))
+        _outlets_of(found)
+        return {d.device_id: d for d in found}
+
+    # -- outcomes ------------------------------------------------------------------------
+
+    def _succeeded(self, device: Device, result: PollResult) -> None:
+        self.summary.succeeded += 1
+        prev = _previous(device)  # before the new values overwrite the baseline
+        assign(device, {**identity_of(result), **live_of(result)})
+        self._mark_online(device)
+        if device.is_strip:
+            device.energy_total_kwh = result.energy_total_kwh  # shown only; outlets count
+            for outlet in result.children:
+                self._outlet(device, result, outlet)
+        else:
+            self._record(device, prev, result, result)
+        self.messages.append(events.update_message(device, result.polled_at))
+
+    def _outlet(self, strip: Device, result: PollResult, data: OutletResult) -> None:
+        outlets = {o.device_id: o for o in getattr(strip, "cached_outlets", [])}
+        outlet = outlets.get(data.device_id)
+        if outlet is None:  # first poll since this outlet appeared: give it a row now
+            outlet = Device(device_id=data.device_id, parent=strip)
+            assign(outlet, {**outlet_identity(result, data), **live_of(data)})
+            outlet.save()
+        prev = _previous(outlet)
+        assign(outlet, {**outlet_identity(result, data), **live_of(data)})
+        self._mark_online(outlet)
+        self._record(outlet, prev, data, result)
+        self.messages.append(events.update_message(outlet, result.polled_at))
+
+    def _record(
+        self,
+        device: Device,
+        prev: ingest.Previous,
+        data: PollResult | OutletResult,
+        result: PollResult,
+    ) -> None:
+        at = result.polled_at
+        sample = ingest.Sample(
+            at, data.is_on, data.power_w, data.energy_total_kwh,
+            self.histories.get(device.pk, {}),
+        )  # fmt: skip
+        gained = ingest.contributions(prev, sample, tz=self.tz, cap_seconds=self.cap)
+        device.energy_total_kwh = data.energy_total_kwh
+        device.last_reading_at = at
+        self.readings.append(
+            Reading(
+                device=device, timestamp=at, is_on=data.is_on, power_w=data.power_w,
+                voltage=data.voltage, current=data.current,
+                energy_total_kwh=data.energy_total_kwh, energy_delta_kwh=gained.energy_delta_kwh,
+            )
+        )  # fmt: skip
+        for hour, bucket in gained.hours.items():
+            self.hours[(device, hour)].add(bucket)
+        for day, bucket in gained.days.items():
+            self.days[(device, day)].add(bucket)
+
+    def _failed(self, device: Device, error: KasaClientError) -> None:
+        self.summary.failed += 1
+        logger.info("Poll of %s failed: %s", device, error)
+        for member in [device, *getattr(device, "cached_outlets", [])]:
+            member.failed_polls += 1
+            member.failing_since = member.failing_since or self.now
+            member.last_polled_at = self.now
+            if member.failed_polls >= OFFLINE_AFTER:
+                self._mark_offline(member, error.reason)
+            self.dirty.append(member)
+
+    def _mark_online(self, device: Device) -> None:
+        was = device.status
+        device.status, device.offline_reason = Device.Status.ONLINE, ""
+        device.failed_polls, device.failing_since = 0, None
+        device.last_seen = device.last_polled_at = self.now
+        self.dirty.append(device)
+        if was != Device.Status.ONLINE:
+            self.summary.came_online.append(device)
+            if device.parent_id is None:
+                self.messages.append(events.status_message(device, self.now))
+
+    def _mark_offline(self, device: Device, reason: str) -> None:
+        if device.status == Device.Status.OFFLINE:
+            device.offline_reason = reason  # the reason may change while offline
+            return
+        device.status, device.offline_reason = Device.Status.OFFLINE, reason
+        self.summary.went_offline.append(device)
+        if device.parent_id is None:
+            self.messages.append(events.status_message(device, self.now))
+
+    # -- writing -------------------------------------------------------------------------
+
+    def _write(self) -> None:
+        with transaction.atomic():
+            self._save_devices()
+            self._save_outages()
+            rollups.write(self.readings, self._keyed(self.hours), self._keyed(self.days))
+        self.summary.readings = len(self.readings)
+        hours = self._keyed(self.hours)
+        days = self._keyed(self.days)
+        transaction.on_commit(lambda: self._after_commit(hours, days))
+
+    def _save_devices(self) -> None:
+        unique = {id(d): d for d in self.dirty if d.pk}.values()
+        for device in unique:
+            device.updated_at = self.now
+        Device.objects.bulk_update(list(unique), STATE_FIELDS, batch_size=200)
+
+    def _save_outages(self) -> None:
+        went = self.summary.went_offline
+        Outage.objects.bulk_create(
+            Outage(device=d, started_at=d.failing_since or self.now, reason=d.offline_reason)
+            for d in went
+        )
+        back = [d.pk for d in self.summary.came_online]
+        if back:
+            Outage.objects.filter(device_id__in=back, ended_at__isnull=True).update(
+                ended_at=self.now
+            )
+        self.summary.went_offline = [d.pk for d in went]
+        self.summary.came_online = back
+
+    @staticmethod
+    def _keyed(buckets: dict) -> dict:
+        return {(device.pk, key): bucket for (device, key), bucket in buckets.items()}
+
+    def _after_commit(self, hours: dict, days: dict) -> None:
+        events.send_many(self.messages)
+        if hours:
+            device_ids = sorted({pk for pk, _ in hours})
+            rollups_updated.send(
+                sender=Device, device_ids=device_ids, hours=sorted({h for _, h in hours})
+            )
+            rollups.refresh_daily_costs(device_ids, {d for _, d in days}, self.tz)
+        if self.summary.went_offline:
+            from .tasks import schedule_rediscovery
+
+            schedule_rediscovery()

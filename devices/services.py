@@ -1,0 +1,260 @@
+"""Writes of the devices app: discovery, manual add, edit, delete, control, configuration.
+
+Polling lives in devices/polling.py (re-exported here); the energy maths in ingest.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Literal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from security.services import audit_record
+
+from . import events, kasa_client, schedules
+from .crypto import decrypt_credentials, encrypt_credentials
+from .errors import (
+    DeviceAlreadyKnown,
+    DeviceControlDisabled,
+    DeviceProbeFailed,
+    DeviceRefused,
+    DeviceUnreachableError,
+    OutletOfStrip,
+)
+from .identity import assign, live_of, upsert
+from .kasa_client import CloudCredentials, KasaClientError, PollResult
+from .models import Device, SystemConfig
+from .polling import device_poll_all, device_poll_one  # noqa: F401 (public surface)
+
+logger = logging.getLogger(__name__)
+
+PowerAction = Literal["on", "off", "toggle"]
+
+
+def device_discover(
+    *,
+    targets: list[str] | None = None,
+    timeout: float | None = None,
+    credentials: CloudCredentials | None = None,
+    add_new: bool = True,
+    actor=None,
+    request=None,
+) -> list[Device]:
+    """Broadcast discovery to KASA_DISCOVERY_TARGET; add new devices, move known ones.
+
+    With add_new=False (the periodic re-discovery) only known devices are updated, so a
+    device whose IP changed is found again without adopting the neighbours' plugs.
+    """
+    results = asyncio.run(
+        kasa_client.discover(
+            list(targets or settings.KASA_DISCOVERY_TARGET),
+            timeout or settings.KASA_DISCOVERY_TIMEOUT,
+            credentials,
+            poll_timeout=settings.KASA_DEVICE_TIMEOUT * 2,
+            concurrency=settings.KASA_POLL_CONCURRENCY,
+        )
+    )
+    with transaction.atomic():
+        created, updated = upsert(
+            results, add_new=add_new, credentials=encrypt_credentials(credentials)
+        )
+    if actor is not None or request is not None:
+        audit_record(
+            "device.discover",
+            actor=actor,
+            request=request,
+            details={"found": len(results), "added": [d.device_id for d in created]},
+        )
+    return created + updated
+
+
+def device_add_manual(
+    *,
+    ip: str,
+    port: int = kasa_client.DEFAULT_PORT,
+    alias: str = "",
+    credentials: CloudCredentials | None = None,
+    actor=None,
+    request=None,
+) -> Device:
+    """Talk to the address first; add the device it finds, or say why not (400/409)."""
+    result = _probe(ip, port, credentials)
+    existing = Device.objects.filter(device_id=result.device_id).first()
+    if existing is not None:
+        raise DeviceAlreadyKnown(
+            f"{ip} is {existing.name}, already known (id {existing.pk}, at {existing.host}).",
+            id=existing.pk,
+        )
+    if alias and alias != result.alias:
+        result = _talk(kasa_client.set_alias(ip, port, alias, None, _timeout(), credentials))
+    with transaction.atomic():
+        created, _ = upsert([result], credentials=encrypt_credentials(credentials))
+        device = created[0]
+        audit_record("device.add", actor=actor, request=request, target=device)
+    return device
+
+
+def _probe(ip: str, port: int, credentials: CloudCredentials | None) -> PollResult:
+    try:
+        return asyncio.run(kasa_client.probe(ip, port, _timeout() * 2, credentials))
+    except kasa_client.NotAKasaDevice as exc:
+        raise DeviceProbeFailed(
+            f"Something answered at {ip}:{port}, but it is not a Kasa device.",
+            reason="not_kasa",
+        ) from exc
+    except kasa_client.DeviceAuthFailed as exc:
+        raise DeviceProbeFailed(
+            f"The device at {ip}:{port} needs TP-Link cloud credentials (username, password).",
+            reason="auth_failed",
+        ) from exc
+    except kasa_client.DeviceUnsupported as exc:
+        raise DeviceProbeFailed(
+            f"The device at {ip}:{port} is not supported: {exc}", reason="unsupported"
+        ) from exc
+    except kasa_client.DeviceUnreachable as exc:
+        raise DeviceProbeFailed(
+            f"No device answered at {ip}:{port}. Check the address and that it is powered.",
+            reason="unreachable",
+        ) from exc
+
+
+def device_update(*, device: Device, data: dict, actor=None, request=None) -> Device:
+    """Edit a device: alias (renamed on the device itself), address, port, enabled, notes."""
+    alias = data.pop("alias", None)
+    if alias is not None and alias != device.alias:
+        login = decrypt_credentials(device.credentials)
+        host, port = data.get("host", device.host), data.get("port", device.port)
+        result = _talk(
+            kasa_client.set_alias(host, port, alias, device.child_id or None, _timeout(), login)
+        )
+        device.alias = _own_alias(device, result)
+    if "credentials" in data:
+        device.credentials = encrypt_credentials(data.pop("credentials"))
+    assign(device, data)
+    with transaction.atomic():
+        device.save()
+        if device.is_strip and ("host" in data or "port" in data):
+            device.outlets.update(host=device.host, port=device.port)
+        audit_record(
+            "device.update", actor=actor, request=request, target=device, details=_safe(data)
+        )
+    return device
+
+
+def device_delete(*, device: Device, actor=None, request=None) -> None:
+    """Delete a device with its outlets, readings and rollups (audited)."""
+    if device.parent_id:
+        raise OutletOfStrip()
+    with transaction.atomic():
+        audit_record(
+            "device.delete",
+            actor=actor,
+            request=request,
+            target=device,
+            severity="warning",
+            details={"device_id": device.device_id, "host": device.host},
+        )
+        device.delete()
+
+
+def device_set_power(*, device: Device, action: PowerAction, actor=None, request=None) -> Device:
+    """Switch a device (or outlet) on, off or toggle it; audit and push the new state."""
+    if not SystemConfig.load().allow_device_control:
+        audit_record(
+            "device.control", actor=actor, request=request, target=device,
+            outcome="failure", details={"action": action, "why": "control disabled"},
+        )  # fmt: skip
+        raise DeviceControlDisabled()
+    on = {"on": True, "off": False, "toggle": None}[action]
+    strip = device.parent if device.parent_id else device
+    login = decrypt_credentials(strip.credentials)
+    try:
+        result = _talk(
+            kasa_client.set_power(
+                strip.host, strip.port, on, device.child_id or None, _timeout(), login
+            )
+        )
+    except (DeviceUnreachableError, DeviceRefused):
+        audit_record(
+            "device.control", actor=actor, request=request, target=device,
+            outcome="failure", details={"action": action},
+        )  # fmt: skip
+        raise
+    changed = _apply_state(strip, result)
+    audit_record(
+        "device.control", actor=actor, request=request, target=device,
+        details={"action": action, "is_on": _find(changed, device).is_on},
+    )  # fmt: skip
+    now = timezone.now()
+    events.send_many([events.update_message(d, now) for d in changed])
+    return _find(changed, device)
+
+
+def _apply_state(strip: Device, result: PollResult) -> list[Device]:
+    """Store the state read back after a switch (no reading: the next poll measures)."""
+    now = timezone.now()
+    assign(strip, live_of(result))
+    strip.last_seen = now
+    changed = [strip]
+    outlets = {o.device_id: o for o in strip.outlets.all()} if result.children else {}
+    for data in result.children:
+        outlet = outlets.get(data.device_id)
+        if outlet is not None:
+            outlet.is_on, outlet.current_power_w, outlet.last_seen = (
+                data.is_on,
+                data.power_w,
+                now,
+            )
+            changed.append(outlet)
+    Device.objects.bulk_update(changed, ["is_on", "current_power_w", "last_seen"])
+    return changed
+
+
+def _find(devices: list[Device], wanted: Device) -> Device:
+    return next(d for d in devices if d.pk == wanted.pk)
+
+
+def _own_alias(device: Device, result: PollResult) -> str:
+    if not device.child_id:
+        return result.alias
+    return next((o.alias for o in result.children if o.child_id == device.child_id), "")
+
+
+def system_config_update(*, data: dict, actor=None, request=None) -> SystemConfig:
+    """Change the run-time configuration; a new polling_interval reschedules the poll job."""
+    config = SystemConfig.load()
+    old_interval = config.polling_interval
+    with transaction.atomic():
+        assign(config, data)
+        config.save()
+        if config.polling_interval != old_interval:
+            schedules.set_poll_interval(config.polling_interval)
+        audit_record(
+            "system.config.update", actor=actor, request=request, target=config, details=data
+        )
+    return config
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _timeout() -> float:
+    return settings.KASA_DEVICE_TIMEOUT * 2
+
+
+def _talk(coro) -> PollResult:
+    """Run one device conversation from sync code; device errors become API errors."""
+    try:
+        return asyncio.run(coro)
+    except kasa_client.DeviceUnreachable as exc:
+        raise DeviceUnreachableError(f"The device did not answer: {exc}") from exc
+    except KasaClientError as exc:
+        raise DeviceRefused(str(exc), reason=exc.reason) from exc
+
+
+def _safe(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k != "credentials"}

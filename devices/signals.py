@@ -1,0 +1,11 @@
+"""Signals other apps listen to (billing prices the hours it is told about)."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Sent after a poll (or backfill) has committed new energy into HourlyRollup rows.
+# kwargs: device_ids: list[int], hours: list[datetime] (UTC hour starts). The touched rows
+# have cost=None until a receiver prices them; call devices.rollups.refresh_daily_costs()
+# afterwards when pricing happens outside the receiver.
+rollups_updated = Signal()

@@ -1,0 +1,144 @@
+"""Cameras: saving (password encrypted), stream info, RTSP connection tests and polling."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+from django.db import transaction
+from django.utils import timezone
+
+from security.services import audit_record
+
+from . import conf, crypto, rtsp
+from .models import AlertRule, Camera, Reachability
+from .netcheck import bounded_gather
+from .rules import evaluate
+
+FIELDS = ("name", "ip_address", "rtsp_url", "username", "location", "snapshot_url", "enabled")
+
+
+def split_credentials(url: str) -> tuple[str, str, str]:
+    """Return (url without user info, username, password) for an rtsp:// URL."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, "", ""
+    netloc = parts.hostname or ""
+    if ":" in netloc:
+        netloc = f"[{netloc}]"
+    if parts.port:
+        netloc += f":{parts.port}"
+    bare = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return bare, unquote(parts.username or ""), unquote(parts.password or "")
+
+
+def _apply(camera: Camera, data: dict) -> None:
+    data = dict(data)
+    if "rtsp_url" in data:
+        data["rtsp_url"], user, password = split_credentials(data["rtsp_url"])
+        if user and not data.get("username"):
+            data["username"] = user
+        if password and "password" not in data:
+            data["password"] = password
+    for name in FIELDS:
+        if name in data:
+            setattr(camera, name, data[name])
+    if "password" in data:
+        camera.password_encrypted = crypto.encrypt(data["password"] or "")
+    if not camera.ip_address:
+        camera.ip_address = urlsplit(camera.rtsp_url).hostname or ""
+
+
+def camera_save(camera: Camera, *, actor, data: dict) -> Camera:
+    """Create or change a camera; credentials in the URL move to username/password, a
+    password left out stays as it was and "" removes it."""
+    created = camera.pk is None
+    _apply(camera, data)
+    camera.full_clean()
+    camera.save()
+    action = "camera.create" if created else "camera.update"
+    audit_record(action, actor=actor, target=camera, details={"fields": sorted(data)})
+    return camera
+
+
+def camera_delete(camera: Camera, *, actor) -> None:
+    audit_record("camera.delete", actor=actor, target=camera, severity="warning")
+    camera.delete()
+
+
+def public_rtsp_url(camera: Camera) -> str:
+    """Return the RTSP URL with the username but never the password."""
+    parts = urlsplit(camera.rtsp_url)
+    if not camera.username or not parts.hostname:
+        return camera.rtsp_url
+    return urlunsplit(parts._replace(netloc=f"{quote(camera.username, safe='')}@{parts.netloc}"))
+
+
+def camera_stream_info(camera: Camera) -> dict:
+    """Return what a front end needs to open the stream (no password)."""
+    return {
+        "camera_id": camera.pk,
+        "name": camera.name,
+        "protocol": "rtsp",
+        "transport": "tcp",
+        "rtsp_url": public_rtsp_url(camera),
+        "username": camera.username,
+        "requires_auth": camera.has_password or camera.auth_required,
+        "snapshot_url": camera.snapshot_url or camera.last_snapshot or None,
+        "status": camera.status,
+        "last_seen": camera.last_seen,
+    }
+
+
+def _probe(camera: Camera):
+    return rtsp.probe(
+        camera.rtsp_url,
+        username=camera.username,
+        password=crypto.decrypt(camera.password_encrypted),
+        timeout=conf.get("rtsp_timeout"),
+    )
+
+
+def _record(camera: Camera, result: rtsp.RtspProbe) -> bool:
+    """Store a probe's outcome; return whether the status changed."""
+    changed = camera.status != result.status
+    now = timezone.now()
+    camera.status, camera.last_checked_at = result.status, now
+    camera.auth_required = result.auth_required
+    camera.last_error = "" if result.status == Reachability.ONLINE else result.detail[:255]
+    if result.status == Reachability.ONLINE:
+        camera.last_seen = now
+    camera.save(
+        update_fields=["status", "last_checked_at", "auth_required", "last_error", "last_seen"]
+    )
+    return changed
+
+
+def camera_test(camera: Camera) -> dict:
+    """Test the camera's RTSP connection now, store the result and update its alerts."""
+    result = asyncio.run(_probe(camera))
+    with transaction.atomic():
+        changed = _record(camera, result)
+        evaluate(kinds=[AlertRule.Kind.CAMERA_UNREACHABLE])
+    return {
+        "camera_id": camera.pk,
+        "status": result.status,
+        "status_changed": changed,
+        "auth_required": result.auth_required,
+        "detail": result.detail,
+        "server": result.server,
+        "latency_ms": result.latency_ms,
+    }
+
+
+def camera_poll_all() -> int:
+    """Test every enabled camera concurrently; return how many changed status."""
+    cameras = list(Camera.objects.filter(enabled=True))
+    if not cameras:
+        return 0
+    limit = conf.get("probe_concurrency")
+    results = asyncio.run(bounded_gather((_probe(c) for c in cameras), limit))
+    with transaction.atomic():
+        changed = sum(_record(c, r) for c, r in zip(cameras, results, strict=True))
+        evaluate(kinds=[AlertRule.Kind.CAMERA_UNREACHABLE])
+    return changed

@@ -1,0 +1,71 @@
+"""Reads of the devices app's readings and rollups: the one place monitoring queries them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, time
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from devices.models import DailyRollup, Device, HourlyRollup, Reading
+
+from .conditions import Sample
+
+
+def power_samples(device_ids: list[int], since: datetime) -> dict[int, list[Sample]]:
+    """Return each device's (timestamp, power_w) readings since `since`, oldest first."""
+    rows = (
+        Reading.objects.filter(device_id__in=device_ids, timestamp__gte=since)
+        .order_by("device_id", "timestamp")
+        .values_list("device_id", "timestamp", "power_w")
+    )
+    samples: dict[int, list[Sample]] = defaultdict(list)
+    for device_id, ts, power in rows.iterator(chunk_size=5000):
+        samples[device_id].append((ts, power))
+    return samples
+
+
+def period_start(period: str, now: datetime) -> tuple[datetime, datetime]:
+    """Return (local midnight today, local start of the period) as aware datetimes."""
+    local = timezone.localtime(now)
+    today = timezone.make_aware(datetime.combine(local.date(), time.min))
+    if period == "month":
+        return today, today.replace(day=1)
+    return today, today
+
+
+def period_totals(
+    device_id: int | None, period: str, now: datetime
+) -> tuple[float, Decimal | None]:
+    """Return (kWh, cost) used in the current local day or month, for one device or all.
+
+    Earlier days come from daily rollups; today from hourly rollups, which each poll
+    updates, so the total is current. Cost is None when nothing has been priced yet.
+    """
+    today, start = period_start(period, now)
+    scope = {"device_id": device_id} if device_id else {}
+    sums = {"kwh": Sum("energy_kwh"), "money": Sum("cost"), "priced": Count("cost")}
+    hourly = HourlyRollup.objects.filter(hour__gte=_hour_floor(today), **scope).aggregate(**sums)
+    daily = {"kwh": 0, "money": None, "priced": 0}
+    if start < today:
+        days = DailyRollup.objects.filter(
+            day__gte=timezone.localdate(start), day__lt=timezone.localdate(today), **scope
+        )
+        daily = days.aggregate(**sums)
+    kwh = (hourly["kwh"] or 0) + (daily["kwh"] or 0)
+    if not (hourly["priced"] or daily["priced"]):
+        return kwh, None
+    return kwh, (hourly["money"] or Decimal(0)) + (daily["money"] or Decimal(0))
+
+
+def _hour_floor(moment: datetime) -> datetime:
+    # Rollup hours are UTC; a zone with a half-hour offset shares its first bucket.
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def monitored_devices(*, emeter_only: bool = False):
+    """Return the enabled devices, optionally only those that measure power."""
+    devices = Device.objects.filter(enabled=True)
+    return devices.filter(has_emeter=True) if emeter_only else devices

@@ -1,0 +1,161 @@
+"""A tiny RTSP client: OPTIONS then DESCRIBE over TCP, enough to tell whether a camera is up.
+
+Any RTSP answer means the camera is online; a 401 to DESCRIBE means online but the
+credentials are missing or wrong. Refused, timed out or not RTSP at all means offline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import re
+import secrets
+import time
+from contextlib import suppress
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+USER_AGENT = "KasaMonitor"
+MAX_HEAD = 16 * 1024
+MAX_BODY = 64 * 1024
+
+
+class RtspProtocolError(Exception):
+    """The peer did not answer like an RTSP server."""
+
+
+@dataclass(frozen=True)
+class RtspResponse:
+    code: int
+    reason: str
+    headers: dict[str, list[str]] = field(default_factory=dict)
+
+    def header(self, name: str) -> str:
+        values = self.headers.get(name.lower())
+        return values[0] if values else ""
+
+
+@dataclass(frozen=True)
+class RtspProbe:
+    status: str  # "online" or "offline"
+    auth_required: bool = False
+    code: int | None = None
+    server: str = ""
+    detail: str = ""
+    latency_ms: float | None = None
+
+
+def split_url(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("rtsp", "rtsps") or not parts.hostname:
+        raise ValueError("not an rtsp:// URL")
+    return parts.hostname, parts.port or 554
+
+
+async def probe(url: str, *, username: str = "", password: str = "", timeout: float = 3.0):
+    """Return an RtspProbe for the stream at url (no password in url)."""
+    started = time.perf_counter()
+    try:
+        host, port = split_url(url)
+        response = await asyncio.wait_for(
+            _options_describe(host, port, url, username, password), timeout
+        )
+    except TimeoutError:
+        return RtspProbe("offline", detail=f"timed out after {timeout:g} s")
+    except (OSError, ValueError, RtspProtocolError) as exc:
+        return RtspProbe("offline", detail=(getattr(exc, "strerror", None) or str(exc))[:200])
+    latency = round((time.perf_counter() - started) * 1000, 2)
+    return _verdict(response, bool(username or password), latency)
+
+
+def _verdict(response: RtspResponse, had_credentials: bool, latency: float) -> RtspProbe:
+    server = response.header("server")[:100]
+    if response.code == 401:
+        detail = "credentials rejected" if had_credentials else "authentication required"
+        return RtspProbe("online", True, 401, server, detail, latency)
+    detail = "stream described" if response.code < 300 else f"DESCRIBE answered {response.code}"
+    return RtspProbe("online", False, response.code, server, detail, latency)
+
+
+async def _options_describe(host, port, url, username, password) -> RtspResponse:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        await _request(reader, writer, "OPTIONS", url, 1, {})
+        accept = {"Accept": "application/sdp"}
+        response = await _request(reader, writer, "DESCRIBE", url, 2, accept)
+        if response.code == 401 and (username or password):
+            auth = authorization(response, "DESCRIBE", url, username, password)
+            if auth:
+                headers = {**accept, "Authorization": auth}
+                response = await _request(reader, writer, "DESCRIBE", url, 3, headers)
+        return response
+    finally:
+        writer.close()
+        with suppress(OSError):
+            await writer.wait_closed()
+
+
+async def _request(reader, writer, method, url, cseq, headers) -> RtspResponse:
+    lines = [f"{method} {url} RTSP/1.0", f"CSeq: {cseq}", f"User-Agent: {USER_AGENT}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+    await writer.drain()
+    return await read_response(reader)
+
+
+async def read_response(reader: asyncio.StreamReader) -> RtspResponse:
+    """Read one RTSP response head (and skip its body)."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+        raise RtspProtocolError("connection closed before an RTSP answer") from exc
+    if len(head) > MAX_HEAD:
+        raise RtspProtocolError("RTSP answer head too large")
+    response = parse_head(head.decode("latin-1"))
+    length = int(response.header("content-length") or 0)
+    if 0 < length <= MAX_BODY:
+        await reader.readexactly(length)
+    return response
+
+
+def parse_head(text: str) -> RtspResponse:
+    status, *header_lines = text.strip("\r\n").split("\r\n")
+    match = re.match(r"RTSP/\d\.\d (\d{3}) ?(.*)", status)
+    if not match:
+        raise RtspProtocolError("not an RTSP server")
+    headers: dict[str, list[str]] = {}
+    for line in header_lines:
+        name, _, value = line.partition(":")
+        headers.setdefault(name.strip().lower(), []).append(value.strip())
+    return RtspResponse(int(match[1]), match[2], headers)
+
+
+def authorization(response: RtspResponse, method: str, uri: str, user: str, pwd: str) -> str:
+    """Answer a 401 challenge: Digest when offered (most cameras), else Basic."""
+    challenges = response.headers.get("www-authenticate", [])
+    digest = next((c for c in challenges if c.lower().startswith("digest")), None)
+    if digest:
+        params = {k: quoted or bare for k, quoted, bare in _PARAM.findall(digest[6:])}
+        return _digest(params, method, uri, user, pwd)
+    if any(c.lower().startswith("basic") for c in challenges):
+        return "Basic " + base64.b64encode(f"{user}:{pwd}".encode()).decode()
+    return ""
+
+
+_PARAM = re.compile(r'(\w+)=(?:"([^"]*)"|([^,\s]*))')
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def _digest(params: dict[str, str], method: str, uri: str, user: str, pwd: str) -> str:
+    realm, nonce = params.get("realm", ""), params.get("nonce", "")
+    ha1, ha2 = _md5(f"{user}:{realm}:{pwd}"), _md5(f"{method}:{uri}")
+    value = f'Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{uri}"'
+    if "auth" in params.get("qop", "").split(","):
+        cnonce = secrets.token_hex(8)
+        answer = _md5(f"{ha1}:{nonce}:00000001:{cnonce}:auth:{ha2}")
+        return f'{value}, response="{answer}", qop=auth, nc=00000001, cnonce="{cnonce}"'
+    return f'{value}, response="{_md5(f"{ha1}:{nonce}:{ha2}")}"'

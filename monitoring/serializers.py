@@ -1,0 +1,315 @@
+"""API shapes: *Input validates requests, *Output renders responses (and the schema)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+from rest_framework import serializers
+
+from devices.models import Device
+
+from .models import (
+    Alert,
+    AlertRule,
+    Camera,
+    NetworkHost,
+    NotificationChannel,
+    Severity,
+)
+
+HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$"
+)
+
+
+def validated(serializer_class, data, **kwargs) -> dict:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def check_address(value: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        if HOSTNAME.match(value):
+            return value
+    raise serializers.ValidationError("Enter an IP address or a host name.")
+
+
+class MessageOutput(serializers.Serializer):
+    msg = serializers.CharField()
+
+
+# Alerts
+# ------------------------------------------------------------------------------
+class AlertOutput(serializers.ModelSerializer):
+    device_id = serializers.IntegerField(allow_null=True)
+    camera_id = serializers.IntegerField(allow_null=True)
+    host_id = serializers.IntegerField(allow_null=True)
+    rule_id = serializers.IntegerField(allow_null=True)
+    device_name = serializers.CharField(source="subject_name", help_text="Device, camera or host.")
+    subject_type = serializers.SerializerMethodField()
+    rule_kind = serializers.CharField(source="rule.kind", allow_null=True, default=None)
+    acknowledged_by = serializers.CharField(
+        source="acknowledged_by.username", allow_null=True, default=None
+    )
+    resolved = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id", "device_id", "device_name", "camera_id", "host_id", "subject_type",
+            "rule_id", "rule_kind", "severity", "message", "details", "created_at",
+            "acknowledged", "acknowledged_at", "acknowledged_by", "resolved", "resolved_at",
+        ]  # fmt: skip
+
+    def get_subject_type(self, alert) -> str | None:
+        for name in ("device", "camera", "host"):
+            if getattr(alert, f"{name}_id"):
+                return name
+        return None
+
+    def get_resolved(self, alert) -> bool:
+        return alert.resolved_at is not None
+
+
+class PaginationOutput(serializers.Serializer):
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    per_page = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class AlertListOutput(serializers.Serializer):
+    alerts = AlertOutput(many=True)
+    pagination = PaginationOutput()
+
+
+class AlertListQuery(serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, default=1)
+    per_page = serializers.IntegerField(min_value=1, max_value=500, default=50)
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    acknowledged = serializers.BooleanField(required=False, allow_null=True, default=None)
+    resolved = serializers.BooleanField(required=False, allow_null=True, default=None)
+    device_id = serializers.IntegerField(required=False)
+    camera_id = serializers.IntegerField(required=False)
+    host_id = serializers.IntegerField(required=False)
+    rule_id = serializers.IntegerField(required=False)
+
+
+class ManualAlertInput(serializers.Serializer):
+    device_id = serializers.PrimaryKeyRelatedField(
+        queryset=Device.objects.all(), required=False, allow_null=True, source="device"
+    )
+    camera_id = serializers.PrimaryKeyRelatedField(
+        queryset=Camera.objects.all(), required=False, allow_null=True, source="camera"
+    )
+    host_id = serializers.PrimaryKeyRelatedField(
+        queryset=NetworkHost.objects.all(), required=False, allow_null=True, source="host"
+    )
+    severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MEDIUM)
+    message = serializers.CharField(max_length=255)
+
+
+class AlertActionOutput(serializers.Serializer):
+    msg = serializers.CharField()
+    alert = AlertOutput()
+
+
+class AcknowledgeAllInput(serializers.Serializer):
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False, allow_null=True)
+
+
+class AcknowledgeAllOutput(serializers.Serializer):
+    msg = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class RecentAlertOutput(serializers.ModelSerializer):
+    device_name = serializers.CharField(source="subject_name")
+
+    class Meta:
+        model = Alert
+        fields = ["id", "device_name", "severity", "message", "created_at", "acknowledged"]
+
+
+class AlertSummaryOutput(serializers.Serializer):
+    total = serializers.IntegerField()
+    unacknowledged = serializers.IntegerField()
+    open = serializers.IntegerField()
+    critical = serializers.IntegerField(help_text="Unacknowledged critical alerts.")
+    high = serializers.IntegerField()
+    medium = serializers.IntegerField()
+    low = serializers.IntegerField()
+    info = serializers.IntegerField()
+    recent = RecentAlertOutput(many=True)
+
+
+# Rules and channels
+# ------------------------------------------------------------------------------
+class RuleSerializer(serializers.ModelSerializer):
+    device_id = serializers.PrimaryKeyRelatedField(
+        queryset=Device.objects.all(), required=False, allow_null=True, source="device"
+    )
+    camera_id = serializers.PrimaryKeyRelatedField(
+        queryset=Camera.objects.all(), required=False, allow_null=True, source="camera"
+    )
+    host_id = serializers.PrimaryKeyRelatedField(
+        queryset=NetworkHost.objects.all(), required=False, allow_null=True, source="host"
+    )
+
+    class Meta:
+        model = AlertRule
+        fields = [
+            "id", "name", "kind", "device_id", "camera_id", "host_id", "threshold",
+            "threshold_high", "duration_minutes", "settle_minutes", "period", "severity",
+            "enabled", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class ChannelSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = NotificationChannel
+        fields = [
+            "id", "name", "kind", "target", "min_severity", "enabled", "notify_resolved",
+            "daily_summary", "last_sent_at", "last_error", "created_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "last_sent_at", "last_error", "created_at"]
+
+
+class ChannelTestOutput(serializers.Serializer):
+    msg = serializers.CharField()
+    delivered = serializers.BooleanField()
+    error = serializers.CharField(allow_blank=True)
+
+
+# Cameras
+# ------------------------------------------------------------------------------
+class CameraInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    ip_address = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    rtsp_url = serializers.CharField(max_length=500)
+    username = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    password = serializers.CharField(
+        max_length=128, required=False, allow_blank=True, write_only=True,
+        style={"input_type": "password"},
+    )  # fmt: skip
+    location = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    snapshot_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    enabled = serializers.BooleanField(required=False)
+
+    def validate_ip_address(self, value: str) -> str:
+        return check_address(value) if value else value
+
+    def validate_rtsp_url(self, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("rtsp", "rtsps") or not parts.hostname:
+            raise serializers.ValidationError("Enter an rtsp:// URL with a host.")
+        try:
+            parts.port  # noqa: B018 (raises on a bad port)
+        except ValueError as exc:
+            raise serializers.ValidationError("The port is not a number 0-65535.") from exc
+        return value
+
+    def validate_snapshot_url(self, value: str) -> str:
+        if value and urlsplit(value).password:
+            raise serializers.ValidationError("Put credentials in username/password, not the URL.")
+        return value
+
+
+class CameraOutput(serializers.ModelSerializer):
+    has_password = serializers.BooleanField()
+
+    class Meta:
+        model = Camera
+        fields = [
+            "id", "name", "ip_address", "rtsp_url", "username", "has_password", "location",
+            "status", "auth_required", "last_seen", "last_checked_at", "last_error",
+            "last_snapshot", "snapshot_url", "enabled", "created_at", "updated_at",
+        ]  # fmt: skip
+
+
+class StreamOutput(serializers.Serializer):
+    camera_id = serializers.IntegerField()
+    name = serializers.CharField()
+    protocol = serializers.CharField()
+    transport = serializers.CharField()
+    rtsp_url = serializers.CharField(help_text="With the username, never the password.")
+    username = serializers.CharField(allow_blank=True)
+    requires_auth = serializers.BooleanField()
+    snapshot_url = serializers.CharField(allow_null=True)
+    status = serializers.CharField()
+    last_seen = serializers.DateTimeField(allow_null=True)
+
+
+class CameraTestResult(serializers.Serializer):
+    camera_id = serializers.IntegerField()
+    status = serializers.CharField()
+    status_changed = serializers.BooleanField()
+    auth_required = serializers.BooleanField()
+    detail = serializers.CharField(allow_blank=True)
+    server = serializers.CharField(allow_blank=True)
+    latency_ms = serializers.FloatField(allow_null=True)
+
+
+class CameraTestOutput(serializers.Serializer):
+    msg = serializers.CharField()
+    result = CameraTestResult()
+
+
+class StatusCountsOutput(serializers.Serializer):
+    total = serializers.IntegerField()
+    online = serializers.IntegerField()
+    offline = serializers.IntegerField()
+    unknown = serializers.IntegerField()
+
+
+class CameraStatusOutput(StatusCountsOutput):
+    auth_required = serializers.IntegerField()
+
+
+# Network hosts
+# ------------------------------------------------------------------------------
+class HostSerializer(serializers.ModelSerializer):
+    port = serializers.IntegerField(min_value=1, max_value=65535, required=False)
+
+    class Meta:
+        model = NetworkHost
+        fields = [
+            "id", "name", "ip_address", "port", "vendor", "device_type", "meta", "enabled",
+            "status", "last_seen", "last_checked_at", "latency_ms", "last_error",
+            "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = [
+            "id", "status", "last_seen", "last_checked_at", "latency_ms", "last_error",
+            "created_at", "updated_at",
+        ]  # fmt: skip
+
+    def validate_ip_address(self, value: str) -> str:
+        return check_address(value)
+
+    def validate_meta(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("meta must be a JSON object.")
+        return value
+
+
+class HostCheckResult(serializers.Serializer):
+    host_id = serializers.IntegerField()
+    status = serializers.CharField()
+    status_changed = serializers.BooleanField()
+    latency_ms = serializers.FloatField(allow_null=True)
+    detail = serializers.CharField(allow_blank=True)
+
+
+class HostCheckOutput(serializers.Serializer):
+    msg = serializers.CharField()
+    result = HostCheckResult()
+
+
+class StatusQuery(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["online", "offline", "unknown"], required=False)

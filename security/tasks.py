@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import services, signed_urls
+
+
+@shared_task(ignore_result=True)
+def prune_audit_log() -> None:
+    services.audit_prune_expired()
+    signed_urls.used_signatures_prune()

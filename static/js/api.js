@@ -1,0 +1,141 @@
+// Talking to the REST API from the pages: cookie auth, CSRF header, one silent refresh on 401.
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(messageOf(status, body));
+    this.status = status;
+    this.body = body || {};
+    this.field = this.body.field || "";
+  }
+}
+
+function messageOf(status, body) {
+  if (body && (body.message || body.detail)) return String(body.message || body.detail);
+  if (status === 0) return "Can't reach the server. Check your connection and try again.";
+  if (status === 403) return "You don't have permission to do that.";
+  if (status === 404) return "That no longer exists.";
+  if (status === 429) return "Too many attempts. Please wait a minute and try again.";
+  if (status >= 500) return "Something went wrong on the server. Please try again.";
+  return "The request could not be completed.";
+}
+
+export function cookie(name) {
+  const hit = document.cookie.split("; ").find((part) => part.startsWith(name + "="));
+  return hit ? decodeURIComponent(hit.slice(name.length + 1)) : "";
+}
+
+let refreshing = null;
+
+// Trade the refresh cookie for a new access cookie; concurrent callers share one attempt.
+export function refreshSession() {
+  refreshing ??= fetch("/api/auth/refresh", {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": cookie("csrftoken") },
+    body: "{}",
+  })
+    .then((res) => res.ok)
+    .catch(() => false)
+    .finally(() => setTimeout(() => { refreshing = null; }, 0));
+  return refreshing;
+}
+
+export function goToLogin() {
+  const next = location.pathname + location.search;
+  location.assign("/login?next=" + encodeURIComponent(next));
+}
+
+const NO_REFRESH = ["/api/auth/login", "/api/auth/refresh", "/api/auth/setup", "/api/auth/2fa/login"];
+
+export async function api(path, { method = "GET", body, form, raw = false, retry = true } = {}) {
+  const headers = { Accept: "application/json" };
+  if (method !== "GET") headers["X-CSRFToken"] = cookie("csrftoken");
+  let payload;
+  if (form) payload = form;
+  else if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body: payload, credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, null);
+  }
+  if (res.status === 401 && retry && !NO_REFRESH.some((p) => path.startsWith(p))) {
+    if (await refreshSession()) return api(path, { method, body, form, raw, retry: false });
+    goToLogin();
+    throw new ApiError(401, { message: "Your session has ended. Please log in again." });
+  }
+  if (raw && res.ok) return res;
+  const data = res.status === 204 ? null : await res.json().catch(() => null);
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}
+
+// -- small DOM helpers shared by the pages --------------------------------------------------
+
+export const $ = (selector, root = document) => root.querySelector(selector);
+export const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
+
+export function say(el, text, kind = "") {
+  if (!el) return;
+  el.textContent = text;
+  el.className = "message" + (kind ? " " + kind : "");
+  el.hidden = !text;
+}
+
+export function flash(text, kind = "success") {
+  const box = $("#flash");
+  if (!box) return;
+  const item = document.createElement("p");
+  item.className = "message " + kind;
+  item.textContent = text;
+  box.replaceChildren(item);
+  if (kind !== "error") setTimeout(() => item.remove(), 6000);
+}
+
+// Show an API error next to the form field it names, else in the form's message box.
+export function showError(form, err, box) {
+  $$(".field-error", form).forEach((el) => el.remove());
+  $$("[aria-invalid]", form).forEach((el) => el.removeAttribute("aria-invalid"));
+  const name = (err.field || "").split(".").pop().replace(/\[\d+\]$/, "");
+  const input = name && form.elements.namedItem(name);
+  if (input && input.nodeType === 1) {
+    input.setAttribute("aria-invalid", "true");
+    const note = document.createElement("span");
+    note.className = "field-error errorlist";
+    note.textContent = err.message;
+    input.insertAdjacentElement("afterend", note);
+    input.focus();
+  }
+  say(box, err.message, "error");
+}
+
+export async function busy(button, work) {
+  const label = button ? button.textContent : "";
+  if (button) { button.disabled = true; button.setAttribute("aria-busy", "true"); }
+  try {
+    return await work();
+  } finally {
+    if (button) { button.disabled = false; button.removeAttribute("aria-busy"); button.textContent = label; }
+  }
+}
+
+export function formData(form) {
+  return Object.fromEntries(new FormData(form).entries());
+}
+
+export const fmt = {
+  watts: (v) => (v == null ? "—" : Number(v).toLocaleString(undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1 })),
+  kwh: (v) => (v == null ? "—" : Number(v).toLocaleString(undefined, { minimumFractionDigits: 3, maximumFractionDigits: 3 })),
+  money: (v) => (v == null ? "—" : Number(v).toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 })),
+  bytes: (n) => {
+    if (n == null) return "—";
+    const units = ["B", "KB", "MB", "GB"];
+    let i = 0;
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i += 1; }
+    return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
+  },
+  when: (iso) => (iso ? new Date(iso).toLocaleString() : "—"),
+};

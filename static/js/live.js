@@ -1,0 +1,85 @@
+// Live device events over /ws/devices/ (the access cookie authenticates the socket).
+import { refreshSession, goToLogin, $$, fmt } from "./api.js";
+
+const UNAUTHORISED = 4401;
+
+export function connectLive({ onUpdate, onStatus, onState }) {
+  let delay = 1000;
+  let refreshed = false;
+
+  function open() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/ws/devices/`);
+    let opened = false;
+    onState("connecting");
+    socket.addEventListener("open", () => {
+      opened = true;
+      delay = 1000;
+      socket.send(JSON.stringify({ event: "subscribe_all" }));
+    });
+    socket.addEventListener("message", (event) => {
+      let message;
+      try { message = JSON.parse(event.data); } catch { return; }
+      if (message.event === "subscribed") { refreshed = false; onState("live"); }
+      else if (message.event === "device_update") onUpdate(message);
+      else if (message.event === "device_status") onStatus(message);
+    });
+    socket.addEventListener("close", async (event) => {
+      onState("offline");
+      // A refused handshake (or 4401) usually means the access cookie expired: trade the
+      // refresh cookie once; a server that is down just gets retried with back-off.
+      if ((event.code === UNAUTHORISED || !opened) && !refreshed) {
+        refreshed = true;
+        if (await refreshSession()) return open();
+        if (event.code === UNAUTHORISED) return goToLogin();
+      }
+      setTimeout(open, delay);
+      delay = Math.min(delay * 2, 30000);
+    });
+  }
+
+  open();
+}
+
+const LABELS = { connecting: "Connecting to live updates…", live: "Live", offline: "Reconnecting…" };
+
+export function showLiveState(state) {
+  const box = document.getElementById("live-state");
+  if (!box) return;
+  box.dataset.state = state;
+  box.querySelector("[data-live-label]").textContent = LABELS[state];
+}
+
+// Put one device_update / device_status into every card showing that device.
+export function cardsFor(message) {
+  const id = message.data?.device_id ?? message.device_id;
+  if (id != null) return $$(`.device-card[data-device-id="${id}"]`);
+  return $$(`.device-card[data-ip="${CSS.escape(message.device_ip)}"]`);
+}
+
+export function applyUpdate(card, data) {
+  const set = (field, text) => card.querySelectorAll(`[data-field=${field}]`).forEach((el) => { el.textContent = text; });
+  if ("current_power_w" in data) set("power", fmt.watts(data.current_power_w));
+  if ("is_on" in data && data.is_on !== null) {
+    set("state", data.is_on ? "On" : "Off");
+    const toggle = card.querySelector("[data-action=power]");
+    if (toggle && !toggle.dataset.pending) toggle.checked = data.is_on;
+  }
+  if (data.timestamp) {
+    card.querySelectorAll("[data-field=updated]").forEach((el) => {
+      el.dateTime = data.timestamp;
+      el.textContent = "at " + new Date(data.timestamp).toLocaleTimeString();
+    });
+  }
+  card.dataset.power = data.current_power_w ?? "";
+}
+
+export function applyStatus(card, status) {
+  card.dataset.status = status;
+  card.querySelectorAll("[data-field=status]").forEach((el) => {
+    el.textContent = status.charAt(0).toUpperCase() + status.slice(1);
+    el.className = "badge " + status;
+  });
+  const toggle = card.querySelector("[data-action=power]");
+  if (toggle) toggle.disabled = status === "offline";
+}

@@ -1,0 +1,71 @@
+// Log in: password step, then (for 2FA accounts) the code step. Cookies carry the session.
+import { api, $, say, showError, busy, formData, refreshSession } from "./api.js";
+
+const loginForm = $("#login-form");
+const otpForm = $("#otp-form");
+const next = loginForm.dataset.next || "/";
+let challenge = "";
+
+function done() {
+  location.assign(next);
+}
+
+// Sent here from a page whose access cookie expired: a still-valid refresh cookie is enough.
+if (new URLSearchParams(location.search).has("next")) {
+  refreshSession().then((ok) => ok && done());
+}
+
+loginForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const box = $("#login-error");
+  const { username, password } = formData(loginForm);
+  if (!username || !password) {
+    say(box, "Enter your username (or email) and password.", "error");
+    return;
+  }
+  await busy(loginForm.querySelector("button[type=submit]"), async () => {
+    try {
+      const answer = await api("/api/auth/login", { method: "POST", body: { username, password } });
+      if (answer && answer.requires_2fa) {
+        challenge = answer.challenge_token;
+        loginForm.hidden = true;
+        otpForm.hidden = false;
+        otpForm.elements.code.focus();
+        return;
+      }
+      done();
+    } catch (err) {
+      showError(loginForm, err, box);
+    }
+  });
+});
+
+otpForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const box = $("#otp-error");
+  const code = otpForm.elements.code.value.trim();
+  if (!code) {
+    say(box, "Enter the code from your authenticator app.", "error");
+    return;
+  }
+  await busy(otpForm.querySelector("button[type=submit]"), async () => {
+    try {
+      await api("/api/auth/login/2fa", { method: "POST", body: { challenge_token: challenge, code } });
+      done();
+    } catch (err) {
+      if (err.body.error_code === "INVALID_2FA_CHALLENGE") restart(err.message);
+      else showError(otpForm, err, box);
+    }
+  });
+});
+
+function restart(message = "") {
+  otpForm.reset();
+  otpForm.hidden = true;
+  loginForm.hidden = false;
+  say($("#login-error"), message, "error");
+  loginForm.elements.password.value = "";
+  loginForm.elements.username.focus();
+}
+
+otpForm.querySelector("[data-action=restart]").addEventListener("click", () => restart());

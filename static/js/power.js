@@ -1,0 +1,28 @@
+// On/off switches: POST /api/device/{id}/control, then show what the device reports.
+import { api, flash } from "./api.js";
+import { applyUpdate } from "./live.js";
+
+export function bindSwitches(root = document) {
+  root.addEventListener("change", async (event) => {
+    const toggle = event.target.closest("[data-action=power]");
+    if (!toggle) return;
+    const card = toggle.closest(".device-card");
+    const wanted = toggle.checked;
+    toggle.dataset.pending = "1";
+    toggle.disabled = true;
+    try {
+      const device = await api(`/api/device/${card.dataset.deviceId}/control`, {
+        method: "POST",
+        body: { action: wanted ? "on" : "off" },
+      });
+      applyUpdate(card, { is_on: device.is_on ?? wanted, current_power_w: device.current_power_w });
+      flash(`${device.name || "Device"} is ${wanted ? "on" : "off"}.`);
+    } catch (err) {
+      toggle.checked = !wanted;
+      flash(`Couldn't switch it ${wanted ? "on" : "off"}: ${err.message}`, "error");
+    } finally {
+      delete toggle.dataset.pending;
+      toggle.disabled = card.dataset.status === "offline";
+    }
+  });
+}

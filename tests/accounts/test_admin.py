@@ -1,0 +1,74 @@
+"""The Django admin: OTP-aware login, user and session actions."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import LoginSession
+from tests.accounts.conftest import assert_error, bearer
+from tests.auth import access_token_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _admin_login(password, **otp):
+    client = Client()
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": "alice", "password": password, **otp}
+    )
+    return client, response
+
+
+def test_an_admin_without_2fa_logs_in_with_the_password(admin_user, password):
+    client, response = _admin_login(password)
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_an_admin_with_2fa_must_give_a_code(admin_user, password):
+    device = TOTPDevice.objects.create(user=admin_user, name="app", confirmed=True)
+    _client, refused = _admin_login(password)
+    assert refused.status_code == 200  # the form again, asking for the code
+    code = f"{totp(device.bin_key):06d}"
+    client, response = _admin_login(password, otp_device=device.persistent_id, otp_token=code)
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_admin_pages_list_users_and_sessions(admin_client, viewer_user):
+    access_token_for(viewer_user)
+    assert b"charlie" in admin_client.get("/admin/accounts/user/?role__exact=viewer").content
+    assert admin_client.get(f"/admin/accounts/user/{viewer_user.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/accounts/loginsession/").status_code == 200
+
+
+def test_the_revoke_sessions_action_ends_them(admin_client, viewer_user):
+    token = access_token_for(viewer_user)
+    admin_client.post("/admin/accounts/user/", {"action": "revoke_sessions",
+                                                "_selected_action": [viewer_user.pk]})
+    assert_error(bearer(token).get("/api/auth/me"), 401, "SESSION_REVOKED")
+
+
+def test_the_force_reset_action_mails_a_link(admin_client, viewer_user, mailoutbox):
+    admin_client.post("/admin/accounts/user/", {"action": "force_password_reset",
+                                                "_selected_action": [viewer_user.pk]})
+    assert "reset-password?token=" in mailoutbox[0].body
+
+
+def test_the_disable_action_refuses_the_last_admin(admin_client, admin_user, viewer_user):
+    admin_client.post("/admin/accounts/user/", {"action": "disable_users",
+                      "_selected_action": [admin_user.pk, viewer_user.pk]})
+    admin_user.refresh_from_db()
+    viewer_user.refresh_from_db()
+    assert admin_user.is_active and not viewer_user.is_active
+
+
+def test_the_session_revoke_action(admin_client, viewer_user):
+    token = access_token_for(viewer_user)
+    session = LoginSession.objects.get()
+    admin_client.post("/admin/accounts/loginsession/", {"action": "revoke",
+                                                        "_selected_action": [session.pk]})
+    assert_error(bearer(token).get("/api/auth/me"), 401, "SESSION_REVOKED")

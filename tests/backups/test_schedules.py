@@ -1,0 +1,120 @@
+"""Backup schedules: CRUD over the API, one beat task each, and retention of old backups."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from backups import schedules, services
+from backups.models import BackupJob, BackupSchedule
+
+DAILY = {
+    "name": "Daily Backup",
+    "cron": "0 2 * * *",
+    "enabled": True,
+    "retention_days": 30,
+    "options": {"include_logs": True, "compression": "normal"},
+}
+
+
+def test_creating_a_schedule_registers_its_beat_task(admin_api):
+    response = admin_api.post("/api/backups/schedules", DAILY, format="json")
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["cron"] == "0 2 * * *" and body["next_run"]
+    task = BackupSchedule.objects.get(pk=body["id"]).periodic_task
+    assert task.task == "backups.tasks.run_scheduled_backup"
+    assert json.loads(task.kwargs) == {"schedule_id": body["id"]}
+    assert (task.crontab.minute, task.crontab.hour) == ("0", "2")
+    assert admin_api.get("/api/backups/schedules").json()[0]["name"] == "Daily Backup"
+
+
+def test_updating_a_schedule_moves_and_pauses_its_beat_task(admin_api):
+    created = admin_api.post("/api/backups/schedules", DAILY, format="json").json()
+
+    response = admin_api.put(
+        f"/api/backups/schedules/{created['id']}",
+        {"cron": "30 4 * * 0", "enabled": False},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    assert response.json()["next_run"] is None
+    task = PeriodicTask.objects.get(pk=BackupSchedule.objects.get().periodic_task_id)
+    assert (task.crontab.minute, task.crontab.hour, task.crontab.day_of_week) == ("30", "4", "0")
+    assert task.enabled is False
+
+
+def test_deleting_a_schedule_removes_its_beat_task(admin_api):
+    created = admin_api.post("/api/backups/schedules", DAILY, format="json").json()
+
+    response = admin_api.delete(f"/api/backups/schedules/{created['id']}")
+
+    assert response.status_code == 200
+    assert not PeriodicTask.objects.filter(task=schedules.TASK).exists()
+    assert admin_api.delete(f"/api/backups/schedules/{created['id']}").status_code == 404
+
+
+@pytest.mark.parametrize("cron", ["every day", "61 * * * *", "* * * *", ""])
+def test_it_refuses_a_bad_cron_expression(admin_api, cron):
+    response = admin_api.post("/api/backups/schedules", {**DAILY, "cron": cron}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "cron"
+    assert not BackupSchedule.objects.exists()
+
+
+def test_sync_is_idempotent_and_drops_orphan_tasks(db):
+    schedule = schedules.schedule_save(BackupSchedule(name="n", cron="0 3 * * *"))
+    schedule.delete()  # behind the service's back: its beat task stays for now
+
+    schedules.schedules_sync_all()
+    schedules.schedules_sync_all()
+
+    assert not PeriodicTask.objects.filter(task=schedules.TASK).exists()
+
+
+def _aged_backup(kind: str, days_old: int, schedule_id: int | None) -> str:
+    moment = timezone.now() - timedelta(days=days_old)
+    suffix = "" if kind == "manual" else f"_{kind}"
+    name = f"kasa_backup_{moment:%Y%m%d_%H%M%S}{suffix}.7z"
+    extra = {"schedule_id": schedule_id} if schedule_id else {}
+    services.backup_create(kind=kind, output=services.backups_dir() / name, extra=extra)
+    return name
+
+
+def test_retention_removes_only_this_schedules_old_backups(db):
+    mine = schedules.schedule_save(BackupSchedule(name="mine", cron="0 2 * * *", retention_days=7))
+    other = schedules.schedule_save(BackupSchedule(name="other", cron="0 3 * * *"))
+    old_mine = _aged_backup("scheduled", 10, mine.pk)
+    new_mine = _aged_backup("scheduled", 2, mine.pk)
+    old_other = _aged_backup("scheduled", 10, other.pk)
+    old_manual = _aged_backup("manual", 400, None)
+
+    removed = schedules.retention_apply(mine)
+
+    assert removed == [old_mine]
+    left = {row["filename"] for row in services.backup_list()}
+    assert left == {new_mine, old_other, old_manual}
+
+
+def test_a_scheduled_run_backs_up_and_applies_retention(db):
+    schedule = schedules.schedule_save(
+        BackupSchedule(
+            name="s", cron="0 2 * * *", retention_days=1, options={"compression": "none"}
+        )
+    )
+    expired = _aged_backup("scheduled", 5, schedule.pk)
+
+    job = schedules.schedule_run(schedule.pk)
+
+    assert job.status == BackupJob.Status.COMPLETED
+    assert job.filename.endswith("_scheduled.7z")
+    assert [r["filename"] for r in services.backup_list()] == [job.filename]
+    assert expired not in job.filename
+    assert BackupSchedule.objects.get().last_run_at is not None

@@ -1,0 +1,94 @@
+"""API-wide rate limits: per IP and per user, X-RateLimit-* headers, 429 in the spec's shape."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import time_machine
+
+from security.models import AuditLog
+from security.ratelimit import parse_rate
+
+
+@pytest.fixture
+def tight(settings):
+    settings.API_RATE_LIMIT_PER_IP = "3/m"
+    settings.API_RATE_LIMIT_PER_USER = "1000/h"
+
+
+def test_every_api_answer_has_rate_limit_headers(client, db):
+    first, second = client.get("/api/nowhere"), client.get("/api/nowhere")
+    assert first["X-RateLimit-Limit"] == "100"
+    assert int(first["X-RateLimit-Remaining"]) == 99 and second["X-RateLimit-Remaining"] == "98"
+    reset = int(first["X-RateLimit-Reset"])
+    assert time.time() < reset <= time.time() + 60
+
+
+@pytest.mark.parametrize("path", ["/health/live", "/api/health", "/static/x.css", "/login"])
+def test_health_static_and_pages_are_not_limited(client, db, tight, path):
+    for _ in range(5):
+        response = client.get(path)
+        assert response.status_code != 429 and "X-RateLimit-Limit" not in response
+
+
+def test_past_the_ip_limit_the_api_answers_429_with_retry_after(client, db, tight):
+    for remaining in (2, 1, 0):
+        assert client.get("/api/nowhere")["X-RateLimit-Remaining"] == str(remaining)
+    response = client.get("/api/nowhere")
+    assert response.status_code == 429
+    body = response.json()
+    assert body["error"] == "rate_limit_exceeded" and body["error_code"] == "RATE_LIMIT_EXCEEDED"
+    assert body["message"] == "Too many requests. Please try again later."
+    assert 1 <= body["retry_after"] <= 60 and body["retryAfter"] == body["retry_after"]
+    assert body["limit"] == "3 per minute" and body["status_code"] == 429
+    assert response["Retry-After"] == str(body["retry_after"])
+    assert response["X-RateLimit-Remaining"] == "0" and response["X-Content-Type-Options"]
+
+
+def test_the_first_refusal_of_a_window_is_audited(client, db, tight):
+    for _ in range(6):
+        client.get("/api/nowhere")
+    entry = AuditLog.objects.get(action="security.rate_limited")
+    assert entry.ip_address == "127.0.0.1" and entry.details["limit"] == "3 per minute"
+
+
+def test_the_limit_resets_with_the_next_window(client, db, tight):
+    with time_machine.travel(time.time(), tick=False) as traveller:
+        for _ in range(4):
+            client.get("/api/nowhere")
+        assert client.get("/api/nowhere").status_code == 429
+        traveller.shift(61)
+        assert client.get("/api/nowhere").status_code == 404
+
+
+def test_other_clients_keep_their_own_budget(client, db, tight):
+    for _ in range(4):
+        client.get("/api/nowhere")
+    assert client.get("/api/nowhere", REMOTE_ADDR="127.0.0.2").status_code == 404
+
+
+def test_a_signed_in_user_has_an_hourly_budget_across_addresses(admin_api, settings):
+    settings.API_RATE_LIMIT_PER_USER = "2/h"
+    assert admin_api.get("/api/audit-logs", REMOTE_ADDR="127.0.0.3").status_code == 200
+    response = admin_api.get("/api/audit-logs", REMOTE_ADDR="127.0.0.4")
+    assert response["X-RateLimit-Limit"] == "2" and response["X-RateLimit-Remaining"] == "0"
+    refused = admin_api.get("/api/audit-logs", REMOTE_ADDR="127.0.0.5")
+    assert refused.status_code == 429 and refused.json()["limit"] == "2 per hour"
+
+
+def test_a_cache_outage_does_not_take_the_api_down(client, db, settings):
+    settings.CACHES = {"default": {**settings.CACHES["default"],
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}  # fmt: skip
+    response = client.get("/api/health")
+    assert response.status_code in (200, 503)
+    assert client.get("/api/nowhere").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "text,limit,seconds",
+    [("100/m", 100, 60), ("1000/h", 1000, 3600), ("3/15m", 3, 900), ("10/hour", 10, 3600)],
+)
+def test_rates_are_read_from_settings_text(text, limit, seconds):
+    rate = parse_rate(text)
+    assert (rate.limit, rate.seconds) == (limit, seconds)
