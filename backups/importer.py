@@ -28,7 +28,7 @@ MAX_GAP_HOURS = 1.0  # a counter reset is bridged with power x time only across 
 MAC_RE = re.compile(r"^[0-9A-F]{12}$")
 TYPES = {"strip": "strip", "bulb": "bulb", "dimmer": "dimmer", "switch": "switch"}
 ROLLUP_HOOK = "rollups_rebuild"  # devices.services function we call when it exists
-PLAN_HOOK = "rate_plan_import_original"  # billing.services function we call when it exists
+PLAN_HOOK = "rate_plan_save"  # billing.services function that saves a plan
 
 
 class ImportFailed(ApiError):
@@ -201,12 +201,26 @@ def _import_rate_plans(source, summary: ImportSummary) -> None:
     active = next((p for p in summary.rate_plans if p.get("is_active")), None)
     if active is None:
         return
-    hook = _hook("billing.services", PLAN_HOOK)
-    if hook is None:
-        summary.rate_plan = "kept as JSON in this summary (billing.services has no importer yet)"
-        return
-    plan = hook(active)
-    summary.rate_plan = f"imported as billing plan {getattr(plan, 'pk', plan)}"
+    summary.rate_plan = _save_rate_plan(active)
+
+
+def _save_rate_plan(row: dict) -> str:
+    """Save the original's active rate as a billing plan once (an equal saved plan is kept)."""
+    save = _hook("billing.services", PLAN_HOOK)
+    validate = _hook("billing.services", "validate_plan")
+    saved = _hook("billing.selectors", "saved_plans")
+    if not (save and validate and saved):
+        return "kept as JSON in this summary (billing.services cannot save plans yet)"
+    config = row["rate_config"] if isinstance(row["rate_config"], dict) else {}
+    data = {"name": row.get("name") or "", "rate_type": row.get("rate_type"),
+            "currency": row.get("currency") or "USD", **config}  # fmt: skip
+    try:
+        plan = validate(data)
+    except ApiError as exc:
+        return f"kept as JSON in this summary: billing refused it ({exc.message})"
+    if any(existing.plan == plan for existing in saved()):
+        return "already imported (an identical billing plan exists)"
+    return f"imported as billing plan {save(data).pk}"
 
 
 def _rate_row(row) -> dict:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -30,7 +30,7 @@ def plan_body(saved: selectors.SavedPlan) -> dict:
     return {
         "id": saved.id,
         "is_default": saved.id is None,
-        "effective_from": saved.effective_from,
+        "effective_from": saved.effective_from.astimezone(UTC),
         **plan_to_api(saved.plan),
     }
 

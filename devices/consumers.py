@@ -1,10 +1,10 @@
-"""The live-events WebSocket: /ws/devices/."""
+"""The live-events WebSocket: /ws/devices/ (protocol in docs/devices.md)."""
 
 from __future__ import annotations
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from .events import ALL_DEVICES, device_group
+from .events import ALL_DEVICES
 
 
 class DeviceConsumer(AsyncJsonWebsocketConsumer):
@@ -13,42 +13,33 @@ class DeviceConsumer(AsyncJsonWebsocketConsumer):
         if not (user and user.is_authenticated):
             await self.close(code=4401)
             return
-        self.groups_joined: set[str] = set()
+        self.device_ips: set[str] = set()
+        self.everything = False
+        # One shared group: events arrive in batches and are filtered here, per socket.
+        await self.channel_layer.group_add(ALL_DEVICES, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code):
-        for group in getattr(self, "groups_joined", set()):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        if hasattr(self, "device_ips"):
+            await self.channel_layer.group_discard(ALL_DEVICES, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
         event = content.get("event") if isinstance(content, dict) else None
         device_ip = content.get("device_ip") if isinstance(content, dict) else None
+        has_ip = isinstance(device_ip, str) and bool(device_ip)
         if event == "subscribe_all":
-            await self._join(ALL_DEVICES)
-        elif event == "subscribe_device" and isinstance(device_ip, str) and device_ip:
-            await self._join(device_group(device_ip))
-        elif event == "unsubscribe_device" and isinstance(device_ip, str) and device_ip:
-            await self._leave(device_group(device_ip))
+            self.everything = True
+        elif event == "subscribe_device" and has_ip:
+            self.device_ips.add(device_ip)
+        elif event == "unsubscribe_device" and has_ip:
+            self.device_ips.discard(device_ip)
         else:
             await self.send_json({"event": "error", "message": "Unknown or malformed event."})
             return
-        await self.send_json(
-            {
-                "event": "subscribed" if event != "unsubscribe_device" else "unsubscribed",
-                "target": device_ip or "all",
-            }
-        )
+        answer = "unsubscribed" if event == "unsubscribe_device" else "subscribed"
+        await self.send_json({"event": answer, "target": device_ip or "all"})
 
-    async def _join(self, group: str) -> None:
-        await self.channel_layer.group_add(group, self.channel_name)
-        self.groups_joined.add(group)
-
-    async def _leave(self, group: str) -> None:
-        await self.channel_layer.group_discard(group, self.channel_name)
-        self.groups_joined.discard(group)
-
-    async def device_update(self, message):
-        await self.send_json(message["payload"])
-
-    async def device_status(self, message):
-        await self.send_json(message["payload"])
+    async def device_events(self, message):
+        for event in message["messages"]:
+            if self.everything or event["device_ip"] in self.device_ips:
+                await self.send_json(event)

@@ -10,13 +10,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
 from .errors import DeviceNotFound
 from .models import DailyRollup, Device, HourlyRollup, Reading, SystemConfig
 
 MAC = re.compile(r"^([0-9A-F]{2}[:-]){5}[0-9A-F]{2}(_.+)?$", re.IGNORECASE)
+STRIPS_FIRST = F("parent_id").asc(nulls_first=True)  # PostgreSQL sorts NULLs last by default
 INTERVALS = {"raw": None, "1h": 1, "6h": 6, "1d": 24}
 
 
@@ -49,7 +50,7 @@ def device_get(key: str | int) -> Device:
         mac = key.upper().replace("-", ":")
         device = devices.filter(Q(device_id__iexact=mac) | Q(mac=mac, parent__isnull=True)).first()
     elif _is_ip(key):
-        device = devices.filter(host=key).order_by("parent_id", "id").first()
+        device = devices.filter(host=key).order_by(STRIPS_FIRST, "id").first()
     else:
         device = None
     if device is None:
@@ -59,7 +60,7 @@ def device_get(key: str | int) -> Device:
 
 def device_list(*, status: str | None = None) -> QuerySet[Device]:
     """Return devices (strips before their outlets), optionally of one status."""
-    devices = Device.objects.order_by("host", "parent_id", "child_id", "id")
+    devices = Device.objects.order_by("host", STRIPS_FIRST, "child_id", "id")
     return devices.filter(status=status) if status else devices
 
 

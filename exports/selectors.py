@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import Count, Sum
 from django.utils import timezone
 
@@ -44,7 +46,7 @@ def export_stats(user) -> dict:
         qs.values_list("export_type").annotate(n=Count("pk")).values_list("export_type", "n")
     )
     size = qs.aggregate(s=Sum("file_size"))["s"] or 0
-    hour_ago = timezone.now() - timezone.timedelta(hours=1)
+    hour_ago = timezone.now() - timedelta(hours=1)
     used = ExportJob.objects.filter(user=user, schedule=None, created_at__gt=hour_ago).count()
     return {
         "total_exports": qs.count(),

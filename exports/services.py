@@ -236,11 +236,13 @@ def _check_file_size(path: Path) -> None:
 
 def _complete(job: ExportJob, path: Path, count: int) -> None:
     now = timezone.now()
-    ExportJob.objects.filter(pk=job.pk).update(
+    done = ExportJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(
         status=Status.COMPLETED, progress=100, completed_at=now, heartbeat_at=now,
         file_name=path.name, file_size=path.stat().st_size, record_count=count,
         expires_at=now + timedelta(days=job.retention_days),
     )  # fmt: skip
+    if not done:  # deleted (or failed as stale) while it ran: don't leave an orphan file
+        path.unlink(missing_ok=True)
 
 
 def export_mark_failed(export_id: str, message: str) -> None:

@@ -26,7 +26,7 @@ def tls_files(ssl_dir: Path) -> tuple[Path, Path, Path | None] | None:
     if not (cert.is_file() and key.is_file()):
         return None
     if not files_match(cert, key):
-        print(f"serve: {cert} and {key} do not match; serving plain HTTP", file=sys.stderr)
+        sys.stderr.write(f"serve: {cert} and {key} do not match; serving plain HTTP\n")
         return None
     return cert, key, chain if chain.is_file() else None
 

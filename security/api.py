@@ -103,9 +103,7 @@ class SignedUrlInput(serializers.Serializer):
         from django.conf import settings
 
         if value > settings.SIGNED_URL_MAX_MINUTES:
-            raise serializers.ValidationError(
-                f"At most {settings.SIGNED_URL_MAX_MINUTES} minutes."
-            )
+            raise serializers.ValidationError(f"At most {settings.SIGNED_URL_MAX_MINUTES} minutes.")
         return value
 
 

@@ -7,6 +7,7 @@ before it starts daphne with TLS.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
 
 from cryptography import x509
@@ -124,14 +125,10 @@ def _name(fields: dict[str, str]) -> x509.Name:
         "locality": NameOID.LOCALITY_NAME,
         "email": NameOID.EMAIL_ADDRESS,
     }
-    return x509.Name(
-        [x509.NameAttribute(oids[k], v) for k, v in fields.items() if v and k in oids]
-    )
+    return x509.Name([x509.NameAttribute(oids[k], v) for k, v in fields.items() if v and k in oids])
 
 
 def _san(names: list[str]) -> x509.SubjectAlternativeName:
-    import ipaddress
-
     entries: list[x509.GeneralName] = []
     for name in names:
         try:

@@ -67,9 +67,7 @@ def user_list() -> list[User]:
 
 
 def two_factor_user_ids() -> set[int]:
-    return set(
-        TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True)
-    )
+    return set(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True))
 
 
 def session_list(user: User) -> list[LoginSession]:

@@ -11,6 +11,7 @@ from accounts import sessions as account_sessions
 from accounts import totp
 from accounts.roles import ROLE_CHOICES
 from backups import services as backup_services
+from billing import selectors as billing_selectors
 from devices import selectors as device_selectors
 from devices.errors import DeviceNotFound
 from exports import config as export_config
@@ -20,6 +21,10 @@ from monitoring import selectors as alert_selectors
 from . import selectors
 from .access import page, public
 from .context import layout
+
+
+def _currency() -> str:
+    return billing_selectors.plan_in_force().plan["currency"]
 
 
 def _render(request, template: str, current: str = "", status: int = 200, **context):
@@ -67,7 +72,9 @@ def reset_password(request):
 @page("devices.view")
 def dashboard(request):
     cards = selectors.dashboard_devices()
-    return _render(request, "web/dashboard.html", "web:dashboard", cards=cards)
+    return _render(
+        request, "web/dashboard.html", "web:dashboard", cards=cards, currency=_currency()
+    )
 
 
 @page("devices.view")
@@ -79,8 +86,9 @@ def device_detail(request, pk: int):
     stats = device_selectors.stats(device)
     outlets = list(device.outlets.order_by("child_id")) if device.is_strip else []
     return _render(
-        request, "web/device.html", "web:dashboard", device=device, stats=stats, outlets=outlets
-    )
+        request, "web/device.html", "web:dashboard",
+        device=device, stats=stats, outlets=outlets, currency=_currency(),
+    )  # fmt: skip
 
 
 # -- money -----------------------------------------------------------------------------------

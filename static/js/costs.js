@@ -59,10 +59,19 @@ function render(report) {
     type: "bar", x: days.map((d) => d.date), y: days.map((d) => d.cost), name: "Cost",
     customdata: days.map((d) => d.kwh), hovertemplate: "%{y:.2f} " + (currency || "") + " · %{customdata:.3f} kWh<extra></extra>",
   }], { xaxis: { type: "date" }, yaxis: { title: { text: currency || "Cost" } }, showlegend: false });
-  plot($("#device-chart"), [{
+  const split = $("#device-chart");
+  if (!devices.some((d) => Number(d.total_cost) > 0)) {
+    if (window.Plotly) window.Plotly.purge(split);
+    split.textContent = "Nothing to split yet: no device has a cost in this period.";
+    split.classList.add("muted");
+  } else {
+    if (!split.classList.contains("js-plotly-plot")) split.textContent = "";
+    split.classList.remove("muted");
+    plot(split, [{
     type: "pie", hole: 0.45, labels: devices.map((d) => d.device_name || d.device_ip), values: devices.map((d) => d.total_cost),
     textinfo: "percent", hovertemplate: "%{label}: %{value:.2f}<extra></extra>",
   }], { showlegend: true });
+  }
   $("#cost-table tbody").replaceChildren(...devices.map((d) => {
     const row = document.createElement("tr");
     [d.device_name || d.device_ip, fmt.kwh(d.total_kwh), money(d.total_cost, currency), `${Number(d.percentage || 0).toFixed(1)} %`].forEach((text, i) => {

@@ -62,9 +62,9 @@ function draw(range) {
   const bars = metric !== "power_w" && interval !== "raw";
   const trace = bars
     ? { type: "bar", x, y, name: LABELS[metric], marker: { color: accent() } }
-    : { type: "scatter", mode: "lines", x, y, name: LABELS[metric], line: { color: accent(), width: 2 }, fill: "tozeroy" };
+    : { type: "scatter", mode: points.length < 50 ? "lines+markers" : "lines", x, y, name: LABELS[metric], line: { color: accent(), width: 2 }, fill: "tozeroy" };
   plot(chart, [trace], {
-    xaxis: { type: "date", ...(range.live ? {} : { range: [range.start.toISOString(), range.end.toISOString()] }) },
+    xaxis: { type: "date", range: [range.start.toISOString(), range.end.toISOString()] },
     yaxis: { title: { text: LABELS[metric] }, rangemode: "tozero" },
     showlegend: false,
   });
@@ -102,6 +102,10 @@ connectLive({
     applyUpdate(card, message_.data);
     if (current.live && current.metric === "power_w" && window.Plotly && chart.data) {
       window.Plotly.extendTraces(chart, { x: [[message_.data.timestamp]], y: [[message_.data.current_power_w]] }, [0]);
+      const shown = chart.layout.xaxis.range;
+      if (shown && new Date(shown[1]) < new Date(message_.data.timestamp)) {
+        window.Plotly.relayout(chart, { "xaxis.range[1]": message_.data.timestamp });
+      }
     }
   },
   onStatus(message_) {

@@ -47,20 +47,25 @@ def test_admin_pages_list_users_and_sessions(admin_client, viewer_user):
 
 def test_the_revoke_sessions_action_ends_them(admin_client, viewer_user):
     token = access_token_for(viewer_user)
-    admin_client.post("/admin/accounts/user/", {"action": "revoke_sessions",
-                                                "_selected_action": [viewer_user.pk]})
+    admin_client.post(
+        "/admin/accounts/user/", {"action": "revoke_sessions", "_selected_action": [viewer_user.pk]}
+    )
     assert_error(bearer(token).get("/api/auth/me"), 401, "SESSION_REVOKED")
 
 
 def test_the_force_reset_action_mails_a_link(admin_client, viewer_user, mailoutbox):
-    admin_client.post("/admin/accounts/user/", {"action": "force_password_reset",
-                                                "_selected_action": [viewer_user.pk]})
+    admin_client.post(
+        "/admin/accounts/user/",
+        {"action": "force_password_reset", "_selected_action": [viewer_user.pk]},
+    )
     assert "reset-password?token=" in mailoutbox[0].body
 
 
 def test_the_disable_action_refuses_the_last_admin(admin_client, admin_user, viewer_user):
-    admin_client.post("/admin/accounts/user/", {"action": "disable_users",
-                      "_selected_action": [admin_user.pk, viewer_user.pk]})
+    admin_client.post(
+        "/admin/accounts/user/",
+        {"action": "disable_users", "_selected_action": [admin_user.pk, viewer_user.pk]},
+    )
     admin_user.refresh_from_db()
     viewer_user.refresh_from_db()
     assert admin_user.is_active and not viewer_user.is_active
@@ -69,6 +74,7 @@ def test_the_disable_action_refuses_the_last_admin(admin_client, admin_user, vie
 def test_the_session_revoke_action(admin_client, viewer_user):
     token = access_token_for(viewer_user)
     session = LoginSession.objects.get()
-    admin_client.post("/admin/accounts/loginsession/", {"action": "revoke",
-                                                        "_selected_action": [session.pk]})
+    admin_client.post(
+        "/admin/accounts/loginsession/", {"action": "revoke", "_selected_action": [session.pk]}
+    )
     assert_error(bearer(token).get("/api/auth/me"), 401, "SESSION_REVOKED")

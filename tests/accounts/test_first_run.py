@@ -11,8 +11,12 @@ from accounts.models import User
 from devices.models import SystemConfig
 from tests.accounts.conftest import assert_error
 
-ADMIN = {"username": "root", "email": "root@example.com", "password": "Str0ng!Passw0rd",
-         "full_name": "Root"}
+ADMIN = {
+    "username": "root",
+    "email": "root@example.com",
+    "password": "Str0ng!Passw0rd",
+    "full_name": "Root",
+}
 SIGNUP = {"username": "newbie", "email": "newbie@example.com", "password": "Str0ng!Passw0rd"}
 
 
@@ -41,8 +45,9 @@ def test_two_concurrent_setups_create_one_admin():
     def attempt(n):
         barrier.wait()
         try:
-            services.setup_first_admin(**{**ADMIN, "username": f"root{n}",
-                                          "email": f"root{n}@example.com"})
+            services.setup_first_admin(
+                **{**ADMIN, "username": f"root{n}", "email": f"root{n}@example.com"}
+            )
             outcomes.append("created")
         except SetupComplete:
             outcomes.append("refused")

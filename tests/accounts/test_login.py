@@ -15,8 +15,11 @@ def test_it_logs_in_by_username_with_the_spec_shape(api_client, admin_user):
     body = response.json()
     assert body["token_type"] == "bearer" and body["expires_in"] == 1800
     assert body["user"] == {
-        "id": admin_user.pk, "username": "alice", "email": "alice@example.com",
-        "role": "admin", "permissions": ["all"],
+        "id": admin_user.pk,
+        "username": "alice",
+        "email": "alice@example.com",
+        "role": "admin",
+        "permissions": ["all"],
     }
     assert body["session"]["session_id"].startswith("sess_")
     assert {"created_at", "expires_at"} <= set(body["session"])
@@ -31,7 +34,10 @@ def test_it_logs_in_by_email_in_either_field(api_client, viewer_user, password):
     by_username = login(api_client, "charlie@example.com")
     assert by_field.status_code == by_username.status_code == 200
     assert by_field.json()["user"]["permissions"] == [
-        "alerts.view", "costs.view", "devices.view", "rates.view",
+        "alerts.view",
+        "costs.view",
+        "devices.view",
+        "rates.view",
     ]
 
 
@@ -109,7 +115,9 @@ def test_a_stale_cookie_never_blocks_login(api_client, viewer_user):
 
 
 def test_me_profile_and_users_me_are_the_same_user(viewer_api):
-    bodies = [viewer_api.get(p).json() for p in ("/api/auth/me", "/api/auth/profile", "/api/users/me")]
+    bodies = [
+        viewer_api.get(p).json() for p in ("/api/auth/me", "/api/auth/profile", "/api/users/me")
+    ]
     assert bodies[0] == bodies[1] == bodies[2]
     assert bodies[0]["username"] == "charlie" and bodies[0]["two_factor_enabled"] is False
 

@@ -21,7 +21,8 @@ NEW = "N3w!Passw0rd-1"
 
 def _change(client, current, new):
     return client.post(
-        "/api/auth/change-password", {"currentPassword": current, "newPassword": new},
+        "/api/auth/change-password",
+        {"currentPassword": current, "newPassword": new},
         format="json",
     )
 
@@ -38,9 +39,13 @@ def test_passwords_are_hashed_with_argon2_by_default(settings):
 
 @pytest.mark.parametrize(
     ("password", "code"),
-    [("Sh0rt!", "password_too_short"), ("n0upper!pass", "password_no_upper"),
-     ("N0LOWER!PASS", "password_no_lower"), ("NoDigits!pass", "password_no_digit"),
-     ("N0special1pass", "password_no_special")],
+    [
+        ("Sh0rt!", "password_too_short"),
+        ("n0upper!pass", "password_no_upper"),
+        ("N0LOWER!PASS", "password_no_lower"),
+        ("NoDigits!pass", "password_no_digit"),
+        ("N0special1pass", "password_no_special"),
+    ],
 )
 def test_the_policy_names_each_broken_rule(password, code):
     with pytest.raises(ValidationError) as info:
@@ -123,8 +128,9 @@ def test_a_reset_token_works_once(api_client, viewer_user, mailoutbox):
     api_client.post("/api/auth/forgot-password", {"email": "charlie@example.com"})
     body = {"token": _reset_token(mailoutbox), "newPassword": NEW}
     assert api_client.post("/api/auth/reset-password", body, format="json").status_code == 200
-    again = api_client.post("/api/auth/reset-password", {**body, "newPassword": "An0ther!pass"},
-                            format="json")
+    again = api_client.post(
+        "/api/auth/reset-password", {**body, "newPassword": "An0ther!pass"}, format="json"
+    )
     assert_error(again, 400, "INVALID_TOKEN")
 
 
@@ -148,10 +154,15 @@ def test_a_weak_password_does_not_burn_the_token(api_client, viewer_user, mailou
 def test_both_reset_flows_share_one_token_store(api_client, viewer_user, mailoutbox):
     api_client.post("/api/auth/forgot-password", {"email": "charlie@example.com"})
     token = _reset_token(mailoutbox)
-    body = {"email": "charlie@example.com", "resetToken": token, "newPassword": NEW,
-            "confirmPassword": NEW}
-    mismatch = api_client.post("/api/security/reset-password",
-                               {**body, "confirmPassword": "Other!pass1"}, format="json")
+    body = {
+        "email": "charlie@example.com",
+        "resetToken": token,
+        "newPassword": NEW,
+        "confirmPassword": NEW,
+    }
+    mismatch = api_client.post(
+        "/api/security/reset-password", {**body, "confirmPassword": "Other!pass1"}, format="json"
+    )
     assert_error(mismatch, 400, "VALIDATION_ERROR")
     wrong_email = api_client.post(
         "/api/security/reset-password", {**body, "email": "bob@example.com"}, format="json"

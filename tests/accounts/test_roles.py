@@ -10,16 +10,34 @@ from tests.accounts.conftest import assert_error
 pytestmark = pytest.mark.django_db
 
 VIEW = ["devices.view", "rates.view", "costs.view", "alerts.view"]
-OPERATE = ["devices.discover", "devices.edit", "devices.control", "alerts.acknowledge",
-           "rates.edit", "data.export"]
-ADMIN_ONLY = ["users.view", "users.edit", "users.remove", "devices.remove", "rates.delete",
-              "system.config", "system.backup", "system.logs", "alerts.delete"]
+OPERATE = [
+    "devices.discover",
+    "devices.edit",
+    "devices.control",
+    "alerts.acknowledge",
+    "rates.edit",
+    "data.export",
+]
+ADMIN_ONLY = [
+    "users.view",
+    "users.edit",
+    "users.remove",
+    "devices.remove",
+    "rates.delete",
+    "system.config",
+    "system.backup",
+    "system.logs",
+    "alerts.delete",
+]
 
 
 @pytest.mark.parametrize(
     ("role", "allowed", "refused"),
-    [("viewer", VIEW, OPERATE + ADMIN_ONLY), ("operator", VIEW + OPERATE, ADMIN_ONLY),
-     ("admin", VIEW + OPERATE + ADMIN_ONLY, [])],
+    [
+        ("viewer", VIEW, OPERATE + ADMIN_ONLY),
+        ("operator", VIEW + OPERATE, ADMIN_ONLY),
+        ("admin", VIEW + OPERATE + ADMIN_ONLY, []),
+    ],
 )
 def test_each_role_gets_exactly_its_permissions(request, role, allowed, refused):
     user = request.getfixturevalue(f"{role}_user")
@@ -50,7 +68,9 @@ def test_security_status_is_for_admins_only(request, client_name):
 def test_security_status_shows_the_jwt_settings(admin_api):
     body = admin_api.get("/api/auth/security-status").json()
     assert body["jwt_configuration"] == {
-        "algorithm": "HS256", "access_token_expire_minutes": 30,
-        "refresh_token_expire_days": 7, "previous_keys_accepted": 0,
+        "algorithm": "HS256",
+        "access_token_expire_minutes": 30,
+        "refresh_token_expire_days": 7,
+        "previous_keys_accepted": 0,
     }
     assert body["security_features"]["session_management_available"] is True

@@ -27,8 +27,11 @@ def test_an_expired_access_token_says_token_expired(viewer_user):
 def test_a_tampered_token_is_invalid(viewer_user):
     token = access_token_for(viewer_user)
     header, payload, signature = token.split(".")
-    forged = jwt.encode({**jwt.decode(token, options={"verify_signature": False}), "user_id": "1"},
-                        "guessed-key", algorithm="HS256")
+    forged = jwt.encode(
+        {**jwt.decode(token, options={"verify_signature": False}), "user_id": "1"},
+        "guessed-key-guessed-key-guessed-key!",
+        algorithm="HS256",
+    )
     assert_error(bearer(forged).get("/api/auth/me"), 401, "INVALID_TOKEN")
     flipped = f"{header}.{payload}.{signature[:-2]}{'A' if signature[-2] != 'A' else 'B'}x"
     assert_error(bearer(flipped).get("/api/auth/me"), 401, "INVALID_TOKEN")

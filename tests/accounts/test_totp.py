@@ -49,8 +49,9 @@ def test_setup_gives_a_secret_a_qr_code_and_backup_codes(viewer_api, viewer_user
 
 def test_verify_turns_2fa_on_with_a_real_code(viewer_api, viewer_user):
     viewer_api.post("/api/auth/2fa/setup")
-    assert_error(viewer_api.post("/api/auth/2fa/verify", {"token": "000000"}), 400,
-                 "INVALID_2FA_CODE")
+    assert_error(
+        viewer_api.post("/api/auth/2fa/verify", {"token": "000000"}), 400, "INVALID_2FA_CODE"
+    )
     TOTPDevice.objects.update(throttling_failure_count=0, throttling_failure_timestamp=None)
     assert viewer_api.post("/api/auth/2fa/verify", {"token": code_for(viewer_user)}).json()[
         "enabled"
@@ -64,8 +65,9 @@ def test_verify_turns_2fa_on_with_a_real_code(viewer_api, viewer_user):
 
 
 def test_verify_without_setup_is_refused(viewer_api):
-    assert_error(viewer_api.post("/api/auth/2fa/verify", {"token": "123456"}), 409,
-                 "TWO_FACTOR_STATE")
+    assert_error(
+        viewer_api.post("/api/auth/2fa/verify", {"token": "123456"}), 409, "TWO_FACTOR_STATE"
+    )
 
 
 def test_login_with_2fa_needs_a_totp_code(two_factor_user, viewer_user):

@@ -8,8 +8,13 @@ from tests.accounts.conftest import assert_error
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-NEW_USER = {"username": "dave", "email": "dave@example.com", "password": "Str0ng!Pass-9",
-            "full_name": "Dave", "role": "operator"}
+NEW_USER = {
+    "username": "dave",
+    "email": "dave@example.com",
+    "password": "Str0ng!Pass-9",
+    "full_name": "Dave",
+    "role": "operator",
+}
 
 
 @pytest.mark.parametrize("prefix", ["/api/users", "/api/auth/users"])
@@ -69,8 +74,9 @@ def test_an_admin_grants_one_permission_to_one_user(admin_api, viewer_user):
     assert "data.export" in response.json()["permissions"]
     fresh = type(viewer_user).objects.get(pk=viewer_user.pk)  # no cached permissions
     assert has_permission(fresh, "DATA_EXPORT")
-    unknown = admin_api.patch(f"/api/users/{viewer_user.pk}", {"permissions": ["fly"]},
-                              format="json")
+    unknown = admin_api.patch(
+        f"/api/users/{viewer_user.pk}", {"permissions": ["fly"]}, format="json"
+    )
     assert_error(unknown, 400, "VALIDATION_ERROR")
 
 
@@ -79,8 +85,9 @@ def test_non_admins_get_403_naming_the_permission(request, client_name, admin_us
     client = request.getfixturevalue(client_name)
     body = assert_error(client.get("/api/users"), 403, "INSUFFICIENT_PERMISSIONS")
     assert body["required_permission"] == "users.view"
-    body = assert_error(client.post("/api/users", NEW_USER, format="json"), 403,
-                        "INSUFFICIENT_PERMISSIONS")
+    body = assert_error(
+        client.post("/api/users", NEW_USER, format="json"), 403, "INSUFFICIENT_PERMISSIONS"
+    )
     assert body["required_permission"] == "users.invite"
     deleted = client.delete(f"/api/users/{admin_user.pk}")
     assert assert_error(deleted, 403, "INSUFFICIENT_PERMISSIONS")["required_permission"] == (
@@ -98,8 +105,9 @@ def test_an_admin_with_only_users_edit_cannot_change_roles(api_client, viewer_us
     client = api_client_for(editor)
     url = f"/api/users/{viewer_user.pk}"
     assert client.patch(url, {"full_name": "C"}, format="json").status_code == 200
-    body = assert_error(client.patch(url, {"role": "admin"}, format="json"), 403,
-                        "INSUFFICIENT_PERMISSIONS")
+    body = assert_error(
+        client.patch(url, {"role": "admin"}, format="json"), 403, "INSUFFICIENT_PERMISSIONS"
+    )
     assert body["required_permission"] == "users.permissions"
 
 

@@ -26,9 +26,11 @@ def watch_errors(page) -> list[str]:
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on(
         "console",
-        lambda msg: errors.append(msg.text)
-        if msg.type == "error" and "Content Security Policy" in msg.text
-        else None,
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text
+            else None
+        ),
     )
     return errors
 
@@ -101,6 +103,7 @@ def test_live_power_updates_and_the_switch_turns_the_plug_off(page, browser_app,
     expect(page.locator("#chart-message")).to_be_hidden()
     page.get_by_label("Range").select_option("24h")
     expect(page.locator("#history-chart .scatterlayer .trace")).to_have_count(1)
+    expect(page.locator("#chart-message")).to_be_hidden()
     screenshot(page, "device")
     assert not errors, errors
 
@@ -138,7 +141,9 @@ def test_two_factor_setup_then_login_asks_for_the_code(page, browser_app):
     expect(page.locator("[data-field=codes] li")).to_have_count(10)
     secret = page.locator("[data-field=secret]").inner_text()
     screenshot(page, "account-2fa-setup")
-    page.get_by_label("Code from the app").fill("000000" if totp_code(secret) != "000000" else "111111")
+    page.get_by_label("Code from the app").fill(
+        "000000" if totp_code(secret) != "000000" else "111111"
+    )
     page.get_by_role("button", name="Turn on two-factor authentication").click()
     expect(page.locator("#two-factor [data-result]")).to_contain_text("invalid")
     page.get_by_label("Code from the app").fill(totp_code(secret))

@@ -49,7 +49,7 @@ def fleet() -> Iterator[Fleet]:
 @pytest.fixture
 def devices_settings(settings):
     settings.KASA_DISCOVERY_TARGET = [BROADCAST_TARGET]
-    settings.KASA_DISCOVERY_TIMEOUT = 1.0
+    settings.KASA_DISCOVERY_TIMEOUT = 0.5
     settings.KASA_DEVICE_TIMEOUT = 1.0
     settings.KASA_POLL_DEADLINE = 1.5
     return settings

@@ -55,7 +55,7 @@ def test_viewers_may_not_discover(viewer_api, devices_settings):
 
 def test_discover_command_prints_what_it_found(fleet, devices_settings):
     out = StringIO()
-    call_command("discover", "--target", "127.255.255.255", "--timeout", "1", stdout=out)
+    call_command("discover", "--target", "127.255.255.255", "--timeout", "0.5", stdout=out)
     text = out.getvalue()
     assert fleet["hs110"] in text and "Kettle" in text
     assert "(6 outlets)" in text

@@ -1,14 +1,18 @@
-"""Make throw-away keys and certificates for the SSL tests."""
+"""Throw-away keys and certificates for the SSL tests (made once per run: RSA is slow)."""
 
 from __future__ import annotations
+
+from functools import cache
 
 from security import pem
 
 
-def key_pem(size: int = 2048) -> bytes:
+@cache
+def key_pem(size: int = 2048, name: str = "spare") -> bytes:
     return pem.private_key_pem(pem.new_private_key(size))
 
 
+@cache
 def pair(common_name: str = "localhost") -> tuple[bytes, bytes]:
     """Return (cert PEM, key PEM) of a self-signed certificate for 127.0.0.1."""
     key = pem.new_private_key()

@@ -39,7 +39,9 @@ def test_generating_a_csr_saves_a_private_key_and_the_csr(admin_api, ssl_dir):
     csr = x509.load_pem_x509_csr((ssl_dir / "csr.pem").read_bytes())
     assert csr.is_signature_valid and body["csr"] == (ssl_dir / "csr.pem").read_text()
     subject = csr.subject.rfc4514_string()
-    assert "CN=kasa-monitor.local" in subject and "C=US" in subject and "O=My Organization" in subject
+    assert (
+        "CN=kasa-monitor.local" in subject and "C=US" in subject and "O=My Organization" in subject
+    )
     assert AuditLog.objects.filter(action="ssl.csr_generated").exists()
 
 

@@ -19,8 +19,10 @@ def kwh(value) -> str:
 
 
 @register.filter
-def money(value) -> str:
-    return "no cost yet" if value is None else f"{float(value):,.2f}"
+def money(value, currency: str = "") -> str:
+    if value is None:
+        return "no cost yet"
+    return f"{float(value):,.2f} {currency}".rstrip()
 
 
 @register.filter

@@ -1,0 +1,151 @@
+"""manage.py import_kasa_monitor: devices, readings and rates from the original app, once."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from backups import services
+from backups.importer import import_kasa_monitor, normalise_mac
+from tests.factories import DeviceFactory
+
+SCHEMA = """
+CREATE TABLE device_info (device_ip TEXT PRIMARY KEY, alias TEXT, model TEXT, device_type TEXT,
+  mac TEXT, last_seen TIMESTAMP, metadata TEXT, is_monitored INTEGER DEFAULT 1,
+  discovered_at TIMESTAMP, user_notes TEXT);
+CREATE TABLE device_readings (id INTEGER PRIMARY KEY AUTOINCREMENT, device_ip TEXT,
+  timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP, is_on BOOLEAN, current_power_w REAL,
+  voltage REAL, current REAL, today_energy_kwh REAL, month_energy_kwh REAL,
+  total_energy_kwh REAL, rssi INTEGER);
+CREATE TABLE electricity_rates (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT, rate_type TEXT,
+  rate_config TEXT, currency TEXT, is_active BOOLEAN, created_at TIMESTAMP, updated_at TIMESTAMP);
+"""
+
+
+@pytest.fixture
+def original_db(tmp_path):
+    """An original Kasa Monitor database: a known plug (by MAC), a plug without MAC, a strip."""
+    path = tmp_path / "kasa_monitor.db"
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA)
+    db.executemany(
+        "INSERT INTO device_info (device_ip, alias, model, device_type, mac) VALUES (?,?,?,?,?)",
+        [("192.168.1.10", "Fridge", "HS110", "plug", "50-c7-bf-aa-bb-01"),
+         ("192.168.1.11", "Desk", "HS110", "SmartPlug", None),
+         ("192.168.1.12", "Strip", "HS300", "SmartStrip", "50:C7:BF:AA:BB:03")],
+    )  # fmt: skip
+    rows = []
+    for ip, totals in (("192.168.1.10", [1.0, 1.5, 2.0, 0.1]), ("192.168.1.11", [5.0, 5.2])):
+        for n, total in enumerate(totals):
+            stamp = f"2024-01-15 10:0{n}:00"
+            rows.append((ip, stamp, 1, 600.0, 120.0, 5.0, total))
+    rows.append(("192.168.1.99", "2024-01-15T10:00:00", 0, 0.0, 120.0, 0.0, 3.0))  # no info row
+    db.executemany(
+        "INSERT INTO device_readings (device_ip, timestamp, is_on, current_power_w, voltage,"
+        " current, total_energy_kwh) VALUES (?,?,?,?,?,?,?)",
+        rows,
+    )
+    db.executemany(
+        "INSERT INTO electricity_rates (name, rate_type, rate_config, currency, is_active,"
+        " created_at) VALUES (?,?,?,?,?,?)",
+        [("Old flat", "flat", '{"flat_rate": 0.10}', "USD", 0, "2023-01-01 00:00:00"),
+         ("TOU 2024", "time_of_use", json.dumps({"time_of_use_rates": [
+             {"start_hour": 16, "end_hour": 21, "rate_per_kwh": 0.35},
+             {"start_hour": 21, "end_hour": 16, "rate_per_kwh": 0.12}]}), "USD", 1,
+          "2024-01-01 00:00:00")],
+    )  # fmt: skip
+    db.commit()
+    db.close()
+    return path
+
+
+def test_it_imports_devices_readings_and_the_active_rate(db, original_db):
+    from devices.models import Device, Reading
+
+    known = DeviceFactory(device_id="50:C7:BF:AA:BB:01", mac="50:C7:BF:AA:BB:01", alias="Mine")
+
+    summary = import_kasa_monitor(original_db)
+
+    assert (summary.devices_created, summary.devices_matched) == (3, 1)
+    assert summary.devices_skipped == []
+    assert Device.objects.get(device_id="ip:192.168.1.11").device_type == "plug"
+    assert Device.objects.get(device_id="50:C7:BF:AA:BB:03").device_type == "strip"
+    assert Device.objects.get(device_id="ip:192.168.1.99").host == "192.168.1.99"
+    deltas = list(
+        Reading.objects.filter(device=known)
+        .order_by("timestamp")
+        .values_list("energy_delta_kwh", flat=True)
+    )
+    # counters 1.0 -> 1.5 -> 2.0, then a reset to 0.1: 600 W for one minute = 0.01 kWh
+    assert deltas == pytest.approx([0.0, 0.5, 0.5, 0.01])
+    first = Reading.objects.filter(device=known).earliest("timestamp")
+    assert first.timestamp == datetime(2024, 1, 15, 10, 0, tzinfo=UTC)
+    assert summary.readings_imported == 7
+    assert summary.rate_plans[0]["name"] == "TOU 2024"
+    assert summary.rate_plans[0]["rate_config"]["time_of_use_rates"][0]["rate_per_kwh"] == 0.35
+    assert summary.rate_plan.startswith("imported as billing plan")
+
+
+def test_running_it_twice_imports_nothing_twice(db, original_db):
+    from billing.models import RatePlan
+    from devices.models import Device, Reading
+
+    import_kasa_monitor(original_db, take_backup=False)
+    counts = (Device.objects.count(), Reading.objects.count(), RatePlan.objects.count())
+
+    again = import_kasa_monitor(original_db, take_backup=False)
+
+    assert (Device.objects.count(), Reading.objects.count(), RatePlan.objects.count()) == counts
+    assert (again.devices_created, again.readings_imported) == (0, 0)
+    assert again.devices_matched == 4 and again.readings_skipped == 7
+    assert again.rate_plan.startswith("already imported")
+
+
+def test_the_command_takes_a_backup_first_and_prints_a_summary(db, original_db):
+    out = StringIO()
+
+    call_command("import_kasa_monitor", str(original_db), stdout=out)
+
+    assert [r["type"] for r in services.backup_list()] == ["import"]
+    assert "Imported 4 new device(s)" in out.getvalue().splitlines()[-1]
+
+
+def test_the_command_refuses_a_file_that_is_not_kasa_monitor(db, tmp_path):
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
+
+    with pytest.raises(CommandError, match="not Kasa Monitor"):
+        call_command("import_kasa_monitor", str(other), stdout=StringIO())
+    assert services.backup_list() == []
+
+
+@pytest.mark.parametrize(
+    "raw,mac",
+    [("50-c7-bf-aa-bb-01", "50:C7:BF:AA:BB:01"), ("50c7bfaabb01", "50:C7:BF:AA:BB:01"),
+     ("", ""), (None, ""), ("not a mac", "")],
+)  # fmt: skip
+def test_macs_are_normalised(raw, mac):
+    assert normalise_mac(raw) == mac
+
+
+def test_a_rate_billing_refuses_is_kept_in_the_summary(db, tmp_path):
+    path = tmp_path / "kasa_monitor.db"
+    db_ = sqlite3.connect(path)
+    db_.executescript(SCHEMA)
+    db_.execute(
+        "INSERT INTO electricity_rates (name, rate_type, rate_config, currency, is_active)"
+        " VALUES ('Gaps', 'time_of_use', ?, 'USD', 1)",
+        (json.dumps({"time_of_use_rates": [{"start_hour": 16, "end_hour": 21}]}),),
+    )
+    db_.commit()
+    db_.close()
+
+    summary = import_kasa_monitor(path, take_backup=False)
+
+    assert summary.rate_plan.startswith("kept as JSON in this summary")
+    assert summary.rate_plans[0]["name"] == "Gaps"

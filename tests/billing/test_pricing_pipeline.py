@@ -1,0 +1,139 @@
+"""The stored hourly costs: priced as polls arrive, re-priced when data or plans change."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+import pytest
+
+from billing import selectors, services
+from billing.engine import Interval, data_window, price
+from billing.models import HourlyCost, RepriceRequest
+from billing.pricing import COST_QUANTUM
+from devices.models import Device, HourlyRollup
+from devices.signals import rollups_updated
+from tests.billing.factories import HOUR, devices, utc, write_hours
+
+pytestmark = pytest.mark.django_db
+
+# Time of use plus tiers on the household total (adders), tax, a mid-month cycle, DST.
+COMBINED = {
+    "rate_type": "combined",
+    "timezone": "Europe/Berlin",
+    "billing_cycle_start_day": 15,
+    "time_of_use_rates": [
+        {"start_hour": 16, "end_hour": 21, "rate": 0.40, "label": "Peak"},
+        {"start_hour": 21, "end_hour": 16, "rate": 0.25, "label": "Off-peak"},
+    ],
+    "tier_rates": [
+        {"min_kwh": 0, "max_kwh": 60, "rate_per_kwh": 0},
+        {"min_kwh": 60, "max_kwh": None, "rate_per_kwh": 0.09},
+    ],
+    "tax": {"rate": 7, "applies_to": ["energy"]},
+}
+
+
+def engine_costs(start, end) -> dict:
+    """What the engine says each stored device-hour costs, from all the data at once."""
+    versions = selectors.plan_versions()
+    low, high = data_window(versions, start, end)
+    rows = HourlyRollup.objects.filter(hour__gte=low, hour__lt=high)
+    intervals = [
+        Interval(r.device_id, r.hour, r.hour + HOUR, Decimal(str(r.energy_kwh))) for r in rows
+    ]
+    result = price(intervals, versions, start, end)
+    return {(c.device_id, c.start): c.cost.quantize(COST_QUANTUM) for c in result.intervals}
+
+
+def stored_costs() -> dict:
+    return {(c.device_id, c.hour): c.cost for c in HourlyCost.objects.all()}
+
+
+def poll_days(plugs, start, days, rng, chunk=24):
+    """Write the hours as polls would: some hours of every device, then tell billing."""
+    for offset in range(0, days * 24, chunk):
+        for plug in plugs:
+            kwhs = [round(rng.uniform(0, 0.4), 6) for _ in range(chunk)]
+            hours = write_hours(plug, start + HOUR * offset, kwhs, notify=False)
+        rollups_updated.send(sender=Device, device_ids=[p.pk for p in plugs], hours=hours)
+
+
+def test_stored_hourly_costs_equal_the_engine_price_for_the_same_data():
+    services.rate_plan_save(COMBINED, now=utc(2024, 3, 1))
+    plugs = devices(3)
+    poll_days(plugs, utc(2024, 3, 12), 21, random.Random(5))  # spans a period start and DST
+    assert stored_costs() == engine_costs(utc(2024, 3, 12), utc(2024, 4, 2))
+    assert HourlyCost.objects.count() == 3 * 21 * 24
+
+
+def test_a_late_reading_reprices_the_rest_of_its_billing_period_only():
+    services.rate_plan_save(COMBINED, now=utc(2024, 3, 1))
+    plugs = devices(2)
+    poll_days(plugs, utc(2024, 3, 1), 20, random.Random(7), chunk=48)
+    services.price_pending()  # the first plan's re-pricing of all history
+    before = stored_costs()
+    # A backfill adds 5 kWh on 3 March: every later hour up to the 15th moves up the tiers.
+    rollup = HourlyRollup.objects.get(device=plugs[0], hour=utc(2024, 3, 3, 8))
+    HourlyRollup.objects.filter(pk=rollup.pk).update(energy_kwh=rollup.energy_kwh + 5, cost=None)
+    stored = services.price_pending()
+    after = stored_costs()
+    assert after == engine_costs(utc(2024, 3, 1), utc(2024, 3, 21))
+    period_start = utc(2024, 3, 14, 23)  # 15 March, Berlin midnight
+    assert stored == 2 * int((period_start - utc(2024, 3, 3, 8)) / HOUR)
+    changed = {key for key in after if after[key] != before[key]}
+    assert max(hour for _, hour in changed) < period_start
+    assert {key for key in changed if key[1] > utc(2024, 3, 3, 8)}  # reached tier 2 sooner
+
+
+def test_hours_left_unpriced_are_priced_by_the_periodic_task():
+    services.rate_plan_save({"rate_type": "simple", "rate_per_kwh": 0.2}, now=utc(2024, 1, 1))
+    (plug,) = devices(1)
+    write_hours(plug, utc(2024, 1, 2), [1.0, 2.0, 0.5], notify=False)
+    assert not HourlyCost.objects.exists()
+    assert services.price_pending() == 3
+    assert selectors.hourly_costs(plug.pk, utc(2024, 1, 1), utc(2024, 2, 1)) == {
+        utc(2024, 1, 2, 0): Decimal("0.2"),
+        utc(2024, 1, 2, 1): Decimal("0.4"),
+        utc(2024, 1, 2, 2): Decimal("0.1"),
+    }
+    assert services.price_pending() == 0  # nothing left
+
+
+def test_costs_are_copied_onto_the_rollups_for_the_device_history():
+    (plug,) = devices(1)
+    write_hours(plug, utc(2024, 1, 2), [1.0, 2.5])  # priced with the default plan (0.12)
+    costs = list(HourlyRollup.objects.order_by("hour").values_list("cost", flat=True))
+    assert costs == [Decimal("0.12"), Decimal("0.3")]
+
+
+def test_the_first_saved_plan_reprices_the_history_priced_with_the_default():
+    (plug,) = devices(1)
+    write_hours(plug, utc(2024, 1, 2), [1.0, 1.0])
+    services.rate_plan_save({"rate_type": "simple", "rate_per_kwh": 0.3}, now=utc(2024, 2, 1))
+    assert RepriceRequest.objects.exists()
+    services.price_pending()
+    assert selectors.cost_between([plug.pk], utc(2024, 1, 1), utc(2024, 2, 1)) == Decimal("0.6")
+    assert not RepriceRequest.objects.exists()
+
+
+def test_a_later_plan_never_reprices_the_hours_before_it():
+    services.rate_plan_save({"rate_type": "simple", "rate_per_kwh": 0.1}, now=utc(2024, 1, 1))
+    (plug,) = devices(1)
+    write_hours(plug, utc(2024, 1, 2), [1.0] * 4)
+    services.rate_plan_save({"rate_type": "simple", "rate_per_kwh": 0.5}, now=utc(2024, 1, 2, 2))
+    services.price_pending()
+    costs = selectors.hourly_costs([plug.pk], utc(2024, 1, 2), utc(2024, 1, 3))
+    assert list(costs.values()) == [Decimal("0.1")] * 2 + [Decimal("0.5")] * 2
+
+
+def test_a_plan_change_inside_an_hour_splits_that_hour():
+    services.rate_plan_save({"rate_type": "simple", "rate_per_kwh": 0.1}, now=utc(2024, 1, 1))
+    (plug,) = devices(1)
+    write_hours(plug, utc(2024, 1, 2), [1.0])
+    services.rate_plan_save(
+        {"rate_type": "simple", "rate_per_kwh": 0.5}, now=utc(2024, 1, 2, 0, 15)
+    )
+    services.price_pending()
+    # a quarter of the hour's kWh at 0.1, three quarters at 0.5
+    assert selectors.cost_between([plug.pk], utc(2024, 1, 2), utc(2024, 1, 3)) == Decimal("0.4")
