@@ -22,7 +22,9 @@ def report(metric: str, value: float, unit: str, budget: float, *, lower_is_bett
     """Print one human line and one machine line (RESULT {...}) for run_all.py."""
     ok = value <= budget if lower_is_better else value >= budget
     cmp = "<=" if lower_is_better else ">="
-    print(f"{metric:<55} {value:>10.2f} {unit:<6} budget {cmp} {budget:g} {unit}  {'OK' if ok else 'OVER'}")
+    print(
+        f"{metric:<55} {value:>10.2f} {unit:<6} budget {cmp} {budget:g} {unit}  {'OK' if ok else 'OVER'}"
+    )
     line = {"metric": metric, "value": round(value, 3), "unit": unit, "budget": budget, "ok": ok}
     print("RESULT " + json.dumps(line), flush=True)
     return ok
@@ -77,7 +79,12 @@ def wait_http(url: str, timeout: float = 60.0, status: int = 200) -> float:
 def process(args: list[str], env: dict[str, str], log: Path):
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            args, cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            args,
+            cwd=BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         try:
             yield proc
@@ -89,3 +96,103 @@ def process(args: list[str], env: dict[str, str], log: Path):
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
+
+
+# -- own databases, tokens and requests (issue 12 benches) ----------------------------------
+
+
+@contextmanager
+def bench_database(name: str):
+    """Give the bench its own database: a fresh SQLite file, or kasa_bench_<name> on PostgreSQL.
+
+    With DATABASE_URL pointing at PostgreSQL the database is created (dropped first if a
+    crashed run left it) through the server's `postgres` database and dropped afterwards;
+    DATABASE_URL is changed in os.environ so Django and child processes use it.
+    """
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        yield "sqlite"
+        return
+    import psycopg
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    db = f"kasa_bench_{name}"
+
+    def execute(sql: str) -> None:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql)
+
+    execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    execute(f'CREATE DATABASE "{db}"')
+    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{db}"))
+    try:
+        yield "postgresql"
+    finally:
+        os.environ["DATABASE_URL"] = url
+        from django.db import connections
+
+        connections.close_all()
+        execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+def admin_token() -> str:
+    """Create an admin and return a real access token (accounts' login-session service)."""
+    from accounts.models import User
+    from accounts.sessions import session_start
+
+    user = User.objects.create_user(
+        "bench", "bench@example.com", "bench-password-1234", role="admin"
+    )
+    return session_start(user, ip="127.0.0.1", user_agent="bench").access
+
+
+class Client:
+    """One keep-alive HTTP connection; get() returns (seconds, status, body bytes)."""
+
+    def __init__(self, port: int, token: str = ""):
+        import http.client
+
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def get(self, path: str) -> tuple[float, int, bytes]:
+        started = time.perf_counter()
+        self.conn.request("GET", path, headers=self.headers)
+        response = self.conn.getresponse()
+        body = response.read()
+        return time.perf_counter() - started, response.status, body
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def rss_mib(pid: int, *, tree: bool = False) -> float:
+    """Resident memory of a process (and its children with tree=True) in MiB."""
+    import psutil
+
+    proc = psutil.Process(pid)
+    procs = [proc, *proc.children(recursive=True)] if tree else [proc]
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total / 2**20
+
+
+def vendor_label() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    return "postgresql" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
+
+
+@contextmanager
+def web_server(data_dir: Path, **extra: str):
+    """Run one daphne process (kasamonitor.serve) on this data dir; yield (port, Popen)."""
+    port = free_port()
+    env = bench_env(data_dir, PORT=str(port), **extra)
+    with process([sys.executable, "-m", "kasamonitor.serve"], env, data_dir / "web.log") as proc:
+        wait_http(f"http://127.0.0.1:{port}/health")
+        yield port, proc

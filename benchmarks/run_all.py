@@ -35,7 +35,9 @@ def main() -> int:
     print("\n| benchmark | metric | measured | budget | |\n| --- | --- | --- | --- | --- |")
     for r in results:
         mark = "OK" if r["ok"] else "OVER"
-        print(f"| {r['script']} | {r['metric']} | {r['value']} {r['unit']} | {r['budget']} | {mark} |")
+        print(
+            f"| {r['script']} | {r['metric']} | {r['value']} {r['unit']} | {r['budget']} | {mark} |"
+        )
     return 0 if all(r["ok"] for r in results) else 1
 
 

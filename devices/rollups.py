@@ -87,8 +87,11 @@ def refresh_daily_costs(device_ids: Iterable[int], days: Iterable[date], tz) -> 
     for device_id, hour, cost in hourly:
         key = (device_id, hour.astimezone(tz).date())
         sums[key] = None if cost is None or sums[key] is None else sums[key] + cost
-    rows = list(DailyRollup.objects.filter(device_id__in=device_ids, day__in=days))
-    for row in rows:
-        row.cost = sums.get((row.device_id, row.day))
-    DailyRollup.objects.bulk_update(rows, ["cost"], batch_size=500)
-    return len(rows)
+    changed = []
+    for row in DailyRollup.objects.filter(device_id__in=device_ids, day__in=days):
+        cost = sums.get((row.device_id, row.day))
+        if cost != row.cost:
+            row.cost = cost
+            changed.append(row)
+    DailyRollup.objects.bulk_update(changed, ["cost"], batch_size=500)
+    return len(changed)

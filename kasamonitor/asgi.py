@@ -11,8 +11,8 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from accounts.ws_auth import JWTAuthMiddleware  # noqa: E402
-from kasamonitor.asgi_health import HealthFastPath  # noqa: E402
 from devices.routing import websocket_urlpatterns  # noqa: E402
+from kasamonitor.asgi_health import HealthFastPath  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

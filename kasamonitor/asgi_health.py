@@ -34,4 +34,6 @@ class HealthFastPath:
         headers = [*HEADERS, (b"content-length", str(len(body)).encode())]
         headers.append((b"x-request-id", uuid.uuid4().hex.encode()))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+        await send(
+            {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
+        )

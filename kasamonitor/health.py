@@ -10,7 +10,6 @@ import psutil
 import redis
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -82,31 +81,59 @@ def live_payload() -> dict:
     return {"status": "alive", "timestamp": _now()}
 
 
-def health(request):
-    return JsonResponse(health_payload())
+class PublicProbe(APIView):
+    """Probes need no credentials and are not rate limited."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes: list = []
 
 
-def live(request):
-    return JsonResponse(live_payload())
+_STATUS = {"status": serializers.CharField(), "timestamp": serializers.DateTimeField()}
 
 
-def ready(request):
+class Health(PublicProbe):
+    @extend_schema(
+        summary="Service status and version",
+        responses=inline_serializer(
+            "HealthStatus", {**_STATUS, "version": serializers.CharField()}
+        ),
+    )
+    def get(self, request):
+        return Response(health_payload())
+
+
+class Live(PublicProbe):
+    @extend_schema(summary="Liveness", responses=inline_serializer("Liveness", _STATUS))
+    def get(self, request):
+        return Response(live_payload())
+
+
+class Ready(PublicProbe):
+    @extend_schema(
+        summary="Readiness: database, Redis and a live worker heartbeat (503 names what fails)",
+        responses={200: dict, 503: dict},
+    )
+    def get(self, request):
+        body = readiness()
+        return Response(body, status=503 if body.get("failing") else 200)
+
+
+def readiness() -> dict:
+    """Return the readiness body; `failing` lists the components that are down."""
     components = {
         "database": check_database(),
         "redis": check_redis(),
         "worker": check_process(settings.WORKER_HEARTBEAT_KEY),
     }
     failing = [name for name, c in components.items() if c["status"] != "healthy"]
-    body = {
-        "status": "unhealthy" if failing else "ready",
-        "components": components,
-        "timestamp": _now(),
-    }
+    body = {"status": "unhealthy" if failing else "ready", "components": components}
+    body["timestamp"] = _now()
     if failing:
         body.update(
             error_code="NOT_READY", failing=failing, message=f"Not ready: {', '.join(failing)}"
         )
-    return JsonResponse(body, status=503 if failing else 200)
+    return body
 
 
 class ApiHealth(APIView):

@@ -9,9 +9,9 @@ admin.site.site_title = "Kasa Monitor"
 admin.site.index_title = "Operator console"
 
 urlpatterns = [
-    path("health", health.health, name="health"),
-    path("health/live", health.live, name="health-live"),
-    path("health/ready", health.ready, name="health-ready"),
+    path("health", health.Health.as_view(), name="health"),
+    path("health/live", health.Live.as_view(), name="health-live"),
+    path("health/ready", health.Ready.as_view(), name="health-ready"),
     path("api/health", health.ApiHealth.as_view(), name="api-health"),
     path("api/health/detailed", health.ApiHealthDetailed.as_view(), name="api-health-detailed"),
     path("api/system/status", health.SystemStatus.as_view(), name="system-status"),

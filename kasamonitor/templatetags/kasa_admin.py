@@ -59,7 +59,9 @@ def _ago(moment: datetime | None) -> str:
 def _devices_row(devices: dict[str, Any]) -> dict[str, Any]:
     if devices["status"] == UNKNOWN:
         return _unknown("Devices")
-    value = f"{devices['online']} online, {devices['offline']} offline, {devices['unknown']} unknown"
+    value = (
+        f"{devices['online']} online, {devices['offline']} offline, {devices['unknown']} unknown"
+    )
     level = "error" if devices["offline"] else "ok"
     query = "?status__exact=offline" if devices["offline"] else ""
     detail = f"{devices['total']} in total"

@@ -48,7 +48,9 @@ def test_it_also_prices_a_plan_sent_in_the_request(viewer_api, usage):
 
 
 def test_a_bad_proposed_plan_is_refused_naming_the_field(viewer_api, usage):
-    answer = viewer_api.post(URL, {"plan": {"rate_type": "simple", "rate_per_kwh": -1}})
+    answer = viewer_api.post(
+        URL, {"plan": {"rate_type": "simple", "rate_per_kwh": -1}}, format="json"
+    )
     assert answer.status_code == 400
     assert answer.json()["field"] == "plan.rate_per_kwh"
     assert viewer_api.post(URL, {}, format="json").json()["field"] == "plan"

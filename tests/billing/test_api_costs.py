@@ -115,9 +115,11 @@ def test_totals_equal_the_sums_of_the_breakdowns_and_the_engine_price(admin_api)
     costs = [Decimal(str(d["cost"])) for d in body["daily_breakdown"]]
     total = Decimal(str(body["total_cost"]))
     assert sum(costs) == total
-    assert sum(Decimal(str(d["total_cost"])) for d in body["devices"]) + Decimal(
-        str(body["fixed_charges"])
-    ) == total
+    assert (
+        sum(Decimal(str(d["total_cost"])) for d in body["devices"])
+        + Decimal(str(body["fixed_charges"]))
+        == total
+    )
     assert abs(sum(Decimal(str(d["percentage"])) for d in body["devices"]) - 100) <= Decimal("0.1")
     assert len(body["billing_periods"]) == 2  # 5 February and 5 March start in the range
     # The same figures as the engine pricing all the readings at once.

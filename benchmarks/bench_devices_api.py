@@ -1,0 +1,98 @@
+"""GET /api/devices with 200 devices: sequential requests to one warm daphne process.
+
+Budget (issue 12): p50 <= 6 ms, p99 <= 10 ms (warm, one web process). The client sends one
+request at a time on a keep-alive connection with a real admin access token, so the
+figure is the server's own latency, not queueing behind other requests.
+Builds its own database (SQLite, or kasa_bench_devices_api when DATABASE_URL is PostgreSQL).
+
+Run: .venv/bin/python benchmarks/bench_devices_api.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from _common import (
+    Client,
+    admin_token,
+    bench_database,
+    percentile,
+    report,
+    setup_django,
+    web_server,
+)
+
+DEVICES = 200
+WARMUP, REQUESTS = 200, 2000
+
+
+def build_fleet() -> None:
+    from devices.models import Device
+
+    now = datetime.now(UTC)
+    Device.objects.bulk_create(
+        Device(
+            device_id=f"50:C7:BF:00:{n // 256:02X}:{n % 256:02X}",
+            mac=f"50:C7:BF:00:{n // 256:02X}:{n % 256:02X}",
+            host=f"127.0.{n // 250 + 1}.{n % 250 + 1}",
+            alias=f"Plug {n}",
+            model="HS110",
+            has_emeter=True,
+            status=Device.Status.ONLINE,
+            is_on=n % 2 == 0,
+            rssi=-60,
+            current_power_w=60.0 + n,
+            voltage=120.0,
+            current=0.5,
+            energy_total_kwh=51.0,
+            today_energy_kwh=1.2,
+            month_energy_kwh=30.5,
+            last_seen=now,
+            last_polled_at=now,
+        )
+        for n in range(DEVICES)
+    )
+
+
+def main() -> int:
+    data_dir = Path(tempfile.mkdtemp(prefix="kasa-bench-devapi-"))
+    from kasamonitor.embedded_redis import ensure_redis
+
+    redis = ensure_redis(data_dir)
+    try:
+        with bench_database("devices_api"):
+            setup_django(data_dir)
+            from django.core.management import call_command
+
+            call_command("migrate", verbosity=0)
+            build_fleet()
+            token = admin_token()
+            return measure(data_dir, token)
+    finally:
+        if redis:
+            redis.stop()
+
+
+def measure(data_dir: Path, token: str) -> int:
+    with web_server(data_dir) as (port, _):
+        client = Client(port, token)
+        _, status, body = client.get("/api/devices")
+        if status != 200 or len(json.loads(body)) != DEVICES:
+            print(f"unexpected answer {status}: {body[:300]!r}")
+            return 1
+        for _ in range(WARMUP):
+            client.get("/api/devices")
+        times = [client.get("/api/devices")[0] * 1000 for _ in range(REQUESTS)]
+        client.close()
+    print(f"{REQUESTS} sequential requests, {len(body)} bytes each")
+    ok = report(f"GET /api/devices ({DEVICES} devices) p50", percentile(times, 50), "ms", 6)
+    ok &= report(f"GET /api/devices ({DEVICES} devices) p99", percentile(times, 99), "ms", 10)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
