@@ -7,7 +7,7 @@ from import_export import fields, resources, widgets
 
 from billing.models import RatePlan
 from billing.plans import PlanError
-from billing.selectors import load_plan
+from billing.selectors import EPOCH, load_plan
 from billing.services import fill_plan_fields, request_reprice
 
 
@@ -22,15 +22,21 @@ class RatePlanResource(resources.ModelResource):
         import_id_fields = ("id",)
         skip_unchanged = True
 
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self.imported_starts = []
+
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
         try:
             fill_plan_fields(instance, load_plan(instance.plan))
         except PlanError as error:
             raise ValidationError({"plan": f"{error.field}: {error.message}"}) from None
+        if instance.effective_from:
+            self.imported_starts.append(instance.effective_from)
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
-        starts = [r.instance.effective_from for r in result.valid_rows() if r.instance]
-        if starts and not kwargs.get("dry_run"):
-            request_reprice(min(starts), "rate plans imported")
+        if self.imported_starts and not kwargs.get("dry_run"):
+            # imported plans may change the past: price from the earliest one (or all history)
+            request_reprice(EPOCH, "rate plans imported")

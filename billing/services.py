@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
@@ -80,7 +82,8 @@ def fill_plan_fields(row: RatePlan, plan: Mapping[str, Any]) -> None:
 
 
 def _fill(row: RatePlan, plan: Mapping[str, Any]) -> None:
-    row.plan = plan_to_api(plan)
+    # JSON-safe: Decimals become exact strings, which normalise_plan reads back as they were
+    row.plan = json.loads(json.dumps(plan_to_api(plan), cls=DjangoJSONEncoder))
     row.name = plan["name"][:100]
     row.rate_type = plan["rate_type"]
     row.currency = plan["currency"]

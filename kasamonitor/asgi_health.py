@@ -17,7 +17,20 @@ HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+    (b"cross-origin-opener-policy", b"same-origin"),
 ]
+
+
+def _tls_headers(scope) -> list[tuple[bytes, bytes]]:
+    from django.conf import settings
+
+    if scope.get("scheme") != "https" or not settings.SECURE_HSTS_SECONDS:
+        return []
+    value = f"max-age={settings.SECURE_HSTS_SECONDS}"
+    if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        value += "; includeSubDomains"
+    return [(b"strict-transport-security", value.encode())]
 
 
 class HealthFastPath:
@@ -33,6 +46,7 @@ class HealthFastPath:
         body = json.dumps(getattr(health, name)()).encode()
         headers = [*HEADERS, (b"content-length", str(len(body)).encode())]
         headers.append((b"x-request-id", uuid.uuid4().hex.encode()))
+        headers.extend(_tls_headers(scope))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send(
             {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}

@@ -32,6 +32,10 @@ def pytest_load_initial_conftests(early_config, parser, args):
         CHANNEL_PREFIX=f"asgi-test-{run_id}",
         CELERY_QUEUE=f"kasa-test-{run_id}",
         LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING"),
+        # Live servers in tests take every request from 127.0.0.1; the security tests set
+        # the production limits themselves.
+        API_RATE_LIMIT_PER_IP="100000/m",
+        API_RATE_LIMIT_PER_USER="100000/h",
     )
     from kasamonitor.embedded_redis import ensure_redis
 

@@ -92,7 +92,7 @@ def _alerts_row(alerts: dict[str, Any]) -> dict[str, Any]:
         return _unknown("Open alerts")
     url = _admin_url("monitoring_alert", "?resolved_at__isempty=1")
     level = "warning" if alerts["open"] else "ok"
-    detail = f"{alerts['unacknowledged']} unacknowledged"
+    detail = f"{alerts['unacknowledged']} not acknowledged (resolved included)"
     return _row("Open alerts", str(alerts["open"]), level, detail, url)
 
 

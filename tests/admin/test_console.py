@@ -63,7 +63,9 @@ def test_every_changelist_lists_its_rows_without_a_query_per_row(console, model)
     build(model, 19)
     rows_after, many = _rows_and_queries(console, url)
     assert rows_after >= rows + 19 or model._meta.label in SINGLETONS
-    assert many <= one + QUERY_SLACK, f"{url}: {one} queries for {rows} row(s), {many} for {rows_after}"
+    assert many <= one + QUERY_SLACK, (
+        f"{url}: {one} queries for {rows} row(s), {many} for {rows_after}"
+    )
 
 
 def test_the_index_lists_every_registered_model(console):

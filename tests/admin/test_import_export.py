@@ -19,7 +19,9 @@ DEVICES_GOOD = HEADER_DEVICES + (
     "50:C7:BF:AA:00:01,50:C7:BF:AA:00:01,127.0.9.1,9999,Lamp,HS110,plug,1,1\n"
     "50:C7:BF:AA:00:02,50:C7:BF:AA:00:02,127.0.9.2,9999,Fan,HS105,plug,0,1\n"
 )
-DEVICES_BAD = DEVICES_GOOD + "50:C7:BF:AA:00:03,50:C7:BF:AA:00:03,not-an-ip,9999,TV,HS110,plug,1,1\n"
+DEVICES_BAD = (
+    DEVICES_GOOD + "50:C7:BF:AA:00:03,50:C7:BF:AA:00:03,not-an-ip,9999,TV,HS110,plug,1,1\n"
+)
 
 PLAN = json.dumps(world.FLAT_PLAN).replace('"', '""')
 BAD_PLAN = json.dumps({"rate_type": "flat", "rate_config": {"flat_rate": -1}}).replace('"', '""')
@@ -113,9 +115,11 @@ def test_a_good_import_is_previewed_then_confirmed(console, label):
 
 def _errors(result) -> list:
     rows = [(e.number, e.error) for e in result.invalid_rows]
-    return rows + [(n, e.error) for n, errs in result.row_errors() for e in errs] + [
-        e.error for e in result.base_errors
-    ]
+    return (
+        rows
+        + [(n, e.error) for n, errs in result.row_errors() for e in errs]
+        + [e.error for e in result.base_errors]
+    )
 
 
 # EXPORTS

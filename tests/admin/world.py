@@ -21,7 +21,12 @@ from tests.factories import DeviceFactory, UserFactory
 
 T0 = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
 _seq = itertools.count(1)
-FLAT_PLAN = {"name": "Flat", "rate_type": "flat", "currency": "USD", "rate_config": {"flat_rate": 0.15}}
+FLAT_PLAN = {
+    "name": "Flat",
+    "rate_type": "flat",
+    "currency": "USD",
+    "rate_config": {"flat_rate": 0.15},
+}
 
 
 SINGLETONS = {"devices.SystemConfig"}

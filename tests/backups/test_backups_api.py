@@ -78,15 +78,16 @@ def test_a_symlink_in_the_backups_folder_is_not_served(admin_api, clean_backups_
     assert admin_api.get("/api/backups").json() == []
 
 
-@pytest.mark.parametrize(
-    "method,url",
-    [("get", "/api/backups"), ("post", "/api/backups/create"), ("get", "/api/backups/progress"),
-     ("post", "/api/backups/restore"), ("get", "/api/backups/schedules")],
-)  # fmt: skip
-def test_only_admins_may_touch_backups(operator_api, viewer_api, api_client, method, url):
-    for client, status in ((operator_api, 403), (viewer_api, 403), (api_client, 401)):
-        response = getattr(client, method)(url)
-        assert response.status_code == status
+PROTECTED = [("get", "/api/backups"), ("post", "/api/backups/create"),
+             ("get", "/api/backups/progress"), ("post", "/api/backups/restore"),
+             ("get", "/api/backups/schedules"), ("post", "/api/backups/schedules")]  # fmt: skip
+
+
+def test_only_admins_may_touch_backups(operator_api, viewer_api, api_client):
+    for method, url in PROTECTED:
+        for client, status in ((operator_api, 403), (viewer_api, 403), (api_client, 401)):
+            response = getattr(client, method)(url)
+            assert response.status_code == status, (method, url, response.json())
     assert operator_api.get("/api/backups").json()["required_permission"] == "system.backup"
 
 

@@ -22,15 +22,12 @@ def check_deploy(tmp_path, *extra: str) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
-def test_django_security_checks_pass_with_production_settings(tmp_path):
-    result = check_deploy(tmp_path, "--tag", "security")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "no issues" in result.stdout
-
-
-def test_the_full_deploy_check_has_no_warning_about_our_parts(tmp_path):
-    # drf-spectacular's schema check also runs here; apps under construction may still
-    # have schema warnings of their own, but none may come from the security app.
+def test_check_deploy_has_no_security_warnings_with_production_settings(tmp_path):
+    # One run (each costs a Django start and a schema build). Django's own security checks
+    # must be silent; drf-spectacular's schema check runs too, and apps under construction
+    # may still have schema warnings of their own, but none may come from this app.
     result = check_deploy(tmp_path)
-    warnings = [line for line in result.stderr.splitlines() if re.search(r"\.W\d{3}\)", line)]
-    assert not [w for w in warnings if "(security." in w or OURS.search(w)], warnings
+    output = result.stdout + result.stderr
+    warnings = [line for line in output.splitlines() if re.search(r"\.[WE]\d{3}\)", line)]
+    assert not [w for w in warnings if "(security." in w or OURS.search(w)], output
+    assert result.returncode == 0 or all("drf_spectacular.W" in w for w in warnings), output
