@@ -16,10 +16,15 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 	$(PY) -m pip install --quiet -r requirements/dev.txt
 	touch $(STAMP)
 
+SIM := tests/kasa_sim/node_modules/.package-lock.json
+
+$(SIM): tests/kasa_sim/package-lock.json
+	npm ci --prefix tests/kasa_sim --no-audit --no-fund --loglevel=error
+
 run: $(STAMP)  ## migrate, collect static and run web + worker + scheduler (Ctrl-C stops all)
 	$(PY) -m kasamonitor.run
 
-test: $(STAMP)  ## run the whole test suite
+test: $(STAMP) $(SIM)  ## run the whole test suite (installs the device simulator too)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)  ## ruff check + format check
