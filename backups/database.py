@@ -48,13 +48,11 @@ def _sqlite_snapshot(dest: Path) -> None:
         source.close()
 
 
-def check_snapshot(path: Path, kind: str) -> set[tuple[str, str]] | None:
-    """Raise DatabaseError unless the snapshot file is sound; return its applied migrations
-    when the file can tell them (SQLite)."""
+def check_snapshot(path: Path, kind: str) -> set[tuple[str, str]]:
+    """Raise DatabaseError unless the snapshot file is sound; return its applied migrations."""
     if kind == "sqlite":
         return _sqlite_check(path)
-    _tool(["pg_restore", "--list", str(path)])
-    return None
+    return _pg_check(path)
 
 
 def _sqlite_check(path: Path) -> set[tuple[str, str]]:
@@ -68,6 +66,25 @@ def _sqlite_check(path: Path) -> set[tuple[str, str]]:
             db.close()
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"the database snapshot cannot be read: {exc}") from exc
+
+
+def _pg_check(path: Path) -> set[tuple[str, str]]:
+    """Read django_migrations' rows straight out of the dump (no database needed)."""
+    cmd = [_which("pg_restore"), "--data-only", "--table=django_migrations", "-f", "-", str(path)]
+    result = subprocess.run(cmd, capture_output=True, check=False)
+    if result.returncode:
+        err = result.stderr.decode(errors="replace").strip()
+        raise DatabaseError(f"pg_restore cannot read the dump: {err[:500]}")
+    applied, in_copy = set(), False
+    for line in result.stdout.decode(errors="replace").splitlines():
+        if line.startswith("COPY ") and "django_migrations" in line:
+            in_copy = True
+        elif line == "\\.":
+            in_copy = False
+        elif in_copy:
+            _id, app, name, *_rest = line.split("\t")
+            applied.add((app, name))
+    return applied
 
 
 def load(path: Path) -> None:

@@ -111,7 +111,7 @@ def _check_database(checked: CheckedArchive) -> None:
     except (database.DatabaseError, KeyError) as exc:
         raise InvalidArchive(f"The backup's database snapshot is not usable: {exc}") from exc
     archived = {(a, n) for a, names in checked.manifest["migrations"].items() for n in names}
-    if applied is not None and applied != archived:
+    if applied != archived:
         raise InvalidArchive("The backup's manifest does not describe its database snapshot.")
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
+from import_export.admin import ExportMixin, ImportExportModelAdmin
 
 from .models import DailyRollup, Device, HourlyRollup, Outage, Reading, SystemConfig
+from .resources import DeviceResource, ReadingResource
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -36,7 +38,8 @@ class OutletInline(admin.TabularInline):
 
 
 @admin.register(Device)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(ImportExportModelAdmin):
+    resource_classes = [DeviceResource]
     list_display = [
         "name", "host", "mac", "model", "device_type", "status", "offline_reason", "is_on",
         "current_power_w", "last_seen", "enabled", "readings_link",
@@ -105,7 +108,8 @@ class DeviceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reading)
-class ReadingAdmin(ReadOnlyAdmin):
+class ReadingAdmin(ExportMixin, ReadOnlyAdmin):
+    resource_classes = [ReadingResource]
     list_display = ["device", "timestamp", "is_on", "power_w", "voltage", "energy_delta_kwh"]
     list_filter = ["device"]
     list_select_related = ["device"]

@@ -23,7 +23,7 @@ from .identity import IDENTITY_FIELDS, LIVE_FIELDS, assign, identity_of, live_of
 from .identity import outlet_identity_of as outlet_identity
 from .kasa_client import KasaClientError, OutletResult, PollResult
 from .models import Device, Outage, Reading, SystemConfig
-from .signals import rollups_updated
+from .signals import device_status_changed, rollups_updated
 
 logger = logging.getLogger(__name__)
 
@@ -349,6 +349,18 @@ class _Recorder:
         self.summary.went_offline = [d.pk for d in went]
         self.summary.came_online = back
 
+    def _send_status_changes(self) -> None:
+        changed = [
+            (pk, Device.Status.ONLINE, Device.Status.OFFLINE) for pk in self.summary.went_offline
+        ] + [(pk, Device.Status.OFFLINE, Device.Status.ONLINE) for pk in self.summary.came_online]
+        if not changed:
+            return
+        devices = Device.objects.in_bulk([pk for pk, _, _ in changed])
+        for pk, old, new in changed:
+            device_status_changed.send(
+                sender=Device, device=devices[pk], old_status=old, new_status=new
+            )
+
     @staticmethod
     def _keyed(buckets: dict) -> dict:
         return {(device.pk, key): bucket for (device, key), bucket in buckets.items()}
@@ -365,6 +377,7 @@ class _Recorder:
                 hours=sorted({h for _, h in hours}),
             )
             self.summary.hook_seconds = time.perf_counter() - started
+        self._send_status_changes()
         if self.summary.went_offline:
             from .tasks import schedule_rediscovery
 

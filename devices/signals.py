@@ -9,3 +9,7 @@ from django.dispatch import Signal
 # have cost=None until a receiver prices them; call devices.rollups.refresh_daily_costs()
 # afterwards when pricing happens outside the receiver.
 rollups_updated = Signal()
+
+# Sent after commit for each device whose status changed in a poll (online <-> offline).
+# kwargs: device: Device, old_status: str, new_status: str. Monitoring raises/resolves alerts.
+device_status_changed = Signal()

@@ -17,8 +17,6 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from rest_framework import exceptions as drf
-from rest_framework.views import exception_handler as drf_exception_handler
-from rest_framework.views import set_rollback
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +171,11 @@ def _auth_code(exc: drf.APIException) -> str:
 
 def exception_handler(exc: Exception, context: dict) -> JsonResponse | None:
     """DRF's EXCEPTION_HANDLER: every error becomes the project's JSON shape."""
+    # Imported here: rest_framework.views resolves DEFAULT_AUTHENTICATION_CLASSES when it is
+    # imported, and accounts.authentication imports this module (a cycle at import time).
+    from rest_framework.views import exception_handler as drf_exception_handler
+    from rest_framework.views import set_rollback
+
     if isinstance(exc, ApiError):
         set_rollback()
         body = error_body(

@@ -93,7 +93,7 @@ def test_retention_removes_only_this_schedules_old_backups(db):
     other = schedules.schedule_save(BackupSchedule(name="other", cron="0 3 * * *"))
     old_mine = _aged_backup("scheduled", 10, mine.pk)
     new_mine = _aged_backup("scheduled", 2, mine.pk)
-    old_other = _aged_backup("scheduled", 10, other.pk)
+    old_other = _aged_backup("scheduled", 11, other.pk)
     old_manual = _aged_backup("manual", 400, None)
 
     removed = schedules.retention_apply(mine)

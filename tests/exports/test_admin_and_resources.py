@@ -6,9 +6,9 @@ import pytest
 import tablib
 
 from devices.models import Device
+from devices.resources import DeviceResource, ExportOnlyError, ReadingResource
 from exports import services
 from exports.models import ExportJob
-from exports.resources import DeviceResource, ExportOnlyError, ReadingResource
 from tests.exports.helpers import RANGE, make_readings, plug
 
 pytestmark = pytest.mark.django_db

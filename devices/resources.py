@@ -1,12 +1,12 @@
 """django-import-export resources for the devices admin: devices (import + export) and
-readings (export only). The devices app's ModelAdmins attach them (see docs/exports.md)."""
+readings (export only)."""
 
 from __future__ import annotations
 
 from import_export import fields, resources
 from import_export.widgets import ForeignKeyWidget
 
-from devices.models import Device, Reading
+from .models import Device, Reading
 
 
 class DeviceResource(resources.ModelResource):

@@ -1,0 +1,391 @@
+"""Bad input gets a clear 4xx JSON error, never a 500, and loses nothing (DESIGN.md contract).
+
+Every operation of the OpenAPI schema under /api, /health* and /download/* gets a fixed,
+deterministic battery of bad requests as an admin (and a smaller one anonymously): malformed
+JSON, JSON of the wrong top-level type, each documented body field set to wrong types and
+edge values, garbage query and path parameters, wrong content types and an oversize body.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import pytest
+from django.forms.models import model_to_dict
+
+from tests.factories import DeviceFactory, UserFactory
+from tests.monitoring.factories import (
+    AlertFactory,
+    CameraFactory,
+    ChannelFactory,
+    HostFactory,
+    RuleFactory,
+)
+
+ERROR_KEYS = {"detail", "message", "error_code", "status_code", "timestamp"}
+PREFIXES = ("/api", "/health", "/download/")
+WRITE_METHODS = {"post", "put", "patch"}
+
+# Path parameter values that must never reach a file, a query or a template unchecked.
+BAD_PATH_VALUES = [
+    "../../etc/passwd",
+    "..%2F..%2Fetc%2Fpasswd",
+    "%00",
+    "99999999999999999999",
+    "abc",
+    "A" * 3000,
+]
+# Values for every documented query parameter (one request per value), plus an unknown one.
+BAD_QUERY_VALUES = ["2024-13-45", "yesterday", "99999999999999999999", "-1", "a\x00b", "{}"]
+HUGE_INT = "99999999999999999999999999"
+LONG = "x" * 100_000
+
+# Cases known to fail in apps whose helpers own the fix; each names its bug. strict=True, so
+# the test turns red (XPASS) as soon as the fix lands and the lead removes the entry.
+KNOWN_FAILURES: dict[str, str] = {}
+
+
+@dataclass
+class Operation:
+    method: str
+    path: str
+    query: list[str] = field(default_factory=list)
+    path_params: list[str] = field(default_factory=list)
+    content_types: list[str] = field(default_factory=list)
+    body_schema: dict = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+
+def _resolve(schema: dict, components: dict) -> dict:
+    while "$ref" in schema:
+        schema = components[schema["$ref"].rsplit("/", 1)[1]]
+    for key in ("allOf", "oneOf", "anyOf"):
+        if schema.get(key):
+            return _resolve(schema[key][0], components)
+    return schema
+
+
+def _operations() -> list[Operation]:
+    """Read the schema in-process once, at collection time (pytest-django has set Django up)."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema.get("components", {}).get("schemas", {})
+    operations = []
+    for path, methods in schema["paths"].items():
+        if not path.startswith(PREFIXES) or path.startswith(("/api/schema", "/api/docs")):
+            continue
+        for method, op in methods.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            params = op.get("parameters", [])
+            content = op.get("requestBody", {}).get("content", {})
+            body = next(iter(content.values()), {}).get("schema", {}) if content else {}
+            operations.append(
+                Operation(
+                    method=method,
+                    path=path,
+                    query=[p["name"] for p in params if p["in"] == "query"],
+                    path_params=[p["name"] for p in params if p["in"] == "path"],
+                    content_types=list(content),
+                    body_schema=_resolve(body, components) if body else {},
+                )
+            )
+    return operations
+
+
+def _param(operation: Operation, case: str):
+    marks = []
+    reason = KNOWN_FAILURES.get(operation.id)
+    if reason:
+        marks.append(pytest.mark.xfail(strict=True, reason=reason))
+    return pytest.param(operation, id=operation.id, marks=marks)
+
+
+OPERATIONS = _operations()
+
+
+# --- bodies ---------------------------------------------------------------------------------
+
+
+def _example(prop: dict, components: dict):
+    """A plausible valid value for one schema property, so one bad field is all that's wrong."""
+    prop = _resolve(prop, components)
+    if prop.get("enum"):
+        return next((v for v in prop["enum"] if v not in ("", None)), None)
+    kind, fmt = prop.get("type"), prop.get("format", "")
+    if kind == "integer":
+        return max(1, prop.get("minimum", 1))
+    if kind == "number":
+        return max(1.5, prop.get("minimum", 1.5))
+    if kind == "boolean":
+        return True
+    if kind == "array":
+        return []
+    if kind == "object":
+        return {}
+    return {
+        "date-time": "2024-01-01T00:00:00Z",
+        "date": "2024-01-01",
+        "email": "someone@example.com",
+        "ipv4": "127.0.0.9",
+        "uuid": "00000000-0000-0000-0000-000000000000",
+        "uri": "http://127.0.0.1:9/",
+        "binary": "x",
+    }.get(fmt, "x")
+
+
+def _fields(operation: Operation, components: dict) -> dict[str, dict]:
+    props = operation.body_schema.get("properties", {})
+    return {
+        name: _resolve(prop, components)
+        for name, prop in props.items()
+        if not _resolve(prop, components).get("readOnly")
+    }
+
+
+def _field_bodies(operation: Operation, components: dict) -> list[tuple[str, str]]:
+    """Bodies built from a valid example with one kind of field replaced by one bad value."""
+    fields = _fields(operation, components)
+    if not fields:
+        return [("empty object", "{}")]
+    valid = {name: _example(prop, components) for name, prop in fields.items()}
+    numeric = [n for n, p in fields.items() if p.get("type") in ("integer", "number")]
+    textual = [n for n, p in fields.items() if p.get("type", "string") == "string"]
+    others = [n for n in fields if n not in numeric]
+
+    def raw(overrides: dict[str, str]) -> str:
+        parts = {n: json.dumps(v) for n, v in valid.items()}
+        parts.update(overrides)
+        return "{" + ",".join(f"{json.dumps(n)}:{v}" for n, v in parts.items()) + "}"
+
+    bodies = [
+        ("wrong types", raw({n: '"not-a-number"' for n in numeric} | {n: "123" for n in others})),
+        ("nested objects", raw({n: '{"a": {"b": [1, {"c": null}]}}' for n in fields})),
+        ("lists", raw({n: '["x", 1]' for n in fields})),
+        ("nulls", raw({n: "null" for n in fields})),
+    ]
+    if numeric:
+        bodies += [
+            ("1e309", raw({n: "1e309" for n in numeric})),
+            ("huge ints", raw({n: HUGE_INT for n in numeric})),
+            ("negative numbers", raw({n: "-1" for n in numeric})),
+        ]
+    if textual:
+        bodies += [
+            ("empty strings", raw({n: '""' for n in textual})),
+            ("100k strings", raw({n: json.dumps(LONG) for n in textual})),
+            (
+                "NUL and unicode",
+                raw({n: json.dumps("a\x00b\u202e\U0001f600\ud800") for n in textual}),
+            ),
+            ("path traversal", raw({n: '"../../etc/passwd"' for n in textual})),
+            ("huge int strings", raw({n: json.dumps(HUGE_INT) for n in textual})),
+        ]
+    return bodies
+
+
+def _body_requests(operation: Operation, components: dict) -> list[dict]:
+    json_bodies = [
+        ("malformed JSON", '{"a": '),
+        ("JSON list", "[]"),
+        ("JSON string", '"x"'),
+        ("JSON number", "1"),
+        ("JSON null", "null"),
+        ("Infinity literal", '{"a": Infinity}'),
+    ]
+    if operation.content_types or operation.method in WRITE_METHODS:
+        json_bodies += _field_bodies(operation, components)
+    requests = [dict(what=w, data=d, content_type="application/json") for w, d in json_bodies]
+    requests += [
+        dict(what="text/plain", data="hello", content_type="text/plain"),
+        dict(what="xml", data="<a><b>1</b></a>", content_type="application/xml"),
+        dict(
+            what="multipart without the file",
+            data=b"--BOUNDARY--\r\n",
+            content_type="multipart/form-data; boundary=BOUNDARY",
+        ),
+        dict(what="multipart without boundary", data=b"x", content_type="multipart/form-data"),
+        dict(
+            what="form with NUL",
+            data="a=%00&b=\x00",
+            content_type="application/x-www-form-urlencoded",
+        ),
+        dict(
+            what="oversize body",
+            data='{"a": "' + "x" * (2 * 1024 * 1024 + 10) + '"}',
+            content_type="application/json",
+        ),
+    ]
+    return requests
+
+
+# --- the world ------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    device: object
+    other_user: object
+    ids: dict[str, str]
+
+    def snapshot(self) -> list[dict]:
+        rows = [type(self.device).objects.get(pk=self.device.pk)]
+        rows.append(type(self.other_user).objects.get(pk=self.other_user.pk))
+        return [model_to_dict(row, exclude=["last_login", "updated_at"]) for row in rows]
+
+
+@pytest.fixture
+def world(db, settings) -> World:
+    # Devices answer from loopback only; keep any accidental discovery or poll short.
+    settings.KASA_DISCOVERY_TIMEOUT = 0.2
+    settings.KASA_DEVICE_TIMEOUT = 0.3
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    device = DeviceFactory()
+    other = UserFactory(username="dave", role="operator")
+    ids = {
+        "/api/device/": str(device.pk),
+        "/api/devices/": str(device.pk),
+        "/api/users/": str(other.pk),
+        "/api/auth/users/": str(other.pk),
+        "/api/alerts/rules/": str(RuleFactory().pk),
+        "/api/alerts/channels/": str(ChannelFactory().pk),
+        "/api/alerts/": str(AlertFactory(device=device).pk),
+        "/api/cameras/": str(CameraFactory().pk),
+        "/api/hosts/": str(HostFactory().pk),
+    }
+    return World(device=device, other_user=other, ids=ids)
+
+
+def _real_path(operation: Operation, world: World) -> str:
+    """The operation's path with ids of objects that exist, so bodies reach validation."""
+    value = next((v for prefix, v in world.ids.items() if operation.path.startswith(prefix)), "1")
+    path = operation.path
+    for name in operation.path_params:
+        path = path.replace("{" + name + "}", value)
+    return path
+
+
+def _garbage_paths(operation: Operation) -> list[str]:
+    paths = []
+    for bad in BAD_PATH_VALUES:
+        path = operation.path
+        for name in operation.path_params:
+            path = path.replace("{" + name + "}", bad)
+        paths.append(path)
+    return paths
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+
+def _problem(response, path: str) -> str | None:
+    """Why this answer breaks the contract, or None when it keeps it."""
+    status = response.status_code
+    if status >= 500:
+        return f"{status}: {_text(response)}"
+    if status < 400 or not path.startswith(PREFIXES):
+        return None
+    if "application/json" not in response.get("Content-Type", ""):
+        return f"{status} not JSON ({response.get('Content-Type')}): {_text(response)}"
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return f"{status} unparsable JSON: {_text(response)}"
+    missing = ERROR_KEYS - set(body) if isinstance(body, dict) else ERROR_KEYS
+    if missing:
+        return f"{status} error body lacks {sorted(missing)}: {_text(response)}"
+    if body["status_code"] != status:
+        return f"{status} but body says status_code={body['status_code']}"
+    return None
+
+
+def _text(response) -> str:
+    content = getattr(response, "content", b"")
+    return content[:300].decode("utf-8", "replace")
+
+
+def _send(client, method: str, path: str, **kwargs):
+    try:
+        return getattr(client, method)(path, **kwargs)
+    except Exception as exc:  # an exception escaping the test client is a 500 in production
+        return _Raised(exc)
+
+
+class _Raised:
+    status_code = 500
+
+    def __init__(self, exc: Exception):
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if "/.venv/" not in f.filename]
+        where = (
+            f" at {frames[-1].filename}:{frames[-1].lineno} ({frames[-1].name})" if frames else ""
+        )
+        self.content = f"{type(exc).__name__}: {str(exc)[:150]}{where}".encode()
+
+    def get(self, key, default=None):
+        return default
+
+
+def _battery(operation: Operation, world: World, components: dict) -> list[tuple[str, dict]]:
+    """(path, request kwargs) pairs: a fixed, deterministic list per operation."""
+    real = _real_path(operation, world)
+    write = operation.method in WRITE_METHODS
+    sends: list[tuple[str, dict]] = []
+    empty = dict(data="{}", content_type="application/json") if write else {}
+    for path in _garbage_paths(operation) if operation.path_params else []:
+        sends.append((path, dict(empty, what="garbage path")))
+    for value in BAD_QUERY_VALUES:
+        query = urlencode({name: value for name in operation.query} | {"zzz_unknown": value})
+        sends.append((f"{real}?{query}", dict(empty, what=f"query {value!r}")))
+    if write:
+        sends += [(real, request) for request in _body_requests(operation, components)]
+    return sends
+
+
+def _schema_components() -> dict:
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+
+
+@pytest.fixture(scope="module")
+def components(django_db_blocker) -> dict:
+    return _schema_components()
+
+
+@pytest.mark.parametrize("operation", [_param(op, "admin") for op in OPERATIONS])
+def test_bad_input_gets_a_4xx_json_error_and_loses_nothing(
+    operation, world, admin_api, api_client, components
+):
+    before = world.snapshot()
+    counts = _row_counts()
+    problems, accepted = [], []
+    for path, request in _battery(operation, world, components):
+        what = request.pop("what")
+        for who, client in (("admin", admin_api), ("anonymous", api_client)):
+            if who == "anonymous" and what not in ("malformed JSON", "JSON list", "query '-1'"):
+                continue
+            response = _send(client, operation.method, path, **request)
+            if 200 <= response.status_code < 300:
+                accepted.append(what)
+            problem = _problem(response, path)
+            if problem:
+                problems.append(f"[{who}] {what} {path[:80]}: {problem}")
+    assert not problems, "\n".join(problems)
+    assert all(_row_counts()[k] >= n for k, n in counts.items()), "rows were lost"
+    if not accepted:
+        assert world.snapshot() == before, f"refused input still changed data ({accepted})"
+
+
+def _row_counts() -> dict[str, int]:
+    from django.contrib.auth import get_user_model
+
+    from devices.models import Device
+
+    return {"devices": Device.objects.count(), "users": get_user_model().objects.count()}
