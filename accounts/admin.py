@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from import_export.admin import ExportMixin
 
 from kasamonitor.errors import ApiError
 
 from . import passwords, sessions, users
 from .models import LoginSession, User
+from .resources import UserResource
 
 
 class KasaUserChangeForm(UserChangeForm):
@@ -25,7 +27,8 @@ class KasaUserCreationForm(AdminUserCreationForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ExportMixin, DjangoUserAdmin):
+    resource_classes = [UserResource]
     form = KasaUserChangeForm
     add_form = KasaUserCreationForm
     list_display = (

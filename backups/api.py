@@ -71,16 +71,17 @@ class BackupListApi(APIView):
         return Response(BackupOutput(services.backup_list(), many=True).data)
 
 
+class BackupCreateInput(BackupOptions):
+    type = serializers.ChoiceField(choices=["manual"], default="manual")
+    password = serializers.CharField(required=False, allow_blank=True, write_only=True)
+
+
 class BackupCreateApi(APIView):
     permission_classes = [CanBackup]
 
-    class InputSerializer(BackupOptions):
-        type = serializers.ChoiceField(choices=["manual"], default="manual")
-        password = serializers.CharField(required=False, allow_blank=True, write_only=True)
-
-    @extend_schema(request=InputSerializer, responses={202: JobOutput}, tags=["backups"])
+    @extend_schema(request=BackupCreateInput, responses={202: JobOutput}, tags=["backups"])
     def post(self, request):
-        data = validated(self.InputSerializer, request.data)
+        data = validated(BackupCreateInput, request.data)
         password = data.pop("password", "") or None
         kind = data.pop("type")
         job = services.backup_job_start(
@@ -147,26 +148,27 @@ def _json_object(value) -> dict:
     return value
 
 
+class BackupRestoreInput(serializers.Serializer):
+    file = serializers.FileField(required=False)
+    filename = serializers.CharField(required=False, help_text="Restore a stored backup.")
+    options = serializers.JSONField(
+        required=False, help_text='JSON: {"restore_config": true, "restore_database": true}'
+    )
+    password = serializers.CharField(required=False, allow_blank=True, write_only=True)
+
+    def validate(self, attrs):
+        if not attrs.get("file") and not attrs.get("filename"):
+            raise serializers.ValidationError({"file": "Upload a backup file."})
+        attrs["options"] = validated(RestoreOptions, _json_object(attrs.get("options")))
+        return attrs
+
+
 class BackupRestoreApi(APIView):
     permission_classes = [CanBackup]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    class InputSerializer(serializers.Serializer):
-        file = serializers.FileField(required=False)
-        filename = serializers.CharField(required=False, help_text="Restore a stored backup.")
-        options = serializers.JSONField(
-            required=False, help_text='JSON: {"restore_config": true, "restore_database": true}'
-        )
-        password = serializers.CharField(required=False, allow_blank=True, write_only=True)
-
-        def validate(self, attrs):
-            if not attrs.get("file") and not attrs.get("filename"):
-                raise serializers.ValidationError({"file": "Upload a backup file."})
-            attrs["options"] = validated(RestoreOptions, _json_object(attrs.get("options")))
-            return attrs
-
     @extend_schema(
-        request={"multipart/form-data": InputSerializer},
+        request={"multipart/form-data": BackupRestoreInput},
         responses=inline_serializer(
             "RestoreResult",
             {
@@ -179,7 +181,7 @@ class BackupRestoreApi(APIView):
         tags=["backups"],
     )
     def post(self, request):
-        data = validated(self.InputSerializer, request.data)
+        data = validated(BackupRestoreInput, request.data)
         password = data.get("password") or None
         if data.get("file"):
             with tempfile.TemporaryDirectory(dir=services.backups_dir(), prefix=".upload-") as tmp:

@@ -114,6 +114,8 @@ def _sqlite_load(path: Path) -> None:
 # then load the dump, all inside psql's single transaction: any error rolls everything back.
 _PG_PRELUDE = """
 SET lock_timeout = '60s';
+SET maintenance_work_mem = '256MB';
+SET synchronous_commit = off;
 DO $$ DECLARE r record; BEGIN
   FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() LOOP
     EXECUTE format('DROP TABLE IF EXISTS %I CASCADE', r.tablename);

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from croniter import croniter
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+
+COMPRESSIONS = ("none", "normal", "compatible", "high")
 
 
 class BackupSchedule(models.Model):
@@ -31,6 +35,24 @@ class BackupSchedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.cron})"
+
+    def clean(self) -> None:
+        problems = schedule_problems(self.cron, self.options)
+        if problems:
+            raise ValidationError(problems)
+
+
+def schedule_problems(cron: str, options) -> dict[str, str]:
+    """Return {field: message} for what is wrong with a schedule's cron and options."""
+    problems = {}
+    fields = str(cron or "").split()
+    if len(fields) != 5 or not croniter.is_valid(" ".join(fields)):
+        problems["cron"] = f"'{cron}' is not a five-field cron expression."
+    if not isinstance(options, dict):
+        problems["options"] = "Must be a JSON object."
+    elif options.get("compression", "normal") not in COMPRESSIONS:
+        problems["options"] = f"compression must be one of {', '.join(COMPRESSIONS)}."
+    return problems
 
 
 class BackupJob(models.Model):

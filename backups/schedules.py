@@ -15,7 +15,7 @@ from security.services import audit_record
 
 from . import archive
 from .errors import InvalidSchedule
-from .models import BackupJob, BackupSchedule
+from .models import BackupJob, BackupSchedule, schedule_problems
 from .services import backup_job_run, backups_dir, parse_name
 
 TASK = "backups.tasks.run_scheduled_backup"
@@ -24,10 +24,10 @@ OPTION_KEYS = {"include_logs", "include_exports", "compression"}
 
 def cron_validate(cron: str) -> str:
     """Return the normalised five-field expression, or raise InvalidSchedule."""
-    fields = str(cron).split()
-    if len(fields) != 5 or not croniter.is_valid(" ".join(fields)):
-        raise InvalidSchedule(f"'{cron}' is not a five-field cron expression.", field="cron")
-    return " ".join(fields)
+    problem = schedule_problems(cron, {}).get("cron")
+    if problem:
+        raise InvalidSchedule(problem, field="cron")
+    return " ".join(str(cron).split())
 
 
 def next_run(schedule: BackupSchedule) -> datetime | None:
@@ -41,7 +41,11 @@ def schedule_save(schedule: BackupSchedule, *, actor=None, request=None) -> Back
     """Validate and save a schedule and bring its PeriodicTask in line with it."""
     created = schedule.pk is None
     schedule.cron = cron_validate(schedule.cron)
-    schedule.options = {k: v for k, v in (schedule.options or {}).items() if k in OPTION_KEYS}
+    problems = schedule_problems(schedule.cron, schedule.options)
+    if problems:
+        field, problem = next(iter(problems.items()))
+        raise InvalidSchedule(problem, field=field)
+    schedule.options = {k: v for k, v in schedule.options.items() if k in OPTION_KEYS}
     schedule.save()
     schedule_sync(schedule)
     audit_record(

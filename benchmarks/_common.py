@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -117,8 +117,9 @@ def bench_database(name: str):
     if not url.startswith(("postgres://", "postgresql://")):
         yield "sqlite"
         return
-    import psycopg
     from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
 
     parts = urlsplit(url)
     admin = urlunsplit(parts._replace(path="/postgres"))
@@ -180,10 +181,8 @@ def rss_mib(pid: int, *, tree: bool = False) -> float:
     procs = [proc, *proc.children(recursive=True)] if tree else [proc]
     total = 0
     for p in procs:
-        try:
+        with suppress(psutil.NoSuchProcess):
             total += p.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
     return total / 2**20
 
 

@@ -27,7 +27,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--readings", type=int, default=5_000_000)
     parser.add_argument("--devices", type=int, default=50)
-    parser.add_argument("--compression", default="normal", choices=["none", "normal", "high"])
+    parser.add_argument(
+        "--compression", default="normal", choices=["none", "normal", "compatible", "high"]
+    )
     parser.add_argument(
         "--postgres",
         nargs="?",
@@ -132,6 +134,21 @@ def timed(label: str, results: dict, fn, *args, **kwargs):
     return value
 
 
+class Stages:
+    """Progress callback noting when each stage starts, to show where the time goes."""
+
+    def __init__(self):
+        self.marks: list[tuple[str, float]] = []
+
+    def __call__(self, stage: str, percent: int) -> None:
+        if not self.marks or self.marks[-1][0] != stage:
+            self.marks.append((stage, time.perf_counter()))
+
+    def summary(self) -> str:
+        pairs = zip(self.marks, self.marks[1:], strict=False)
+        return ", ".join(f"{a[0]} {b[1] - a[1]:.1f}s" for a, b in pairs)
+
+
 def report(results: dict, facts: dict) -> bool:
     print()
     # CPU seconds tell a slow machine from slow code: on an idle box wall ~ CPU.
@@ -160,9 +177,12 @@ def run(args: argparse.Namespace) -> bool:
     call_command("migrate", verbosity=0)
     device_ids = make_devices(args.devices)
     timed(f"insert {args.readings:,} readings", results, fill, device_ids, args.readings)
-    archive = timed("backup", results, services.backup_create, compression=args.compression)
+    made, undone = Stages(), Stages()
+    archive = timed(
+        "backup", results, services.backup_create, compression=args.compression, progress=made
+    )
     Reading.objects.filter(device_id=device_ids[0]).delete()  # a change the restore must undo
-    outcome = timed("restore", results, backup_restore, archive)
+    outcome = timed("restore", results, backup_restore, archive, progress=undone)
     restored = Reading.objects.count()
     facts = {
         "database engine": connection.vendor,
@@ -171,6 +191,7 @@ def run(args: argparse.Namespace) -> bool:
         "readings after restore": f"{restored:,}",
         "safety backup": "yes" if outcome["safety_backup"] else "no",
     }
+    print(f"\nbackup stages:  {made.summary()}\nrestore stages: {undone.summary()}")
     return report(results, facts) and restored == args.readings
 
 

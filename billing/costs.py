@@ -19,8 +19,8 @@ from billing import rollups
 from billing.decimals import ZERO, to_decimal
 from billing.engine import Interval, compare, data_window, fixed_charges, local_range
 from billing.errors import InvalidDateRange
-from billing.models import HourlyCost
-from billing.periods import PlanVersion, Versions
+from billing.models import DailyCost, DailyPeak
+from billing.periods import MICROSECOND, PlanVersion, Versions, version_periods
 from billing.report import costs_to_api
 from billing.results import CostResult, DayCost, DeviceCost
 from billing.selectors import SavedPlan, plan_history, plan_in_force, plan_versions
@@ -44,9 +44,9 @@ def costs_report(first_day: date, last_day: date) -> dict:
     history = plan_history()
     versions = plan_versions(history)
     start, end = local_range(plan_in_force(history=history).plan, first_day, last_day)
-    stored = HourlyCost.objects.filter(hour__gte=start, hour__lt=end)
+    stored = DailyCost.objects.filter(day__gte=first_day, day__lte=last_day)
     local = Versions(versions)
-    days = _day_costs(stored, local, first_day, last_day)
+    days = _day_costs(stored, first_day, last_day)
     periods = fixed_charges(_demand_data(versions, start, end), versions, start, end)
     for period in periods:  # billed on the day the period starts
         day = local.local(period.start).date()
@@ -109,34 +109,35 @@ def _device_costs(stored) -> list[DeviceCost]:
     ]
 
 
-def _day_costs(stored, local: Versions, first_day: date, last_day: date) -> dict[date, DayCost]:
-    """Every local day of the range; each hour counts on the local day it starts."""
+def _day_costs(stored, first_day: date, last_day: date) -> dict[date, DayCost]:
+    """Every local day of the range, with or without energy."""
     days = {
         date.fromordinal(n): DayCost(date.fromordinal(n))
         for n in range(first_day.toordinal(), last_day.toordinal() + 1)
     }
-    rows = stored.values("hour").annotate(kwh=Sum("kwh"), cost=Sum("cost")).order_by("hour")
-    for hour, kwh, cost in rows.values_list("hour", "kwh", "cost"):
-        day = local.local(hour).date()
-        row = days.setdefault(day, DayCost(day))
-        row.kwh += to_decimal(kwh or 0.0)
-        row.energy += cost or ZERO
+    rows = stored.values("day").annotate(kwh=Sum("kwh"), cost=Sum("cost")).order_by("day")
+    for day, kwh, cost in rows.values_list("day", "kwh", "cost"):
+        days[day].kwh += to_decimal(kwh or 0.0)
+        days[day].energy += cost or ZERO
     return days
 
 
 def _demand_data(versions: list[PlanVersion], start: datetime, end: datetime) -> list[Interval]:
-    """The household's stored hourly kWh over the periods' whole span, if a plan bills demand."""
+    """The household's busiest stored hours of each billing period, if a plan bills demand.
+
+    The peak of hourly data is the busiest hour's kWh, so the engine needs only the hours
+    that share the period's highest kWh (it reports the earliest).
+    """
     if not any(plan["demand_charge_per_kw"] for _, plan in versions):
         return []
-    low, high = data_window(versions, start, end)
-    rows = (
-        HourlyCost.objects.filter(hour__gte=low, hour__lt=high)
-        .values("hour")
-        .annotate(kwh=Sum("kwh"))
-        .order_by("hour")
-        .values_list("hour", "kwh")
-    )
-    return [Interval(HOUSEHOLD, h, h + HOUR, to_decimal(max(kwh, 0.0))) for h, kwh in rows]
+    local = Versions(versions)
+    busiest = []
+    for low, high in version_periods(start, end, local):
+        days = (local.local(low).date(), local.local(high - MICROSECOND).date())
+        peaks = list(DailyPeak.objects.filter(day__range=days).values_list("hour", "kwh"))
+        top = max((kwh for _, kwh in peaks), default=None)
+        busiest += [Interval(HOUSEHOLD, h, h + HOUR, kwh) for h, kwh in peaks if kwh == top]
+    return busiest
 
 
 def _device_info(ids: list[int]) -> dict[int, dict]:

@@ -72,3 +72,37 @@ class RepriceRequest(models.Model):
 
     def __str__(self) -> str:
         return f"re-price from {self.start:%Y-%m-%d %H:%M} ({self.reason})"
+
+
+class DailyCost(models.Model):
+    """The sums of one device's HourlyCost rows over one local day (the plan's clock).
+
+    Kept by the pricing pipeline, so /api/costs over a year reads 365 rows per device.
+    """
+
+    device = models.ForeignKey("devices.Device", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    kwh = models.FloatField()
+    cost = models.DecimalField(max_digits=24, decimal_places=12)
+
+    class Meta:
+        ordering = ["day", "device"]
+        constraints = [models.UniqueConstraint(fields=["device", "day"], name="daily_cost_unique")]
+        indexes = [models.Index(fields=["day", "device", "kwh", "cost"], name="daily_cost_sums")]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.day} {self.cost}"
+
+
+class DailyPeak(models.Model):
+    """The household's busiest hour of one local day, for demand charges."""
+
+    day = models.DateField(unique=True)
+    hour = models.DateTimeField()
+    kwh = models.DecimalField(max_digits=24, decimal_places=12)
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.kwh} kWh at {self.hour:%H}:00"

@@ -24,6 +24,7 @@ from billing.decimals import ZERO, to_decimal
 from billing.engine import Interval, price
 from billing.models import HourlyCost, RepriceRequest
 from billing.periods import PlanVersion, Versions, version_periods
+from billing.summaries import summarise_days
 
 logger = logging.getLogger(__name__)
 
@@ -116,11 +117,13 @@ def _price_span(
             intervals.append(Interval(BEFORE, period_start, start, before))
         result = price(intervals, versions, start, end)
         costs = {(c.device_id, c.start): c.cost for c in result.intervals}
-    _store(rows, costs, start, end)
+    _store(rows, costs, start, end, versions)
     return len(rows)
 
 
-def _store(rows: list, costs: dict, start: datetime, end: datetime) -> None:
+def _store(
+    rows: list, costs: dict, start: datetime, end: datetime, versions: list[PlanVersion]
+) -> None:
     priced = [
         HourlyCost(device_id=pk, hour=hour, kwh=kwh, cost=costs[pk, hour].quantize(COST_QUANTUM))
         for pk, hour, kwh in rows
@@ -128,6 +131,7 @@ def _store(rows: list, costs: dict, start: datetime, end: datetime) -> None:
     with transaction.atomic():
         HourlyCost.objects.filter(hour__gte=start, hour__lt=end).delete()
         HourlyCost.objects.bulk_create(priced, batch_size=1000)
+        summarise_days(versions, start, end)
         rollups.mirror_costs(start, end)
     rollups.refresh_daily(start, end)
 

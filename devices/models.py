@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -177,8 +178,13 @@ class Outage(models.Model):
 class SystemConfig(models.Model):
     """The single row of settings an admin changes at run time (GET/PUT /api/system/config)."""
 
-    polling_interval = models.PositiveIntegerField(default=60)
-    data_retention_days = models.PositiveIntegerField(default=365)
+    # The same bounds as the API, so the admin form refuses what the API refuses.
+    polling_interval = models.PositiveIntegerField(
+        default=60, validators=[MinValueValidator(5), MaxValueValidator(86400)]
+    )
+    data_retention_days = models.PositiveIntegerField(
+        default=365, validators=[MinValueValidator(1), MaxValueValidator(36500)]
+    )
     allow_device_control = models.BooleanField(default=True)
     require_https = models.BooleanField(default=False)
     allow_registration = models.BooleanField(default=False)

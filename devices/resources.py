@@ -3,6 +3,7 @@ readings (export only)."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from import_export import fields, resources
 from import_export.widgets import ForeignKeyWidget
 
@@ -23,7 +24,20 @@ class DeviceResource(resources.ModelResource):
         export_order = fields
         skip_unchanged = True
         report_skipped = False
+        clean_model_instances = True
         # credentials (encrypted) and live state are never imported or exported
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """Validate the fields a file sets; live state (is_on, power...) belongs to the poller."""
+        imported = set(self._meta.fields)
+        skipped = [f.name for f in Device._meta.fields if f.name not in imported]
+        errors = dict(import_validation_errors or {})
+        try:
+            instance.full_clean(exclude=skipped, validate_unique=validate_unique)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 class ExportOnlyError(Exception):

@@ -1,6 +1,31 @@
+from django import forms
 from django.contrib import admin, messages
 
 from .models import ExportJob, ExportSchedule
+
+EDITABLE = ("name", "schedule", "export_config", "delivery", "enabled")
+
+
+class ExportScheduleForm(forms.ModelForm):
+    """Edits get the same checks as the API (cron, export config, delivery)."""
+
+    class Meta:
+        model = ExportSchedule
+        fields = EDITABLE
+
+    def clean(self):
+        from .errors import InvalidExportRequest
+        from .schedules import _validated
+
+        data = super().clean()
+        try:
+            self.validated = _validated(self.instance.user, {k: data.get(k) for k in EDITABLE})
+        except InvalidExportRequest as exc:
+            field = exc.context.get("field", "").split(".")[0]
+            raise forms.ValidationError(
+                {field if field in EDITABLE else None: exc.message}
+            ) from exc
+        return data
 
 
 @admin.register(ExportJob)
@@ -35,6 +60,7 @@ class ExportJobAdmin(admin.ModelAdmin):
 
 @admin.register(ExportSchedule)
 class ExportScheduleAdmin(admin.ModelAdmin):
+    form = ExportScheduleForm
     list_display = (
         "name",
         "id",
@@ -58,3 +84,11 @@ class ExportScheduleAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     )
+
+    def has_add_permission(self, request):
+        return False  # schedules belong to a user and are created through the API
+
+    def save_model(self, request, obj, form, change):
+        from .schedules import schedule_update
+
+        schedule_update(obj, user=request.user, data=form.cleaned_data, request=request)

@@ -107,3 +107,24 @@ class BodySizeLimitMiddleware:
         if request.content_type == "multipart/form-data":
             return settings.MAX_UPLOAD_SIZE_MB * 1024 * 1024 + 64 * 1024
         return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+class NulByteGuardMiddleware:
+    """Refuse a NUL byte in the path or query string with a 400 JSON error.
+
+    PostgreSQL text columns cannot hold NUL, so a lookup by such a key raised DataError (a
+    500) on PostgreSQL while SQLite answered 404. No valid key or filter contains one.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .errors import error_response
+
+        query = request.GET
+        if "\x00" in request.path_info or any(
+            "\x00" in key or any("\x00" in value for value in query.getlist(key)) for key in query
+        ):
+            return error_response(400, "BAD_REQUEST", "The URL contains a NUL byte.")
+        return self.get_response(request)

@@ -80,6 +80,7 @@ MIDDLEWARE = [
     # Outermost after the request id, so every response (413, 429, static) gets the headers.
     "security.headers.SecurityHeadersMiddleware",
     "kasamonitor.middleware.BodySizeLimitMiddleware",
+    "kasamonitor.middleware.NulByteGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside CorsMiddleware so it also sees the preflight answers cors-headers short-cuts.

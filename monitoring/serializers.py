@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from urllib.parse import urlsplit
 
@@ -37,6 +38,16 @@ def check_address(value: str) -> str:
         if HOSTNAME.match(value):
             return value
     raise serializers.ValidationError("Enter an IP address or a host name.")
+
+
+class RowIdField(serializers.PrimaryKeyRelatedField):
+    """A row's id that refuses non-finite numbers: JSON's 1e309 parses as infinity, and DRF
+    lets the OverflowError from int(inf) escape as a 500."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, float) and not math.isfinite(data):
+            self.fail("incorrect_type", data_type="non-finite number")
+        return super().to_internal_value(data)
 
 
 class MessageOutput(serializers.Serializer):
@@ -101,13 +112,13 @@ class AlertListQuery(serializers.Serializer):
 
 
 class ManualAlertInput(serializers.Serializer):
-    device_id = serializers.PrimaryKeyRelatedField(
+    device_id = RowIdField(
         queryset=Device.objects.all(), required=False, allow_null=True, source="device"
     )
-    camera_id = serializers.PrimaryKeyRelatedField(
+    camera_id = RowIdField(
         queryset=Camera.objects.all(), required=False, allow_null=True, source="camera"
     )
-    host_id = serializers.PrimaryKeyRelatedField(
+    host_id = RowIdField(
         queryset=NetworkHost.objects.all(), required=False, allow_null=True, source="host"
     )
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MEDIUM)
@@ -151,13 +162,13 @@ class AlertSummaryOutput(serializers.Serializer):
 # Rules and channels
 # ------------------------------------------------------------------------------
 class RuleSerializer(serializers.ModelSerializer):
-    device_id = serializers.PrimaryKeyRelatedField(
+    device_id = RowIdField(
         queryset=Device.objects.all(), required=False, allow_null=True, source="device"
     )
-    camera_id = serializers.PrimaryKeyRelatedField(
+    camera_id = RowIdField(
         queryset=Camera.objects.all(), required=False, allow_null=True, source="camera"
     )
-    host_id = serializers.PrimaryKeyRelatedField(
+    host_id = RowIdField(
         queryset=NetworkHost.objects.all(), required=False, allow_null=True, source="host"
     )
 

@@ -118,3 +118,14 @@ def test_a_scheduled_run_backs_up_and_applies_retention(db):
     assert [r["filename"] for r in services.backup_list()] == [job.filename]
     assert expired not in job.filename
     assert BackupSchedule.objects.get().last_run_at is not None
+
+
+def test_the_admin_form_refuses_a_bad_schedule(db):
+    from django.core.exceptions import ValidationError
+
+    schedule = BackupSchedule(name="x", cron="0 2 * *", options={"compression": "zip"})
+
+    with pytest.raises(ValidationError) as error:
+        schedule.full_clean(exclude=["periodic_task"])
+
+    assert set(error.value.message_dict) >= {"cron", "options"}

@@ -37,7 +37,11 @@ def test_an_admin_saves_a_plan_and_its_costs_are_worked_out_again(admin_user, pa
     client.login(username=admin_user.username, password=password)
     answer = client.post(
         "/admin/billing/rateplan/add/",
-        {"effective_from_0": "2024-03-01", "effective_from_1": "00:00:00", "plan": json.dumps(GOOD)},
+        {
+            "effective_from_0": "2024-03-01",
+            "effective_from_1": "00:00:00",
+            "plan": json.dumps(GOOD),
+        },
     )
     assert answer.status_code == 302, answer.content[:2000]
     row = RatePlan.objects.get()

@@ -1,0 +1,197 @@
+"""A year of one-minute readings for 10 devices (5.26 million rows): history, costs, start-up.
+
+Figures (issue 12), each against one daphne process on the built database:
+- history of one device: 30 days at 1h <= 20 ms, a year at 1d <= 50 ms, a year at 1h
+  (8,760 points) <= 150 ms; every point of the range must come back (never truncated);
+- GET /api/costs: a month <= 100 ms, a year <= 500 ms, the web process's RSS growing by
+  <= 50 MiB, and while a year's costs are computed back to back other requests
+  (GET /api/devices from a second connection) keep p99 <= 20 ms;
+- start-up of `make run` (web, worker, scheduler) to /health/ready <= 5 s on this database.
+The data is built by benchmarks/yeardata.py inside the database (SQLite in a temp data
+dir, or kasa_bench_year when DATABASE_URL is PostgreSQL). Takes 2-4 minutes.
+
+Run: .venv/bin/python benchmarks/bench_year.py
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from _common import (
+    Client,
+    admin_token,
+    bench_database,
+    bench_env,
+    free_port,
+    percentile,
+    process,
+    report,
+    rss_mib,
+    setup_django,
+    vendor_label,
+    wait_http,
+    web_server,
+)
+
+RUNS = 15
+
+
+def main() -> int:
+    data_dir = Path(tempfile.mkdtemp(prefix="kasa-bench-year-"))
+    from kasamonitor.embedded_redis import ensure_redis
+
+    redis = ensure_redis(data_dir)
+    try:
+        with bench_database("year"):
+            setup_django(data_dir)
+            return run(data_dir)
+    finally:
+        if redis:
+            redis.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def run(data_dir: Path) -> int:
+    import yeardata
+    from django.core.management import call_command
+    from django.db import connections
+
+    call_command("migrate", verbosity=0)
+    token = admin_token()
+    info = yeardata.build()
+    connections.close_all()
+    print(
+        f"{vendor_label()}: built {info['readings']:,} readings of {yeardata.DEVICES} devices "
+        f"(+ hourly/daily rollups, stored costs) in {info['seconds']:.1f} s"
+    )
+    ok = startup(data_dir)
+    with web_server(data_dir) as (port, proc):
+        ok &= history(port, token, info)
+        ok &= costs(port, token, info, proc.pid)
+    return 0 if ok else 1
+
+
+def timed(client: Client, path: str, runs: int = RUNS) -> tuple[float, bytes]:
+    client.get(path)  # warm up this path
+    times, body = [], b""
+    for _ in range(runs):
+        seconds, status, body = client.get(path)
+        if status != 200:
+            raise SystemExit(f"{path}: {status} {body[:300]!r}")
+        times.append(seconds * 1000)
+    return statistics.median(times), body
+
+
+def history(port: int, token: str, info: dict) -> bool:
+    client = Client(port, token)
+    end = info["end"]
+    host = info["devices"][0].host
+    cases = [
+        ("30 days at 1h", 30, "1h", 30 * 24, 20),
+        ("a year at 1d", 365, "1d", 365, 50),
+        ("a year at 1h", 365, "1h", 365 * 24, 150),
+    ]
+    ok = True
+    for label, days, interval, points, budget in cases:
+        start = end - timedelta(days=days)
+        path = (
+            f"/api/device/{host}/history?interval={interval}"
+            f"&start_time={start.isoformat().replace('+00:00', 'Z')}"
+            f"&end_time={end.isoformat().replace('+00:00', 'Z')}"
+        )
+        median, body = timed(client, path)
+        got = len(json.loads(body))
+        whole = got >= points
+        print(f"history {label}: {got} points (expected {points}), {len(body):,} bytes")
+        ok &= report(f"history {label} ({points} points) median", median, "ms", budget)
+        ok &= whole
+        if not whole:
+            print(f"history {label}: TRUNCATED to {got} of {points} points")
+    client.close()
+    return ok
+
+
+def costs(port: int, token: str, info: dict, web_pid: int) -> bool:
+    end = info["end"].date() - timedelta(days=1)
+    month = f"/api/costs?start_date={end - timedelta(days=29)}&end_date={end}"
+    year = f"/api/costs?start_date={end - timedelta(days=364)}&end_date={end}"
+    client = Client(port, token)
+    before = rss_mib(web_pid)
+    peak = [before]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], rss_mib(web_pid))
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    month_ms, _ = timed(client, month, runs=7)
+    year_ms, body = timed(client, year, runs=5)
+    stop.set()
+    sampler.join()
+    devices = len(json.loads(body).get("devices", []))
+    print(f"costs: year body {len(body):,} bytes, {devices} devices; RSS {before:.0f} -> "
+          f"peak {peak[0]:.0f} MiB")  # fmt: skip
+    ok = report("GET /api/costs a month median", month_ms, "ms", 100)
+    ok &= report("GET /api/costs a year median", year_ms, "ms", 500)
+    ok &= report("web RSS growth while serving a year's costs", peak[0] - before, "MiB", 50)
+    ok &= others_during(port, token, year, client)
+    client.close()
+    return ok
+
+
+def others_during(port: int, token: str, year: str, busy: Client) -> bool:
+    """p99 of GET /api/devices on a second connection while a year's costs run back to back."""
+    stop = threading.Event()
+    years = [0]
+
+    def hog() -> None:
+        while not stop.is_set():
+            busy.get(year)
+            years[0] += 1
+
+    other = Client(port, token)
+    other.get("/api/devices")
+    quiet = [other.get("/api/devices")[0] * 1000 for _ in range(100)]
+    thread = threading.Thread(target=hog, daemon=True)
+    thread.start()
+    times, deadline = [], time.monotonic() + 6
+    while time.monotonic() < deadline:
+        times.append(other.get("/api/devices")[0] * 1000)
+    stop.set()
+    thread.join()
+    other.close()
+    print(f"GET /api/devices alone: p99 {percentile(quiet, 99):.1f} ms; during {years[0]} "
+          f"year cost reports: {len(times)} requests, p50 {percentile(times, 50):.1f} ms, "
+          f"max {max(times):.0f} ms")  # fmt: skip
+    return report("other requests p99 while a year's costs run", percentile(times, 99), "ms", 20)
+
+
+def startup(data_dir: Path) -> bool:
+    """`make run` on the built database: first start (collects static) and a restart."""
+    figures = []
+    for label in ("first", "restart"):
+        port = free_port()
+        env = bench_env(data_dir, PORT=str(port), CELERY_QUEUE=f"bench-{port}")
+        started = time.monotonic()
+        args = [sys.executable, "-m", "kasamonitor.run"]
+        with process(args, env, data_dir / f"run-{label}.log"):
+            wait_http(f"http://127.0.0.1:{port}/health/ready", timeout=120)
+            figures.append(time.monotonic() - started)
+    print(f"make run -> /health/ready: first start {figures[0]:.2f} s (collectstatic), "
+          f"restart {figures[1]:.2f} s")  # fmt: skip
+    return report("make run restart -> /health/ready, 5.26M readings", figures[1], "s", 5)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
