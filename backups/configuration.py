@@ -49,6 +49,16 @@ def dump(dest: Path) -> None:
     dest.write_text(json.dumps(data, cls=DjangoJSONEncoder, indent=1))
 
 
+def check(path: Path) -> None:
+    """Raise if the file's rows do not deserialize into this version's models (no writes)."""
+    data = json.loads(path.read_text())
+    if not isinstance(data, dict):
+        raise ValueError("config.json is not a JSON object")
+    for model in config_models():
+        for _obj in serializers.deserialize("python", data.get(model._meta.label_lower, [])):
+            pass
+
+
 def load(path: Path) -> list[str]:
     """Replace the configuration rows with the file's, in one transaction; return the models."""
     data = json.loads(path.read_text())

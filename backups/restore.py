@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.management import call_command
-from django.db import connection, connections
+from django.core.serializers.base import DeserializationError
+from django.db import DatabaseError, connection, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 
@@ -134,6 +136,8 @@ def backup_restore(
         try:
             checked = restore_validate(path, Path(tmp) / "archive", password=password)
             _check_vendor(checked, restore_database)
+            if restore_config and not restore_database:
+                _config_fits(checked.member("config/config.json"))
         except InvalidArchive as exc:
             _audit_refusal(path, exc, actor, request)
             raise
@@ -172,10 +176,10 @@ def _apply(checked: CheckedArchive, tmp: Path, restore_database: bool, restore_c
             restored.append("database")
             _settle()
             if not restore_config:
-                configuration.load(kept)
+                _load_config(kept)
         if restore_config:
             if not restore_database:
-                configuration.load(checked.member("config/config.json"))
+                _load_config(checked.member("config/config.json"))
             restored.append("config")
         schedules_sync_all()
     except database.DatabaseError as exc:
@@ -183,6 +187,29 @@ def _apply(checked: CheckedArchive, tmp: Path, restore_database: bool, restore_c
     finally:
         connections.close_all()  # every thread/process starts again from the restored state
     return restored
+
+
+CONFIG_ERRORS = (
+    DeserializationError, FieldDoesNotExist, ValidationError, DatabaseError, LookupError,
+    ValueError, TypeError,
+)  # fmt: skip
+
+
+def _config_fits(path: Path) -> None:
+    try:
+        configuration.check(path)
+    except (*CONFIG_ERRORS, OSError) as exc:
+        raise IncompatibleArchive(
+            f"The backup's configuration does not fit this version of Kasa Monitor ({exc})."
+        ) from exc
+
+
+def _load_config(path: Path) -> None:
+    # configuration.load is one transaction: on any error nothing of it remains.
+    try:
+        configuration.load(path)
+    except CONFIG_ERRORS as exc:
+        raise RestoreFailed(f"The configuration could not be restored: {exc}") from exc
 
 
 def _settle() -> None:

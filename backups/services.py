@@ -61,12 +61,17 @@ def parse_name(filename: str) -> tuple[datetime, str] | None:
 
 
 def _new_name(kind: str, directory: Path) -> str:
+    """Pick a free name and reserve it by creating its .part file (two workers, one second)."""
     moment = timezone.now()
-    while True:  # two backups in one second (a safety backup, then the restore's) get apart
-        suffix = "" if kind == "manual" else f"_{kind}"
+    suffix = "" if kind == "manual" else f"_{kind}"
+    while True:
         name = f"kasa_backup_{moment:{STAMP_FORMAT}}{suffix}.7z"
         if not (directory / name).exists():
-            return name
+            try:
+                (directory / f".{name}.part").touch(exist_ok=False)
+                return name
+            except FileExistsError:
+                pass
         moment += timedelta(seconds=1)
 
 
@@ -86,15 +91,14 @@ def backup_create(
     """Write one archive (database snapshot, configuration, optional logs/exports, manifest)."""
     report = progress or (lambda stage, percent: None)
     directory, name = _destination(output, kind)
-    dest = directory / name
-    with tempfile.TemporaryDirectory(dir=directory, prefix=".staging-") as tmp:
-        report("snapshot database", 5)
-        files = _stage(Path(tmp), include_logs, include_exports)
-        report("checksums", 35)
-        manifest = _manifest(kind, files, encrypted=bool(password), extra=extra or {})
-        total = sum(p.stat().st_size for p in files.values()) or 1
-        partial = directory / f".{name}.part"  # never listed while half written
-        try:
+    partial = directory / f".{name}.part"  # never listed while half written
+    try:
+        with tempfile.TemporaryDirectory(dir=directory, prefix=".staging-") as tmp:
+            report("snapshot database", 5)
+            files = _stage(Path(tmp), include_logs, include_exports)
+            report("checksums", 35)
+            manifest = _manifest(kind, files, encrypted=bool(password), extra=extra or {})
+            total = sum(p.stat().st_size for p in files.values()) or 1
             archive.write(
                 partial,
                 manifest,
@@ -103,11 +107,11 @@ def backup_create(
                 compression=compression,
                 on_bytes=lambda n: report("compress", 40 + int(59 * n / total)),
             )
-            os.replace(partial, dest)
-        finally:
-            partial.unlink(missing_ok=True)
+            os.replace(partial, directory / name)
+    finally:
+        partial.unlink(missing_ok=True)
     report("done", 100)
-    return dest
+    return directory / name
 
 
 def _destination(output: Path | None, kind: str) -> tuple[Path, str]:

@@ -199,3 +199,11 @@ def web_server(data_dir: Path, **extra: str):
     with process([sys.executable, "-m", "kasamonitor.serve"], env, data_dir / "web.log") as proc:
         wait_http(f"http://127.0.0.1:{port}/health")
         yield port, proc
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far: a figure other load on the cores can't inflate."""
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system

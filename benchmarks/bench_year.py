@@ -30,6 +30,7 @@ from _common import (
     admin_token,
     bench_database,
     bench_env,
+    cpu_seconds,
     free_port,
     percentile,
     process,
@@ -74,7 +75,7 @@ def run(data_dir: Path) -> int:
     )
     ok = startup(data_dir)
     with web_server(data_dir) as (port, proc):
-        ok &= history(port, token, info)
+        ok &= history(port, token, info, proc.pid)
         ok &= costs(port, token, info, proc.pid)
     return 0 if ok else 1
 
@@ -90,7 +91,7 @@ def timed(client: Client, path: str, runs: int = RUNS) -> tuple[float, bytes]:
     return statistics.median(times), body
 
 
-def history(port: int, token: str, info: dict) -> bool:
+def history(port: int, token: str, info: dict, web_pid: int) -> bool:
     client = Client(port, token)
     end = info["end"]
     host = info["devices"][0].host
@@ -107,10 +108,13 @@ def history(port: int, token: str, info: dict) -> bool:
             f"&start_time={start.isoformat().replace('+00:00', 'Z')}"
             f"&end_time={end.isoformat().replace('+00:00', 'Z')}"
         )
+        cpu = cpu_seconds(web_pid)
         median, body = timed(client, path)
+        cpu = (cpu_seconds(web_pid) - cpu) / (RUNS + 1) * 1000
         got = len(json.loads(body))
         whole = got >= points
-        print(f"history {label}: {got} points (expected {points}), {len(body):,} bytes")
+        print(f"history {label}: {got} points (expected {points}), {len(body):,} bytes, "
+              f"web CPU {cpu:.1f} ms per request")  # fmt: skip
         ok &= report(f"history {label} ({points} points) median", median, "ms", budget)
         ok &= whole
         if not whole:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from billing import services
-
 logger = logging.getLogger(__name__)
 
 
 def price_updated_rollups(sender, device_ids=(), hours=(), **kwargs) -> None:
-    # A failure must not break the poll that sent this; the rollups keep cost=None and
-    # the price_pending task tries again within a minute.
+    # Pricing re-walks the household's billing period (tiers), which can take a second:
+    # hand it to the worker so the poll cycle stays short. If the broker is down the
+    # rollups keep cost=None and the price_pending task catches up within a minute.
+    from billing import tasks
+
     try:
-        services.price_hours(device_ids, hours)
+        tasks.price_hours.delay(sorted(device_ids), [hour.isoformat() for hour in hours])
     except Exception:
-        logger.exception("pricing the hours of the last poll failed; price_pending retries")
+        logger.exception("queueing the pricing of the last poll failed; price_pending retries")

@@ -24,7 +24,7 @@ class RatePlanResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
-        self.imported_starts = []
+        self.imported = 0
 
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
@@ -32,11 +32,10 @@ class RatePlanResource(resources.ModelResource):
             fill_plan_fields(instance, load_plan(instance.plan))
         except PlanError as error:
             raise ValidationError({"plan": f"{error.field}: {error.message}"}) from None
-        if instance.effective_from:
-            self.imported_starts.append(instance.effective_from)
+        self.imported += 1
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
-        if self.imported_starts and not kwargs.get("dry_run"):
-            # imported plans may change the past: price from the earliest one (or all history)
+        if self.imported and not kwargs.get("dry_run"):
+            # imported plans may change any part of the past: price all history again
             request_reprice(EPOCH, "rate plans imported")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from celery import shared_task
 
 from billing import services
@@ -10,3 +12,8 @@ from billing import services
 @shared_task(ignore_result=True)
 def price_pending() -> None:
     services.price_pending()
+
+
+@shared_task(ignore_result=True)
+def price_hours(device_ids: list[int], hours: list[str]) -> None:
+    services.price_hours(device_ids, [datetime.fromisoformat(hour) for hour in hours])

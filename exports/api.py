@@ -40,7 +40,11 @@ class ExportApi(APIView):
 
 def _page_param(query, name: str, default: int, high: int) -> int:
     text = query.get(name, str(default))
-    if not text.isdigit() or int(text) > high or (name == "limit" and int(text) < 1):
+    if (
+        not (text.isascii() and text.isdigit())
+        or int(text) > high
+        or (name == "limit" and int(text) < 1)
+    ):
         raise InvalidExportRequest(f"{name} must be a whole number from 0 to {high}.", name)
     return int(text)
 

@@ -156,7 +156,7 @@ def resolve_devices(value: Any) -> list[int]:
 
 def _device_q(key: str) -> Q:
     q = Q(device_id__iexact=key) | Q(mac__iexact=key)
-    if key.isdigit():
+    if key.isascii() and key.isdigit():  # "²".isdigit() is True, but int("²") fails
         return q | Q(pk=int(key))
     return q | Q(host=key) if key.count(".") == 3 or ":" in key else q
 
@@ -168,7 +168,8 @@ def _check_span(start: datetime, end: datetime) -> None:
 
 
 def _format(value: Any) -> str:
-    value = conf.FORMAT_ALIASES.get(value, value)
+    if isinstance(value, str):  # a dict or list is unhashable: let _choice refuse it
+        value = conf.FORMAT_ALIASES.get(value, value)
     return _choice(value, list(conf.FORMATS), "format")
 
 
@@ -178,7 +179,7 @@ def _compression(data: dict) -> str:
         _dict(data.get("performance_options"), "performance_options").get("compression"),
     )
     key = value.lower() if isinstance(value, str) else value
-    if key not in COMPRESSION_ALIASES:
+    if not isinstance(key, str | bool | None) or key not in COMPRESSION_ALIASES:
         raise InvalidExportRequest("compression is 'zip', 'gzip', true or false.", "compression")
     return COMPRESSION_ALIASES[key]
 

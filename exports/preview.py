@@ -39,7 +39,7 @@ def request_from_query(query) -> tuple[dict, int]:
 
 def _limit(text: str) -> int:
     maximum = conf.limit("preview_max_rows")
-    if not text.isdigit() or not 1 <= int(text) <= maximum:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= maximum:
         raise InvalidExportRequest(f"limit must be a whole number from 1 to {maximum}.", "limit")
     return int(text)
 

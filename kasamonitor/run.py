@@ -6,6 +6,7 @@ stopped too and the exit code says so (honcho's manager reports which one).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import sys
@@ -46,10 +47,39 @@ def prepare() -> None:
 
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
+    collect_static()
     from django.db import connections
 
     connections.close_all()
+
+
+def static_fingerprint() -> str:
+    """Hash every static source file's name, size and mtime (no file is read)."""
+    from django.contrib.staticfiles.finders import get_finders
+
+    digest = hashlib.sha256()
+    for finder in get_finders():
+        for path, storage in finder.list([]):
+            stat = os.stat(storage.path(path))
+            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def collect_static() -> None:
+    """Run collectstatic unless the sources are unchanged since the last run.
+
+    Hashing every file for the manifest (plotly.min.js alone is megabytes) cost most of a
+    CPU second at every start; a restart on unchanged sources now skips it.
+    """
+    from django.conf import settings
+    from django.core.management import call_command
+
+    stamp = Path(settings.STATIC_ROOT) / ".collected"
+    fingerprint = static_fingerprint()
+    if stamp.exists() and stamp.read_text() == fingerprint:
+        return
+    call_command("collectstatic", interactive=False, verbosity=0)
+    stamp.write_text(fingerprint)
 
 
 def processes() -> dict[str, str]:

@@ -341,12 +341,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "kasamonitor.parsers.StrictJSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
     "EXCEPTION_HANDLER": "kasamonitor.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kasamonitor.schema.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -359,6 +359,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["kasamonitor.schema.drop_trailing_slash_twins"],
+    # Choice sets that share a field name get distinct, readable component names.
+    "ENUM_NAME_OVERRIDES": {
+        "OnlineStatusEnum": "devices.models.Device.Status",  # devices, cameras, hosts
+        "DeviceTypeEnum": "devices.models.Device.Type",
+        "HostTypeEnum": "monitoring.models.NetworkHost.Type",
+        "SeverityEnum": "monitoring.models.Severity",
+        "BackupStatusEnum": "backups.models.BackupJob.Status",
+        "ExportStatusEnum": "exports.models.ExportJob.Status",
+        "BackupCompressionEnum": ["none", "normal", "compatible", "high"],
+        "ExportCompressionEnum": ["zip", "gzip"],
+    },
 }
 
 # LOGGING: one JSON line per event

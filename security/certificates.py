@@ -32,6 +32,12 @@ class InvalidUpload(ApiError):
     message = "The uploaded file is not a valid PEM file."
 
 
+class InvalidCsrRequest(ApiError):
+    status_code = 400
+    error_code = "INVALID_CSR_REQUEST"
+    message = "A certificate cannot be made for these names."
+
+
 class FileTypeNotAllowed(ApiError):
     status_code = 400
     error_code = "INVALID_FILE_TYPE"
@@ -97,20 +103,32 @@ def ssl_status() -> dict:
     }
 
 
+def _a_label(name: str) -> str:
+    """A DNS name as certificates hold it: "münchen.example" becomes "xn--mnchen-3ya.example"."""
+    try:
+        return name.encode("idna").decode("ascii")
+    except UnicodeError:
+        return name  # cryptography refuses it below, as InvalidCsrRequest
+
+
 def ssl_generate_csr(
     *, fields: dict[str, str], alt_names: list[str], key_size: int, self_signed: bool, request
 ) -> dict:
     """Make a new key and CSR (and optionally a self-signed cert) in the ssl folder."""
     folder = ssl_dir()
     key = pem.new_private_key(key_size)
-    names = alt_names or [fields["common_name"]]
+    names = alt_names or [_a_label(fields["common_name"])]
+    try:  # build everything first: a refused name must leave the current files untouched
+        csr = pem.make_csr(key, fields, names)
+        cert = pem.make_self_signed(key, fields, names) if self_signed else None
+    except ValueError as exc:
+        raise InvalidCsrRequest(str(exc)) from exc
     if (folder / KEY).is_file():  # the current cert needs it until a new cert is uploaded
         os.replace(folder / KEY, folder / "key.pem.previous")
     _write(folder / KEY, pem.private_key_pem(key), mode=0o600)
-    csr = pem.make_csr(key, fields, names)
     _write(folder / CSR, csr)
-    if self_signed:
-        _write(folder / CERT, pem.make_self_signed(key, fields, names))
+    if cert:
+        _write(folder / CERT, cert)
         (folder / CHAIN).unlink(missing_ok=True)
     audit_record(
         "ssl.csr_generated",

@@ -28,7 +28,7 @@ def audit_log_list(
     if action:
         entries = entries.filter(_action_q(action))
     if actor:
-        by_id = Q(actor_id=int(actor)) if actor.isdigit() else Q()
+        by_id = Q(actor_id=int(actor)) if actor.isascii() and actor.isdigit() else Q()
         entries = entries.filter(by_id | Q(actor_username__iexact=actor))
     if outcome:
         entries = entries.filter(outcome=outcome)

@@ -131,7 +131,7 @@ def backups(request):
 @page("alerts.view")
 def alerts(request):
     raw = request.GET.get("page", "")
-    page_no = int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    page_no = int(raw) if raw.isascii() and raw.isdigit() and int(raw) > 0 else 1
     items, pagination = alert_selectors.alert_list(page=page_no, per_page=50)
     summary = alert_selectors.alert_summary()
     return _render(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import NoReverseMatch, reverse
 
@@ -36,10 +35,6 @@ IMPORTS = {
     "devices.Device": (DEVICES_GOOD, DEVICES_BAD, "not-an-ip"),
     "billing.RatePlan": (PLANS_GOOD, PLANS_BAD, "flat_rate"),
 }
-
-
-def _admin_of(label: str):
-    return admin.site._registry[world.model(label)]
 
 
 def _missing(label: str, view: str) -> bool:

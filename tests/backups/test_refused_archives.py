@@ -143,3 +143,24 @@ def test_it_refuses_options_that_are_not_json(admin_api, good_archive):
     response = _restore(admin_api, good_archive, options="{nope")
     assert response.status_code == 400
     assert response.json()["field"] == "options"
+
+
+def test_it_refuses_configuration_from_another_schema(admin_api, good_archive, tmp_path):
+    import hashlib
+
+    config = json.dumps({"devices.systemconfig": [
+        {"model": "devices.systemconfig", "pk": 1, "fields": {"no_such_field": 1}}]}).encode()  # fmt: skip
+
+    def swap_config(files):
+        return {**files, "config/config.json": config}
+
+    def list_config(manifest):
+        digest = hashlib.sha256(config).hexdigest()
+        manifest["files"]["config/config.json"] = {"sha256": digest, "size": len(config)}
+        return manifest
+
+    bad = _repack(good_archive, tmp_path, members=swap_config, manifest=list_config)
+    options = json.dumps({"restore_config": True, "restore_database": False})
+    _assert_refused(
+        admin_api, bad, code="INCOMPATIBLE_BACKUP", says="does not fit", options=options
+    )

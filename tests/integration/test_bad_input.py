@@ -44,7 +44,32 @@ LONG = "x" * 100_000
 
 # Cases known to fail in apps whose helpers own the fix; each names its bug. strict=True, so
 # the test turns red (XPASS) as soon as the fix lands and the lead removes the entry.
-KNOWN_FAILURES: dict[str, str] = {}
+_DEVICE_KEY_BUG = (
+    "devices: selectors.device_get() calls int(key) after key.isdigit(), and '³'.isdigit() is "
+    "True but int('³') raises ValueError (a 500)"
+)
+KNOWN_FAILURES: dict[str, str] = {
+    **{
+        f"unicode digits: {method} {path}": _DEVICE_KEY_BUG
+        for path in ("/api/device/{key}", "/api/devices/{key}")
+        for method in ("GET", "PUT", "PATCH", "DELETE")
+    },
+    **{
+        f"unicode digits: {method} {path}": _DEVICE_KEY_BUG
+        for method, path in (
+            ("POST", "/api/device/{key}/control"),
+            ("GET", "/api/device/{key}/history"),
+            ("GET", "/api/device/{key}/stats"),
+            ("POST", "/api/devices/{key}/control"),
+            ("GET", "/api/devices/{key}/history"),
+            ("POST", "/api/devices/{key}/poll"),
+            ("GET", "/api/devices/{key}/stats"),
+        )
+    },
+    "unicode digits: GET /api/backups/progress": (
+        "backups: BackupProgressApi calls int(job_id) after str(job_id).isdigit() (a 500 for '³')"
+    ),
+}
 
 
 @dataclass
@@ -55,6 +80,7 @@ class Operation:
     path_params: list[str] = field(default_factory=list)
     content_types: list[str] = field(default_factory=list)
     body_schema: dict = field(default_factory=dict)
+    first_of_path: bool = False
 
     @property
     def id(self) -> str:
@@ -94,6 +120,7 @@ def _operations() -> list[Operation]:
                     path_params=[p["name"] for p in params if p["in"] == "path"],
                     content_types=list(content),
                     body_schema=_resolve(body, components) if body else {},
+                    first_of_path=not any(o.path == path for o in operations),
                 )
             )
     return operations
@@ -101,7 +128,7 @@ def _operations() -> list[Operation]:
 
 def _param(operation: Operation, case: str):
     marks = []
-    reason = KNOWN_FAILURES.get(operation.id)
+    reason = KNOWN_FAILURES.get(f"{case}: {operation.id}")
     if reason:
         marks.append(pytest.mark.xfail(strict=True, reason=reason))
     return pytest.param(operation, id=operation.id, marks=marks)
@@ -166,8 +193,14 @@ def _field_bodies(operation: Operation, components: dict) -> list[tuple[str, str
 
     # One bad value per kind of field, the rest valid: field validation sees every bad value;
     # a bad value that slips through reaches the service and the database.
-    text_values = ['""', json.dumps(LONG), json.dumps("a\x00b\u202e\U0001f600\ud800")]
-    number_values = ["1e309", HUGE_INT, "-1"]
+    text_values = [
+        '""',
+        json.dumps(LONG),
+        '"a\\u0000b"',
+        '"\\u202e m\\u00fcnchen \\ud83d\\ude00 \\u00b3"',
+        '"\\ud800"',
+    ]
+    number_values = ["1e309", HUGE_INT, "-1", "0", "1"]
     bodies = [
         ("wrong types", raw({n: '"not-a-number"' for n in numeric} | {n: "123" for n in others})),
         ("nested objects", raw({n: '{"a": {"b": [1, {"c": "\\u0000"}]}}' for n in fields})),
@@ -314,6 +347,8 @@ def _battery(operation: Operation, world: World, components: dict) -> list[tuple
     write = operation.method in WRITE_METHODS
     sends: list[tuple[str, dict]] = []
     empty = dict(data="{}", content_type="application/json") if write else {}
+    if operation.first_of_path:  # a method no view handles: 405, not a KeyError
+        sends.append((_garbage_paths(operation)[1], dict(what="TRACE", method="trace")))
     garbage = _garbage_paths(operation) if operation.path_params else []
     for path in garbage[:3] if write else garbage:
         sends.append((path, dict(empty, what="garbage path")))
@@ -341,7 +376,7 @@ def components(django_db_blocker) -> dict:
     return _schema_components()
 
 
-@pytest.mark.parametrize("operation", [_param(op, "admin") for op in OPERATIONS])
+@pytest.mark.parametrize("operation", [_param(op, "battery") for op in OPERATIONS])
 def test_bad_input_gets_a_4xx_json_error_and_loses_nothing(
     operation, world, admin_api, api_client, components
 ):
@@ -352,10 +387,11 @@ def test_bad_input_gets_a_4xx_json_error_and_loses_nothing(
     write = operation.method in WRITE_METHODS
     for index, (path, request) in enumerate(sends):
         what = request.pop("what")
+        method = request.pop("method", operation.method)
         for who, client in (("admin", admin_api), ("anonymous", api_client)):
             if who == "anonymous" and not (what == "malformed JSON" if write else index == 0):
                 continue
-            response = _send(client, operation.method, path, **request)
+            response = _send(client, method, path, **request)
             if 200 <= response.status_code < 300:
                 accepted.append(what)
             problem = _problem(response, path)
@@ -373,3 +409,24 @@ def _row_counts() -> dict[str, int]:
     from devices.models import Device
 
     return {"devices": Device.objects.count(), "users": get_user_model().objects.count()}
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [_param(op, "unicode digits") for op in OPERATIONS if op.path_params or op.query],
+)
+def test_unicode_digits_in_ids_and_filters_get_a_4xx(operation, world, admin_api):
+    """'³'.isdigit() is True, yet int('³') fails: ids and filters must check isascii() too."""
+    path = operation.path
+    for name in operation.path_params:
+        path = path.replace("{" + name + "}", "\u00b31")
+    if operation.query:
+        path += "?" + urlencode({name: "\u00b3" for name in operation.query})
+    if operation.method == "delete" and not operation.path_params:
+        return
+    body = dict(data="{}", content_type="application/json")
+    response = _send(
+        admin_api, operation.method, path, **(body if operation.method in WRITE_METHODS else {})
+    )
+    problem = _problem(response, path)
+    assert not problem, problem
