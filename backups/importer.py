@@ -16,8 +16,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
-from django.db import transaction
-
+from billing import selectors as billing_selectors
+from billing import services as billing_services
+from devices import services as device_services
 from kasamonitor.errors import ApiError
 from security.services import audit_record
 
@@ -27,8 +28,6 @@ CHUNK = 5000
 MAX_GAP_HOURS = 1.0  # a counter reset is bridged with power x time only across short gaps
 MAC_RE = re.compile(r"^[0-9A-F]{12}$")
 TYPES = {"strip": "strip", "bulb": "bulb", "dimmer": "dimmer", "switch": "switch"}
-ROLLUP_HOOK = "rollups_rebuild"  # devices.services function we call when it exists
-PLAN_HOOK = "rate_plan_save"  # billing.services function that saves a plan
 
 
 class ImportFailed(ApiError):
@@ -106,7 +105,7 @@ def _import_devices(source: sqlite3.Connection, summary: ImportSummary) -> dict:
         if not _is_ip(ip):
             summary.devices_skipped.append(str(ip))
             continue
-        device, created = devices_upsert_imported(
+        device, created = device_services.device_upsert_imported(
             mac=normalise_mac(row.get("mac")),
             ip=ip,
             alias=row.get("alias") or "",
@@ -144,13 +143,15 @@ def _import_readings(source, ip: str, device, tz: tzinfo, summary: ImportSummary
     previous: dict = {}
     for chunk in _reading_chunks(source, ip):
         rows = [_reading(row, previous, tz) for row in chunk]
-        existing = readings_existing_timestamps(device, rows[0]["timestamp"], rows[-1]["timestamp"])
+        existing = device_services.readings_existing_timestamps(
+            device, rows[0]["timestamp"], rows[-1]["timestamp"]
+        )
         fresh = []
         for r in rows:  # also drops the original's own duplicate rows
             if r["timestamp"] not in existing:
                 existing.add(r["timestamp"])
                 fresh.append(r)
-        readings_insert_imported(device, fresh)
+        device_services.readings_insert_imported(device, fresh)
         summary.readings_imported += len(fresh)
         summary.readings_skipped += len(rows) - len(fresh)
 
@@ -206,21 +207,16 @@ def _import_rate_plans(source, summary: ImportSummary) -> None:
 
 def _save_rate_plan(row: dict) -> str:
     """Save the original's active rate as a billing plan once (an equal saved plan is kept)."""
-    save = _hook("billing.services", PLAN_HOOK)
-    validate = _hook("billing.services", "validate_plan")
-    saved = _hook("billing.selectors", "saved_plans")
-    if not (save and validate and saved):
-        return "kept as JSON in this summary (billing.services cannot save plans yet)"
     config = row["rate_config"] if isinstance(row["rate_config"], dict) else {}
     data = {"name": row.get("name") or "", "rate_type": row.get("rate_type"),
             "currency": row.get("currency") or "USD", **config}  # fmt: skip
     try:
-        plan = validate(data)
+        plan = billing_services.validate_plan(data)
     except ApiError as exc:
         return f"kept as JSON in this summary: billing refused it ({exc.message})"
-    if any(existing.plan == plan for existing in saved()):
+    if any(existing.plan == plan for existing in billing_selectors.saved_plans()):
         return "already imported (an identical billing plan exists)"
-    return f"imported as billing plan {save(data).pk}"
+    return f"imported as billing plan {billing_services.rate_plan_save(data).pk}"
 
 
 def _rate_row(row) -> dict:
@@ -231,46 +227,5 @@ def _rate_row(row) -> dict:
 
 
 def _rebuild_rollups(devices: list) -> str:
-    hook = _hook("devices.services", ROLLUP_HOOK)
-    if hook is None:
-        return f"not rebuilt: devices.services has no {ROLLUP_HOOK}() yet"
-    hook(device_ids=[d.pk for d in devices])
-    return f"rebuilt by devices.services.{ROLLUP_HOOK}()"
-
-
-def _hook(module: str, name: str):
-    try:
-        return getattr(__import__(module, fromlist=[name]), name, None)
-    except ImportError:
-        return None
-
-
-# SEAM: the only direct writes to devices.models outside the devices app. They belong behind
-# devices.services (device upsert by MAC, bulk reading insert) and should move there.
-# ------------------------------------------------------------------------------
-def devices_upsert_imported(*, mac: str, ip: str, alias: str, model: str, device_type: str):
-    """Return (device, created): matched by MAC where known, else by our 'ip:<ip>' id."""
-    from devices.models import Device
-
-    if mac:
-        found = Device.objects.filter(mac=mac, parent=None).order_by("pk").first()
-        if found:
-            return found, False
-    device_id = mac or f"ip:{ip}"
-    defaults = {"mac": mac, "host": ip, "alias": alias[:100], "model": model[:32],
-                "device_type": device_type}  # fmt: skip
-    return Device.objects.get_or_create(device_id=device_id, defaults=defaults)
-
-
-def readings_existing_timestamps(device, start: datetime, end: datetime) -> set[datetime]:
-    from devices.models import Reading
-
-    qs = Reading.objects.filter(device=device, timestamp__gte=start, timestamp__lte=end)
-    return set(qs.values_list("timestamp", flat=True))
-
-
-def readings_insert_imported(device, rows: list[dict]) -> None:
-    from devices.models import Reading
-
-    with transaction.atomic():
-        Reading.objects.bulk_create([Reading(device=device, **r) for r in rows], batch_size=1000)
+    folded = device_services.rollups_rebuild([d.pk for d in devices])
+    return f"hourly and daily rollups rebuilt from {folded} readings"

@@ -26,6 +26,12 @@ from .errors import (
     OutletOfStrip,
 )
 from .identity import assign, live_of, upsert
+from .imports import (  # noqa: F401 (public surface, used by backups.importer)
+    device_upsert_imported,
+    readings_existing_timestamps,
+    readings_insert_imported,
+    rollups_rebuild,
+)
 from .kasa_client import CloudCredentials, KasaClientError, PollResult
 from .models import Device, SystemConfig
 from .polling import device_poll_all, device_poll_one  # noqa: F401 (public surface)

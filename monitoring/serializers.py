@@ -99,16 +99,24 @@ class AlertListOutput(serializers.Serializer):
     pagination = PaginationOutput()
 
 
+# Bounds a database integer can hold: a bigger id or page overflowed SQLite's INTEGER (a 500).
+MAX_ID = 2**63 - 1
+
+
+def _row_id() -> serializers.IntegerField:
+    return serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+
 class AlertListQuery(serializers.Serializer):
-    page = serializers.IntegerField(min_value=1, default=1)
+    page = serializers.IntegerField(min_value=1, max_value=1_000_000, default=1)
     per_page = serializers.IntegerField(min_value=1, max_value=500, default=50)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     acknowledged = serializers.BooleanField(required=False, allow_null=True, default=None)
     resolved = serializers.BooleanField(required=False, allow_null=True, default=None)
-    device_id = serializers.IntegerField(required=False)
-    camera_id = serializers.IntegerField(required=False)
-    host_id = serializers.IntegerField(required=False)
-    rule_id = serializers.IntegerField(required=False)
+    device_id = _row_id()
+    camera_id = _row_id()
+    host_id = _row_id()
+    rule_id = _row_id()
 
 
 class ManualAlertInput(serializers.Serializer):

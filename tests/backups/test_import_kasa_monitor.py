@@ -91,6 +91,20 @@ def test_it_imports_devices_readings_and_the_active_rate(db, original_db):
     assert summary.rate_plan.startswith("imported as billing plan")
 
 
+def test_imported_readings_show_in_the_hourly_and_daily_history(db, original_db):
+    from devices.models import DailyRollup, Device, HourlyRollup
+
+    summary = import_kasa_monitor(original_db, take_backup=False)
+
+    fridge = Device.objects.get(device_id="50:C7:BF:AA:BB:01")
+    hour = HourlyRollup.objects.get(device=fridge)
+    assert hour.hour == datetime(2024, 1, 15, 10, tzinfo=UTC)
+    assert hour.energy_kwh == pytest.approx(0.5 + 0.5 + 0.01)  # same deltas as the readings
+    assert hour.samples == 4 and hour.max_power_w == 600.0
+    assert DailyRollup.objects.get(device=fridge).energy_kwh == pytest.approx(1.01)
+    assert "rebuilt from 7 readings" in summary.rollups
+
+
 def test_running_it_twice_imports_nothing_twice(db, original_db):
     from billing.models import RatePlan
     from devices.models import Device, Reading

@@ -33,11 +33,15 @@ WRITE_METHODS = {"post", "put", "patch"}
 # test client unquotes the path, so %2F arrives as "/" and %00 as a NUL byte). Writes get the
 # first three only: the GET and DELETE of the same route resolve the id the same way.
 BAD_PATH_VALUES = ["%00", "99999999999999999999", "A" * 3000, "..%2F..%2Fetc%2Fpasswd", "abc"]
-# Documented query parameters get these round-robin (offset per request), plus an unknown one.
+# Documented query parameters: one kind gets a bad value, the others a valid one (so the bad
+# value reaches the query), plus an unknown parameter.
 BAD_QUERY_VALUES = [
-    ["2024-13-45", "yesterday", "a\x00b"],
-    ["99999999999999999999", "-1", "{}"],
-    ["yesterday", "a\x00b", "2024-13-45"],
+    ("integer", "99999999999999999999"),
+    ("integer", "-99999999999999999999"),
+    ("string", "2024-13-45"),
+    ("string", "yesterday"),
+    ("any", "{}"),
+    ("any", "a\x00b"),
 ]
 HUGE_INT = "99999999999999999999999999"
 LONG = "x" * 100_000
@@ -57,10 +61,8 @@ KNOWN_FAILURES: dict[str, str] = {
     **{
         f"unicode digits: {method} {path}": _DEVICE_KEY_BUG
         for method, path in (
-            ("POST", "/api/device/{key}/control"),
             ("GET", "/api/device/{key}/history"),
             ("GET", "/api/device/{key}/stats"),
-            ("POST", "/api/devices/{key}/control"),
             ("GET", "/api/devices/{key}/history"),
             ("POST", "/api/devices/{key}/poll"),
             ("GET", "/api/devices/{key}/stats"),
@@ -77,6 +79,7 @@ class Operation:
     method: str
     path: str
     query: list[str] = field(default_factory=list)
+    query_schemas: dict = field(default_factory=dict)
     path_params: list[str] = field(default_factory=list)
     content_types: list[str] = field(default_factory=list)
     body_schema: dict = field(default_factory=dict)
@@ -117,6 +120,11 @@ def _operations() -> list[Operation]:
                     method=method,
                     path=path,
                     query=[p["name"] for p in params if p["in"] == "query"],
+                    query_schemas={
+                        p["name"]: _resolve(p.get("schema", {}), components)
+                        for p in params
+                        if p["in"] == "query"
+                    },
                     path_params=[p["name"] for p in params if p["in"] == "path"],
                     content_types=list(content),
                     body_schema=_resolve(body, components) if body else {},
@@ -354,12 +362,14 @@ def _battery(operation: Operation, world: World, components: dict) -> list[tuple
         sends.append((path, dict(empty, what="garbage path")))
     # Query strings go to reads, and to a missing id for DELETE: never delete the real rows.
     target = garbage[1] if operation.method == "delete" and garbage else real
-    for offset, values in enumerate(BAD_QUERY_VALUES if operation.query else [["x"]]):
-        if write and not operation.query:
-            break
-        query = {name: values[(i + offset) % len(values)] for i, name in enumerate(operation.query)}
-        query = urlencode(query | {"zzz_unknown": values[0]})
-        sends.append((f"{target}?{query}", dict(empty, what=f"query {query[:40]}")))
+    queries = BAD_QUERY_VALUES if operation.query else BAD_QUERY_VALUES[4:5] if not write else []
+    for kind, value in queries:
+        query = {}
+        for name, schema in operation.query_schemas.items():
+            hit = kind == "any" or schema.get("type", "string") == kind
+            query[name] = value if hit else json.dumps(_example(schema, {})).strip('"').lower()
+        query = urlencode(query | {"zzz_unknown": value})
+        sends.append((f"{target}?{query}", dict(empty, what=f"query {query[:60]}")))
     if write:
         sends += [(real, request) for request in _body_requests(operation, components)]
     return sends
