@@ -23,11 +23,6 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-def _allow_orm_beside_playwright(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the tests' ORM calls are
-    # still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")
@@ -62,13 +57,21 @@ def browser_app(django_db_setup, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def chromium():
-    """Module scope: Playwright's loop must be gone before other modules' asyncio tests."""
+    """Module scope: Playwright's loop must be gone before other modules' asyncio tests.
+
+    While it runs, an event loop is running in this thread, so Django would refuse the
+    tests' (and the database teardown's) plain synchronous ORM calls without the flag.
+    """
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw:  # Playwright gives each context a fresh profile
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as pw:  # Playwright gives each context a fresh profile
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture

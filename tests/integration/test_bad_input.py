@@ -25,6 +25,9 @@ from tests.monitoring.factories import (
     RuleFactory,
 )
 
+# ~1,900 requests: about 35 s of CPU, so it runs with the other slow tests.
+pytestmark = pytest.mark.integration
+
 ERROR_KEYS = {"detail", "message", "error_code", "status_code", "timestamp"}
 PREFIXES = ("/api", "/health", "/download/")
 WRITE_METHODS = {"post", "put", "patch"}
@@ -440,3 +443,16 @@ def test_unicode_digits_in_ids_and_filters_get_a_4xx(operation, world, admin_api
     )
     problem = _problem(response, path)
     assert not problem, problem
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"format": {"a": 1}}, {"format": ["csv"]}, {"compression": {"a": 1}}, {"compression": []}],
+)
+def test_an_export_with_an_object_where_a_name_belongs_gets_a_400(body, world, admin_api):
+    """Found by schemathesis: an unhashable format/compression was looked up in a dict (a 500)."""
+    response = admin_api.post(
+        "/api/exports/create", {"export_type": "device_data", **body}, format="json"
+    )
+    assert response.status_code == 400, _text(response)
+    assert response.json()["error_code"]
