@@ -100,7 +100,8 @@ class BackupProgressApi(APIView):
     )
     def get(self, request):
         job_id = request.query_params.get("job_id")
-        job = services.backup_job_current(int(job_id) if str(job_id).isdigit() else None)
+        text = str(job_id)
+        job = services.backup_job_current(int(text) if text.isascii() and text.isdigit() else None)
         if job is None:
             return Response({"job_id": None, "status": "idle", "progress": 0, "in_progress": False})
         return Response(JobOutput(job).data)

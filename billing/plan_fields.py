@@ -73,7 +73,7 @@ def optional_number(fields: Fields, *names: str) -> Decimal:
 
 def whole(value: Any, path: str, low: int, high: int) -> int:
     """Return value as a whole number from low to high."""
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)

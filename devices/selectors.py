@@ -44,7 +44,7 @@ def device_get(key: str | int) -> Device:
     """Return the device with this numeric id, IP or MAC (a strip, not its outlets, by IP)."""
     key = str(key).strip()
     devices = Device.objects.select_related("parent")
-    if key.isdigit():
+    if key.isascii() and key.isdigit():
         device = devices.filter(pk=int(key)).first()
     elif MAC.match(key):
         mac = key.upper().replace("-", ":")

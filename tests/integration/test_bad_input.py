@@ -49,33 +49,6 @@ BAD_QUERY_VALUES = [
 HUGE_INT = "99999999999999999999999999"
 LONG = "x" * 100_000
 
-# Cases known to fail in apps whose helpers own the fix; each names its bug. strict=True, so
-# the test turns red (XPASS) as soon as the fix lands and the lead removes the entry.
-_DEVICE_KEY_BUG = (
-    "devices: selectors.device_get() calls int(key) after key.isdigit(), and '³'.isdigit() is "
-    "True but int('³') raises ValueError (a 500)"
-)
-KNOWN_FAILURES: dict[str, str] = {
-    **{
-        f"unicode digits: {method} {path}": _DEVICE_KEY_BUG
-        for path in ("/api/device/{key}", "/api/devices/{key}")
-        for method in ("GET", "PUT", "PATCH", "DELETE")
-    },
-    **{
-        f"unicode digits: {method} {path}": _DEVICE_KEY_BUG
-        for method, path in (
-            ("GET", "/api/device/{key}/history"),
-            ("GET", "/api/device/{key}/stats"),
-            ("GET", "/api/devices/{key}/history"),
-            ("POST", "/api/devices/{key}/poll"),
-            ("GET", "/api/devices/{key}/stats"),
-        )
-    },
-    "unicode digits: GET /api/backups/progress": (
-        "backups: BackupProgressApi calls int(job_id) after str(job_id).isdigit() (a 500 for '³')"
-    ),
-}
-
 
 @dataclass
 class Operation:
@@ -135,14 +108,6 @@ def _operations() -> list[Operation]:
                 )
             )
     return operations
-
-
-def _param(operation: Operation, case: str):
-    marks = []
-    reason = KNOWN_FAILURES.get(f"{case}: {operation.id}")
-    if reason:
-        marks.append(pytest.mark.xfail(strict=True, reason=reason))
-    return pytest.param(operation, id=operation.id, marks=marks)
 
 
 OPERATIONS = _operations()
@@ -389,7 +354,7 @@ def components(django_db_blocker) -> dict:
     return _schema_components()
 
 
-@pytest.mark.parametrize("operation", [_param(op, "battery") for op in OPERATIONS])
+@pytest.mark.parametrize("operation", [pytest.param(op, id=op.id) for op in OPERATIONS])
 def test_bad_input_gets_a_4xx_json_error_and_loses_nothing(
     operation, world, admin_api, api_client, components
 ):
@@ -426,7 +391,7 @@ def _row_counts() -> dict[str, int]:
 
 @pytest.mark.parametrize(
     "operation",
-    [_param(op, "unicode digits") for op in OPERATIONS if op.path_params or op.query],
+    [pytest.param(op, id=op.id) for op in OPERATIONS if op.path_params or op.query],
 )
 def test_unicode_digits_in_ids_and_filters_get_a_4xx(operation, world, admin_api):
     """'³'.isdigit() is True, yet int('³') fails: ids and filters must check isascii() too."""
