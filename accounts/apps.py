@@ -15,6 +15,7 @@ class AccountsConfig(AppConfig):
         from .models import User
 
         post_migrate.connect(groups.ensure_role_groups, sender=self, dispatch_uid="role_groups")
+        post_migrate.connect(_cleanup_schedule, sender=self, dispatch_uid="accounts_cleanup")
         post_save.connect(_sync_group, sender=User, dispatch_uid="user_role_group")
         user_logged_in.connect(signals.audit_login, dispatch_uid="accounts_audit_login")
         user_login_failed.connect(
@@ -29,3 +30,9 @@ def _sync_group(sender, instance, **kwargs):
     from .groups import sync_user_group
 
     sync_user_group(instance)
+
+
+def _cleanup_schedule(**kwargs):
+    from .cleanup import setup_periodic_tasks
+
+    setup_periodic_tasks(**kwargs)
