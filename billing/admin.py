@@ -37,6 +37,7 @@ class RatePlanAdmin(ImportExportModelAdmin):
     form = RatePlanForm
     resource_classes = [RatePlanResource]
     list_display = ["__str__", "rate_type", "currency", "effective_from", "created_by"]
+    list_select_related = ["created_by"]
     list_filter = ["rate_type", "currency"]
     search_fields = ["name"]
     date_hierarchy = "effective_from"

@@ -53,23 +53,7 @@ def test_every_add_form_opens_where_adding_is_allowed(console, rf, admin_user, m
     _get(console, _url(model, "add"))
 
 
-def _known_n_plus_one(model) -> bool:
-    # Reported to billing: created_by in list_display without list_select_related.
-    model_admin = admin.site._registry[model]
-    return model._meta.label == "billing.RatePlan" and not model_admin.list_select_related
-
-
-@pytest.mark.parametrize(
-    "model",
-    [
-        pytest.param(
-            m,
-            marks=pytest.mark.xfail(_known_n_plus_one(m), reason="N+1 (report)", strict=True),
-        )
-        for m in MODELS
-    ],
-    ids=LABELS,
-)
+@pytest.mark.parametrize("model", MODELS, ids=LABELS)
 def test_every_changelist_lists_its_rows_without_a_query_per_row(console, model):
     url = _url(model, "changelist")
     build(model)
