@@ -11,6 +11,7 @@ Run: .venv/bin/python benchmarks/bench_devices_api.py
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -76,6 +77,7 @@ def main() -> int:
     finally:
         if redis:
             redis.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def measure(data_dir: Path, token: str) -> int:

@@ -143,8 +143,7 @@ def costs(port: int, token: str, info: dict, web_pid: int) -> bool:
     year_ms, body = timed(client, year, runs=5)
     stop.set()
     sampler.join()
-    devices = len(json.loads(body).get("devices", []))
-    print(f"costs: year body {len(body):,} bytes, {devices} devices; RSS {before:.0f} -> "
+    print(f"costs: year body {len(body):,} bytes; web RSS {before:.0f} -> "
           f"peak {peak[0]:.0f} MiB")  # fmt: skip
     ok = report("GET /api/costs a month median", month_ms, "ms", 100)
     ok &= report("GET /api/costs a year median", year_ms, "ms", 500)
