@@ -15,9 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.tokens import AccessToken
 
 from kasamonitor.errors import RateLimited, error_response
 
@@ -76,15 +74,18 @@ def hit(scope: str, ident: str, rate: Rate, now: float | None = None) -> Window:
 
 def user_key(request) -> str | None:
     """Return the user id from a valid access token (header or cookie), without a query."""
-    from accounts.authentication import ACCESS_COOKIE  # lazily: accounts imports DRF views
+    # Lazily: accounts imports DRF views. decode_access also accepts previous signing keys.
+    from accounts.authentication import ACCESS_COOKIE
+    from accounts.tokens import decode_access
+    from kasamonitor.errors import ApiError
 
     header = request.headers.get("Authorization", "")
     raw = header[7:].strip() if header.startswith("Bearer ") else request.COOKIES.get(ACCESS_COOKIE)
     if not raw:
         return None
     try:
-        return str(AccessToken(raw)[jwt_settings.USER_ID_CLAIM])
-    except (TokenError, KeyError):
+        return str(decode_access(raw)[jwt_settings.USER_ID_CLAIM])
+    except (ApiError, KeyError):
         return None
 
 
