@@ -21,10 +21,18 @@ SIM := tests/kasa_sim/node_modules/.package-lock.json
 $(SIM): tests/kasa_sim/package-lock.json
 	npm ci --prefix tests/kasa_sim --no-audit --no-fund --loglevel=error
 
+# Browser tests drive Debian's Chromium; install it when we can (root + apt), as .ci/run does.
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	@[ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null || \
+		{ echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; }
+	apt-get update -qq && apt-get install -y -qq chromium
+
 run: $(STAMP)  ## migrate, collect static and run web + worker + scheduler (Ctrl-C stops all)
 	$(PY) -m kasamonitor.run
 
-test: $(STAMP) $(SIM)  ## run the whole test suite (installs the device simulator too)
+test: $(STAMP) $(SIM) $(CHROMIUM)  ## run the whole test suite (installs the simulator and Chromium too)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)  ## ruff check + format check
