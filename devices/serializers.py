@@ -42,6 +42,39 @@ def device_row(d: Device) -> dict:
     }
 
 
+# The columns the list shows, read without building model instances (GET /api/devices).
+ROW_COLUMNS = (
+    "id", "alias", "model", "device_id", "host", "device_type", "is_on", "current_power_w",
+    "today_energy_kwh", "month_energy_kwh", "voltage", "current", "rssi", "last_seen",
+    "status", "offline_reason", "mac", "parent_id", "enabled",
+)  # fmt: skip
+
+
+def device_row_from_values(v: dict) -> dict:
+    """device_row() for a .values(*ROW_COLUMNS) dict: the same keys and values."""
+    return {
+        "id": v["id"],
+        "name": v["alias"] or v["model"] or v["device_id"],
+        "device_ip": v["host"],
+        "alias": v["alias"],
+        "model": v["model"],
+        "device_type": v["device_type"],
+        "is_on": v["is_on"],
+        "current_power_w": v["current_power_w"],
+        "today_energy_kwh": v["today_energy_kwh"],
+        "month_energy_kwh": v["month_energy_kwh"],
+        "voltage": v["voltage"],
+        "current": v["current"],
+        "signal_strength": v["rssi"],
+        "last_seen": _iso(v["last_seen"]),
+        "status": v["status"],
+        "offline_reason": v["offline_reason"] or None,
+        "mac": v["mac"],
+        "parent": v["parent_id"],
+        "enabled": v["enabled"],
+    }
+
+
 def device_detail(d: Device) -> dict:
     outlets = list(d.outlets.order_by("child_id")) if d.is_strip else []
     return {

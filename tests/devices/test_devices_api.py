@@ -179,3 +179,16 @@ def test_every_device_endpoint_is_in_the_openapi_schema(admin_api):
         "/api/settings/network",
     ]:  # fmt: skip
         assert path in paths, path
+
+
+def test_the_list_rows_match_each_devices_own_row(admin_api):
+    """The list is read without model instances; its rows must equal device_row()."""
+    from devices.models import Device
+    from devices.serializers import device_row
+    from tests.factories import DeviceFactory
+
+    strip = DeviceFactory(device_type="strip", alias="", model="HS300", is_on=True, rssi=-50)
+    DeviceFactory(parent=strip, device_type="outlet", offline_reason="unreachable")
+    listed = {row["id"]: row for row in admin_api.get("/api/devices").json()}
+    for device in Device.objects.all():
+        assert listed[device.pk] == device_row(device)
