@@ -33,7 +33,8 @@ SECRET_KEY = _secret("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off; `make run` creates one."
+            "SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off; `make run` and "
+            "manage.py create one in $KASA_DATA_DIR/secret_key."
         )
     SECRET_KEY = "insecure-debug-only-key-not-for-production"  # noqa: S105 (DEBUG only)
 
