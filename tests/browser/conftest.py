@@ -23,8 +23,6 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 
 
-
-
 @pytest.fixture(scope="session")
 def browser_app(django_db_setup, tmp_path_factory):
     """daphne + a Celery worker on the test database, with static files collected."""
