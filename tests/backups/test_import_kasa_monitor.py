@@ -35,16 +35,16 @@ def original_db(tmp_path):
     db.executescript(SCHEMA)
     db.executemany(
         "INSERT INTO device_info (device_ip, alias, model, device_type, mac) VALUES (?,?,?,?,?)",
-        [("192.168.1.10", "Fridge", "HS110", "plug", "50-c7-bf-aa-bb-01"),
-         ("192.168.1.11", "Desk", "HS110", "SmartPlug", None),
-         ("192.168.1.12", "Strip", "HS300", "SmartStrip", "50:C7:BF:AA:BB:03")],
+        [("192.0.2.10", "Fridge", "HS110", "plug", "50-c7-bf-aa-bb-01"),
+         ("192.0.2.11", "Desk", "HS110", "SmartPlug", None),
+         ("192.0.2.12", "Strip", "HS300", "SmartStrip", "50:C7:BF:AA:BB:03")],
     )  # fmt: skip
     rows = []
-    for ip, totals in (("192.168.1.10", [1.0, 1.5, 2.0, 0.1]), ("192.168.1.11", [5.0, 5.2])):
+    for ip, totals in (("192.0.2.10", [1.0, 1.5, 2.0, 0.1]), ("192.0.2.11", [5.0, 5.2])):
         for n, total in enumerate(totals):
             stamp = f"2024-01-15 10:0{n}:00"
             rows.append((ip, stamp, 1, 600.0, 120.0, 5.0, total))
-    rows.append(("192.168.1.99", "2024-01-15T10:00:00", 0, 0.0, 120.0, 0.0, 3.0))  # no info row
+    rows.append(("192.0.2.99", "2024-01-15T10:00:00", 0, 0.0, 120.0, 0.0, 3.0))  # no info row
     db.executemany(
         "INSERT INTO device_readings (device_ip, timestamp, is_on, current_power_w, voltage,"
         " current, total_energy_kwh) VALUES (?,?,?,?,?,?,?)",
@@ -73,9 +73,9 @@ def test_it_imports_devices_readings_and_the_active_rate(db, original_db):
 
     assert (summary.devices_created, summary.devices_matched) == (3, 1)
     assert summary.devices_skipped == []
-    assert Device.objects.get(device_id="ip:192.168.1.11").device_type == "plug"
+    assert Device.objects.get(device_id="ip:192.0.2.11").device_type == "plug"
     assert Device.objects.get(device_id="50:C7:BF:AA:BB:03").device_type == "strip"
-    assert Device.objects.get(device_id="ip:192.168.1.99").host == "192.168.1.99"
+    assert Device.objects.get(device_id="ip:192.0.2.99").host == "192.0.2.99"
     deltas = list(
         Reading.objects.filter(device=known)
         .order_by("timestamp")
