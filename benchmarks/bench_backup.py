@@ -160,9 +160,23 @@ def report(results: dict, facts: dict) -> bool:
         ok &= verdict != "OVER BUDGET"
         shown = f"{budget:.0f}" if budget else "-"
         print(f"{label:<28}{seconds:>10.1f}{cpu:>10.1f}{shown:>10}  {verdict}")
+        if budget is not None:
+            _result_line(label, seconds, budget)
     for label, value in facts.items():
         print(f"{label:<28}{value:>10}")
     return ok
+
+
+def _result_line(label: str, seconds: float, budget: float) -> None:
+    """A RESULT line (benchmarks/_common.report) for run_all.py's table."""
+    import io
+    from contextlib import redirect_stdout
+
+    from _common import report
+
+    with redirect_stdout(io.StringIO()) as human:  # the table above already says it
+        report(f"{label} of the benchmark database", seconds, "s", budget)
+    print(next(line for line in human.getvalue().splitlines() if line.startswith("RESULT ")))
 
 
 def run(args: argparse.Namespace) -> bool:

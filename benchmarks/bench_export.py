@@ -125,7 +125,18 @@ def main() -> int:
         print(f"{fmt:6} {result['records']:>9,} rows {result['seconds']:>6} s (cpu {result['cpu_seconds']} s)  peak {result['peak_rss_mb']} MB  "
               f"file {result['file_mb']} MB  target < {max_s} s{f', < {max_mb} MB' if max_mb else ''}: "
               f"{'PASS' if passed else 'FAIL ' + result['error']}")  # fmt: skip
+        _results_for_make_bench(fmt, result, max_s, max_mb)
     return 0 if ok else 1
+
+
+def _results_for_make_bench(fmt: str, result: dict, max_s: float, max_mb: float | None) -> None:
+    """RESULT lines (benchmarks/_common.report) for run_all.py's table."""
+    from _common import report
+
+    label = f"export {READINGS:,} readings as {fmt}"
+    report(f"{label}: seconds", float(result["seconds"]), "s", max_s)
+    if max_mb:
+        report(f"{label}: peak memory", float(result["peak_rss_mb"]), "MB", max_mb)
 
 
 if __name__ == "__main__":
