@@ -50,6 +50,21 @@ def _isolated_cache(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _drain_live_worker(request):
+    """After a test with the real worker, let it finish what the test set off (pricing after
+    a poll, say) before the database is flushed: on PostgreSQL a task still writing while
+    TRUNCATE runs deadlocks the flush."""
+    if "live_worker" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")  # so the flush happens after the drain
+    yield
+    from tests import live
+
+    live.wait_for_idle_worker()
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD

@@ -84,3 +84,28 @@ def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1, what: st
             return result
         time.sleep(interval)
     raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+
+def worker_is_idle() -> bool:
+    """True when the worker's queue is empty and no message is unacknowledged.
+
+    Tasks ack late, so a running task's message stays in kombu's `unacked` hash until it
+    returns; whatever it queued (pricing after a poll, notifications) is in the queue by then.
+    """
+    import redis
+    from django.conf import settings
+    from kombu.transport.redis import PRIORITY_STEPS
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    try:
+        queue = settings.CELERY_TASK_DEFAULT_QUEUE
+        keys = [queue] + [f"{queue}\x06\x16{step}" for step in PRIORITY_STEPS if step]
+        return not any(client.llen(key) for key in keys) and not client.hlen("unacked")
+    finally:
+        client.close()
+
+
+def wait_for_idle_worker(timeout: float = 30.0) -> None:
+    """Wait until the worker has finished everything a test set off (seen idle twice)."""
+    wait_until(lambda: worker_is_idle() and (time.sleep(0.3) or worker_is_idle()),
+               timeout=timeout, what="the Celery worker to finish its queued tasks")  # fmt: skip
