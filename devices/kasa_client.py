@@ -1,8 +1,10 @@
 """The only module that talks to python-kasa: discover, poll and switch devices.
 
 Every call connects, does its work and disconnects inside the caller's event loop, because
-a kasa Device holds asyncio streams bound to the loop that opened them. Results are plain
-frozen dataclasses. Each device call has a per-attempt timeout (DeviceConfig) and a hard
+a kasa Device holds asyncio streams bound to the loop that opened them — except polls made
+through a `Connections` pool, which keeps each device's connection for the next poll in the
+same loop (the poller runs one long-lived loop per thread). Results are plain frozen
+dataclasses. Each device call has a per-attempt timeout (DeviceConfig) and a hard
 deadline (asyncio.wait_for): python-kasa alone retries a hung device for 4 x timeout + 3 s.
 """
 
@@ -219,6 +221,67 @@ async def poll(
     return await _session(host, port, timeout, credentials, work, deadline)
 
 
+class Connections:
+    """Connected devices kept between polls, so a poll is one update() on an open connection.
+
+    Connecting costs a sysinfo query, a full update and a TCP handshake; a kept device needs
+    only the update. Use it from one event loop only (a Device's streams belong to the loop
+    that opened them). A device that fails in any way is disconnected and forgotten, so the
+    next poll starts afresh; so is one whose MAC changed (another device got its address).
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[Target, tuple[Device, str, CloudCredentials | None]] = {}
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    async def poll(
+        self,
+        host: str,
+        port: int = DEFAULT_PORT,
+        timeout: float = DEFAULT_TIMEOUT,
+        credentials: CloudCredentials | None = None,
+        deadline: float | None = None,
+    ) -> PollResult:
+        key = (host, port)
+        kept = self._kept.pop(key, None)
+        if kept and kept[2] != credentials:
+            await _disconnect(kept[0])
+            kept = None
+
+        async def work() -> PollResult:
+            nonlocal kept
+            if kept is None:
+                dev = await Device.connect(config=_config(host, port, timeout, credentials))
+                kept = (dev, dev.mac, credentials)
+            else:
+                await kept[0].update()
+                if kept[0].mac != kept[1]:  # someone else answers at this address now
+                    await _disconnect(kept[0])
+                    dev = await Device.connect(config=_config(host, port, timeout, credentials))
+                    kept = (dev, dev.mac, credentials)
+            return _result(kept[0], host, port)
+
+        try:
+            result = await _guarded(work(), host, port, deadline or timeout)
+        except BaseException:
+            if kept is not None:
+                await _disconnect(kept[0])
+            raise
+        self._kept[key] = kept
+        return result
+
+    async def keep_only(self, targets: Iterable[Target]) -> None:
+        """Disconnect every device not among `targets` (removed or moved devices)."""
+        wanted = set(targets)
+        for key in [k for k in self._kept if k not in wanted]:
+            await _disconnect(self._kept.pop(key)[0])
+
+    async def close(self) -> None:
+        await self.keep_only(())
+
+
 async def poll_many(
     targets: Iterable[Target],
     concurrency: int = DEFAULT_CONCURRENCY,
@@ -227,19 +290,22 @@ async def poll_many(
     *,
     deadline: float | None = None,
     credentials_for: Mapping[Target, CloudCredentials] | None = None,
+    connections: Connections | None = None,
 ) -> dict[Target, PollResult | KasaClientError]:
     """Poll many devices at once; each failure is returned in place of its result.
 
-    `credentials_for` gives per-device cloud credentials (falling back to `credentials`).
+    `credentials_for` gives per-device cloud credentials (falling back to `credentials`);
+    with `connections`, devices stay connected for the next poll from the same event loop.
     """
     limit = asyncio.Semaphore(max(1, concurrency))
     per_target = credentials_for or {}
+    ask = connections.poll if connections is not None else poll
 
     async def one(host: str, port: int) -> PollResult | KasaClientError:
         login = per_target.get((host, port), credentials)
         async with limit:  # the deadline starts once a slot is free, not while queued
             try:
-                return await poll(host, port, timeout, login, deadline)
+                return await ask(host, port, timeout, login, deadline)
             except KasaClientError as exc:
                 return exc
 
@@ -357,12 +423,7 @@ async def _session(
     work: Callable[[Device], Awaitable[T]],
     deadline: float | None = None,
 ) -> T:
-    config = DeviceConfig(
-        host=host,
-        port_override=None if port == DEFAULT_PORT else port,
-        timeout=timeout,  # type: ignore[arg-type]  # kasa annotates int; floats work
-        credentials=_kasa_credentials(credentials),
-    )
+    config = _config(host, port, timeout, credentials)
 
     async def run() -> T:
         dev = await Device.connect(config=config)
@@ -372,6 +433,22 @@ async def _session(
             await dev.disconnect()
 
     return await _guarded(run(), host, port, deadline or timeout)
+
+
+def _config(
+    host: str, port: int, timeout: float, credentials: CloudCredentials | None
+) -> DeviceConfig:
+    return DeviceConfig(
+        host=host,
+        port_override=None if port == DEFAULT_PORT else port,
+        timeout=timeout,  # type: ignore[arg-type]  # kasa annotates int; floats work
+        credentials=_kasa_credentials(credentials),
+    )
+
+
+async def _disconnect(dev: Device) -> None:
+    with contextlib.suppress(Exception):  # closing a broken connection may fail too
+        await dev.disconnect()
 
 
 async def _guarded(coro: Coroutine[Any, Any, T], host: str, port: int, timeout: float) -> T:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
+import os
+import resource
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -68,6 +72,42 @@ def poll_lock(wait: float = 0.0) -> Iterator[bool]:
             cache.delete(LOCK_KEY)
 
 
+class _Poller(threading.local):
+    """A long-lived event loop per thread (per worker process, in practice) and the device
+    connections kept in it, so each poll after the first is one update() per device."""
+
+    runner: asyncio.Runner | None = None
+    connections: kasa_client.Connections | None = None
+    pid: int | None = None
+
+    def run(self, make_coro):
+        """Run make_coro(connections) in this thread's loop, creating it on first use."""
+        if self.runner is None or self.pid != os.getpid():  # a forked child starts afresh
+            self.runner, self.connections = asyncio.Runner(), kasa_client.Connections()
+            self.pid = os.getpid()
+            _raise_open_file_limit()
+            atexit.register(_close_poller, self.runner, self.connections)
+        return self.runner.run(make_coro(self.connections))
+
+
+def _close_poller(runner: asyncio.Runner, connections: kasa_client.Connections) -> None:
+    try:
+        runner.run(connections.close())
+    finally:
+        runner.close()
+
+
+def _raise_open_file_limit() -> None:
+    """Kept connections need one descriptor per device: lift the soft limit (often 1024)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+_poller = _Poller()
+
+
 def device_poll_all() -> PollSummary:
     """Poll every enabled device unless another poll run holds the lock."""
     with poll_lock() as acquired:
@@ -75,7 +115,7 @@ def device_poll_all() -> PollSummary:
             logger.info("Poll skipped: the previous run is still going")
             return PollSummary(skipped=True)
         devices = list(Device.objects.filter(enabled=True, parent__isnull=True))
-        return poll_devices(devices)
+        return poll_devices(devices, whole_fleet=True)
 
 
 def device_poll_one(device: Device) -> PollSummary:
@@ -87,14 +127,20 @@ def device_poll_one(device: Device) -> PollSummary:
         return poll_devices([top])
 
 
-def poll_devices(devices: list[Device]) -> PollSummary:
-    """Poll these top-level devices and record the results (the caller holds the lock)."""
+def poll_devices(devices: list[Device], whole_fleet: bool = False) -> PollSummary:
+    """Poll these top-level devices and record the results (the caller holds the lock).
+
+    `whole_fleet` says `devices` is every enabled device: connections kept to any other
+    address (a removed, disabled or moved device) are closed.
+    """
     summary = PollSummary(polled=len(devices))
-    if not devices:
+    if not devices and not whole_fleet:
         return summary
     outlets = _outlets_of(devices)  # the ORM stays outside the event loop
     started = time.perf_counter()
-    results = asyncio.run(_ask_devices(devices, outlets))
+    results = _poller.run(lambda kept: _ask_devices(devices, outlets, kept, whole_fleet))
+    if not devices:
+        return summary
     summary.kasa_seconds = time.perf_counter() - started
     started = time.perf_counter()
     _Recorder(devices, results, summary).run()
@@ -103,17 +149,24 @@ def poll_devices(devices: list[Device]) -> PollSummary:
 
 
 async def _ask_devices(
-    devices: list[Device], outlets: dict[int, list[Device]]
+    devices: list[Device],
+    outlets: dict[int, list[Device]],
+    connections: kasa_client.Connections,
+    whole_fleet: bool,
 ) -> tuple[dict, dict]:
     credentials = {
         (d.host, d.port): c for d in devices if (c := decrypt_credentials(d.credentials))
     }
+    targets = [(d.host, d.port) for d in devices]
+    if whole_fleet:
+        await connections.keep_only(targets)
     results = await kasa_client.poll_many(
-        [(d.host, d.port) for d in devices],
+        targets,
         concurrency=settings.KASA_POLL_CONCURRENCY,
         timeout=settings.KASA_DEVICE_TIMEOUT,
         deadline=settings.KASA_POLL_DEADLINE,
         credentials_for=credentials,
+        connections=connections,
     )
     return results, await _gap_histories(devices, outlets, results)
 

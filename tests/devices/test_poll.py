@@ -123,6 +123,34 @@ def test_a_slow_device_does_not_delay_the_others(add, fleet, devices_settings):
     assert Reading.objects.filter(device__in=devices[1:]).count() == 3
 
 
+def test_later_polls_reuse_each_devices_connection(add, fleet):
+    device = add("hs100")
+    services.device_poll_all()
+    accepted = fleet.sim.state(fleet["hs100"])["connectionsAccepted"]
+    fleet.sim.relay(fleet["hs100"], on=False)
+
+    services.device_poll_all()
+    services.device_poll_all()
+
+    assert fleet.sim.state(fleet["hs100"])["connectionsAccepted"] == accepted
+    device.refresh_from_db()
+    assert (device.status, device.is_on) == ("online", False)  # fresh state, same connection
+
+
+def test_a_deleted_devices_connection_is_closed_at_the_next_poll(add, fleet):
+    device = add("hs100")
+    services.device_poll_all()
+    assert fleet.sim.state(fleet["hs100"])["connectionsOpen"] == 1
+
+    services.device_delete(device=device)
+    services.device_poll_all()
+
+    deadline = time.monotonic() + 5
+    while fleet.sim.state(fleet["hs100"])["connectionsOpen"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert fleet.sim.state(fleet["hs100"])["connectionsOpen"] == 0
+
+
 def test_poll_runs_never_overlap(add):
     add("hs110")
     with poll_lock() as held:

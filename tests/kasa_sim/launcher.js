@@ -158,6 +158,7 @@ async function startRecord(rec) {
   rec.online = true;
   // Track connections so /offline can drop them; server.close() alone keeps them alive.
   rec.device.deviceNetworking.server.on('connection', (socket) => {
+    rec.accepted = (rec.accepted || 0) + 1;
     rec.sockets.add(socket);
     socket.on('close', () => rec.sockets.delete(socket));
   });
@@ -459,6 +460,8 @@ function stateOf(rec) {
   const state = {
     ...describe(rec),
     online: rec.online,
+    connectionsAccepted: rec.accepted || 0,
+    connectionsOpen: rec.sockets.size,
     delayMs: device.deviceNetworking.responseDelay,
     unreliablePercent: device.unreliablePercent * 100,
   };
