@@ -14,11 +14,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from . import events, ingest, kasa_client, rollups
@@ -219,6 +220,18 @@ def _outlets_of(devices: list[Device]) -> dict[int, list[Device]]:
     return by_parent
 
 
+def _db_value(field):
+    """How to hand this field's value to the database driver: numbers, strings and booleans
+    as they are, datetimes through the backend's adapter, anything else the ORM's way
+    (field.get_db_prep_save costs ~10 µs a call; 26 fields x 1,000 devices add up)."""
+    if isinstance(field, models.DateTimeField):
+        return connection.ops.adapt_datetimefield_value
+    if type(field) in (models.CharField, models.FloatField, models.BooleanField,
+                       models.IntegerField, models.PositiveIntegerField):  # fmt: skip
+        return lambda value: value
+    return partial(field.get_db_prep_save, connection=connection)
+
+
 def _previous(device: Device) -> ingest.Previous:
     return ingest.Previous(device.last_reading_at, device.energy_total_kwh, device.current_power_w)
 
@@ -381,10 +394,8 @@ class _Recorder:
         fields = [Device._meta.get_field(name) for name in STATE_FIELDS]
         columns = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
         table = connection.ops.quote_name(Device._meta.db_table)
-        rows = [
-            [f.get_db_prep_save(getattr(d, f.attname), connection) for f in fields] + [d.pk]
-            for d in unique
-        ]
+        preps = [(f.attname, _db_value(f)) for f in fields]
+        rows = [[prep(getattr(d, name)) for name, prep in preps] + [d.pk] for d in unique]
         with connection.cursor() as cursor:
             cursor.executemany(f"UPDATE {table} SET {columns} WHERE id = %s", rows)
 

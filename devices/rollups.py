@@ -7,12 +7,13 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Model
 
 from .ingest import Bucket
 from .models import DailyRollup, HourlyRollup, Reading
 
-FIELDS = ["energy_kwh", "power_sum_w", "samples", "max_power_w", "on_seconds", "cost"]
+ADDED = ["energy_kwh", "power_sum_w", "samples", "on_seconds"]  # summed on conflict
 
 HourKey = tuple[int, datetime]
 DayKey = tuple[int, date]
@@ -23,54 +24,42 @@ def write(
 ) -> None:
     """Insert the readings and add the buckets to the rollups (call inside a transaction).
 
-    Two queries per rollup table: fetch the existing rows of the touched keys, then one
-    upsert with the new sums. Poll runs never overlap (devices.polling's lock), so the
-    read-add-write cannot race with itself. Touched rows get cost=None: billing re-prices.
+    One statement per rollup table: an upsert that adds to the stored sums in SQL, so no
+    row is read back first and two writers cannot lose each other's energy. Touched rows
+    get cost=NULL: billing re-prices them.
     """
     Reading.objects.bulk_create(readings, batch_size=500)
-    _upsert(HourlyRollup, "hour", hours)
-    _upsert(DailyRollup, "day", days)
+    _add(HourlyRollup, "hour", hours)
+    _add(DailyRollup, "day", days)
 
 
-def _upsert(model: type[Model], key: str, buckets: dict) -> None:
+def _add(model: type[Model], key: str, buckets: dict) -> None:
     if not buckets:
         return
-    device_ids = {pk for pk, _ in buckets}
-    keys = {k for _, k in buckets}
-    existing = {
-        (row.device_id, getattr(row, key)): row
-        for row in model.objects.filter(device_id__in=device_ids, **{f"{key}__in": keys})
-    }
-    rows = [_merged(model, key, pk, k, b, existing.get((pk, k))) for (pk, k), b in buckets.items()]
-    fields = FIELDS + (["backfilled"] if model is DailyRollup else [])
-    model.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["device", key],
-        update_fields=fields,
-        batch_size=500,
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    greatest = "MAX" if connection.vendor == "sqlite" else "GREATEST"  # the 2-argument max
+    sums = [f"{c} = {table}.{c} + excluded.{c}" for c in ADDED]
+    sums.append(f"max_power_w = {greatest}({table}.max_power_w, excluded.max_power_w)")
+    sums.append("cost = NULL")
+    columns = ["device_id", key, *ADDED, "max_power_w", "cost"]
+    daily = model is DailyRollup
+    if daily:
+        columns.append("backfilled")
+        sums.append(f"backfilled = ({table}.backfilled OR excluded.backfilled)")
+    key_field = model._meta.get_field(key)
+    rows = [
+        [device_id, key_field.get_db_prep_save(k, connection), b.energy_kwh, b.power_sum_w,
+         b.samples, b.on_seconds, b.max_power_w, None] + ([b.backfilled] if daily else [])
+        for (device_id, k), b in buckets.items()
+    ]  # fmt: skip
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT (device_id, {quote(key)}) DO UPDATE SET {', '.join(sums)}"
     )
-
-
-def _merged(model, key, device_id, k, bucket: Bucket, old) -> Model:
-    total = Bucket()
-    if old is not None:
-        total = Bucket(
-            old.energy_kwh, old.power_sum_w, old.samples, old.max_power_w, old.on_seconds,
-            getattr(old, "backfilled", False),
-        )  # fmt: skip
-    total.add(bucket)
-    values = {
-        "energy_kwh": total.energy_kwh,
-        "power_sum_w": total.power_sum_w,
-        "samples": total.samples,
-        "max_power_w": total.max_power_w,
-        "on_seconds": total.on_seconds,
-        "cost": None,
-    }
-    if model is DailyRollup:
-        values["backfilled"] = total.backfilled
-    return model(device_id=device_id, **{key: k}, **values)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def refresh_daily_costs(device_ids: Iterable[int], days: Iterable[date], tz) -> int:
