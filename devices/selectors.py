@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from .errors import DeviceNotFound
@@ -62,6 +62,16 @@ def device_list(*, status: str | None = None) -> QuerySet[Device]:
     """Return devices (strips before their outlets), optionally of one status."""
     devices = Device.objects.order_by("host", STRIPS_FIRST, "child_id", "id")
     return devices.filter(status=status) if status else devices
+
+
+def fleet_version() -> str:
+    """A stamp that changes whenever a device row is added, removed or saved.
+
+    Every write to a device sets updated_at (save(), the poller's UPDATE, the bulk updates
+    in services), so caches of device rows can use this as their key.
+    """
+    v = Device.objects.aggregate(n=Count("id"), ids=Sum("id"), at=Max("updated_at"))
+    return f"{v['n']}.{v['ids'] or 0}.{v['at'].timestamp() if v['at'] else 0}"
 
 
 def readings_between(*, device: Device, start: datetime, end: datetime) -> QuerySet[Reading]:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 
+from . import selectors
 from .kasa_client import DEFAULT_PORT, CloudCredentials
 from .models import Device, SystemConfig
 from .selectors import INTERVALS
@@ -48,6 +51,21 @@ ROW_COLUMNS = (
     "today_energy_kwh", "month_energy_kwh", "voltage", "current", "rssi", "last_seen",
     "status", "offline_reason", "mac", "parent_id", "enabled",
 )  # fmt: skip
+
+
+LIST_CACHE_SECONDS = 300
+
+
+def device_list_json(status: str | None = None) -> bytes:
+    """The body of GET /api/devices, rendered once per fleet version and kept in the cache:
+    the list is read far more often (dashboards, API clients) than devices change."""
+    key = f"devices:list:{status or 'all'}:{selectors.fleet_version()}"
+    body = cache.get(key)
+    if body is None:
+        rows = selectors.device_list(status=status).values(*ROW_COLUMNS)
+        body = JSONRenderer().render([device_row_from_values(row) for row in rows])
+        cache.set(key, body, LIST_CACHE_SECONDS)
+    return body
 
 
 def device_row_from_values(v: dict) -> dict:

@@ -144,7 +144,7 @@ def device_update(*, device: Device, data: dict, actor=None, request=None) -> De
     with transaction.atomic():
         device.save()
         if device.is_strip and ("host" in data or "port" in data):
-            device.outlets.update(host=device.host, port=device.port)
+            device.outlets.update(host=device.host, port=device.port, updated_at=timezone.now())
         audit_record(
             "device.update", actor=actor, request=request, target=device, details=_safe(data)
         )
@@ -216,7 +216,9 @@ def _apply_state(strip: Device, result: PollResult) -> list[Device]:
                 now,
             )
             changed.append(outlet)
-    Device.objects.bulk_update(changed, ["is_on", "current_power_w", "last_seen"])
+    for device in changed:
+        device.updated_at = now  # bulk_update skips auto_now; list caches key on it
+    Device.objects.bulk_update(changed, ["is_on", "current_power_w", "last_seen", "updated_at"])
     return changed
 
 

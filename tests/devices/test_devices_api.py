@@ -192,3 +192,36 @@ def test_the_list_rows_match_each_devices_own_row(admin_api):
     listed = {row["id"]: row for row in admin_api.get("/api/devices").json()}
     for device in Device.objects.all():
         assert listed[device.pk] == device_row(device)
+
+
+def test_the_cached_list_shows_every_change_at_once(admin_api, add, fleet):
+    fleet.sim.emeter(fleet["hs110"], power=20.0, total=1.0)
+    kettle = add("hs110")
+    strip = add("hs300")
+    from devices import services
+
+    services.device_poll_all()
+    first = {r["id"]: r for r in admin_api.get("/api/devices").json()}
+    assert first[kettle.pk]["current_power_w"] == 20.0
+
+    fleet.sim.emeter(fleet["hs110"], power=75.0, total=1.1)
+    services.device_poll_all()  # the poller's own UPDATE
+    assert _row(admin_api, kettle.pk)["current_power_w"] == 75.0
+
+    admin_api.patch(f"/api/devices/{kettle.pk}", {"notes": "x", "enabled": False}, format="json")
+    assert _row(admin_api, kettle.pk)["enabled"] is False
+
+    outlet = Device.objects.filter(parent=strip).order_by("child_id").first()
+    fleet.sim.relay(fleet["hs300"], on=False, child=outlet.child_id)
+    services.device_poll_all()
+    assert _row(admin_api, outlet.pk)["is_on"] is False
+    response = admin_api.post(f"/api/devices/{outlet.pk}/control", {"action": "on"}, format="json")
+    assert response.status_code == 200  # stored by services' bulk update of the strip
+    assert _row(admin_api, outlet.pk)["is_on"] is True
+
+    assert admin_api.delete(f"/api/devices/{kettle.pk}").status_code == 204
+    assert kettle.pk not in {r["id"] for r in admin_api.get("/api/devices").json()}
+
+
+def _row(api, pk: int) -> dict:
+    return next(r for r in api.get("/api/devices").json() if r["id"] == pk)
