@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -42,7 +43,11 @@ def readings_existing_timestamps(device: Device, start: datetime, end: datetime)
 def readings_insert_imported(device: Device, rows: list[dict]) -> None:
     """Insert imported readings (dicts of Reading fields) in one transaction."""
     with transaction.atomic():
-        Reading.objects.bulk_create([Reading(device=device, **r) for r in rows], batch_size=1000)
+        rollups.insert_readings(
+            (device.pk, r["timestamp"], r.get("is_on"), r.get("power_w"), r.get("voltage"),
+             r.get("current"), r.get("energy_total_kwh"), r.get("energy_delta_kwh", 0.0))
+            for r in rows
+        )  # fmt: skip
 
 
 def rollups_rebuild(device_ids: Iterable[int]) -> int:
@@ -78,27 +83,17 @@ def _fold(device_id: int, tz: ZoneInfo) -> tuple[int, set[datetime]]:
         Reading.objects.filter(device_id=device_id)
         .order_by("timestamp")
         .values_list("timestamp", "is_on", "power_w", "energy_total_kwh")
+        .iterator(chunk_size=CHUNK)
     )
-    prev, hours, days, count, touched = ingest.Previous(), {}, {}, 0, set()
-    for at, is_on, power_w, total in rows.iterator(chunk_size=CHUNK):
-        sample = ingest.Sample(at=at, is_on=is_on, power_w=power_w, energy_total_kwh=total)
-        gained = ingest.contributions(prev, sample, tz=tz, cap_seconds=CAP_SECONDS)
-        _add(hours, {(device_id, h): b for h, b in gained.hours.items()})
-        _add(days, {(device_id, d): b for d, b in gained.days.items()})
-        prev = ingest.Previous(at=at, energy_total_kwh=total, power_w=power_w)
-        count += 1
-        if count % CHUNK == 0:
-            touched |= {h for _, h in hours}
-            rollups.write([], hours, days)
-            hours, days = {}, {}
-    touched |= {h for _, h in hours}
-    rollups.write([], hours, days)
+    prev, count, touched = ingest.Previous(), 0, set()
+    while chunk := [ingest.Sample(*row) for row in islice(rows, CHUNK)]:
+        hours, days = {}, {}
+        prev = ingest.fold(chunk, prev, tz=tz, cap_seconds=CAP_SECONDS, hours=hours, days=days)
+        count += len(chunk)
+        touched |= hours.keys()
+        rollups.write(
+            [],
+            {(device_id, hour): bucket for hour, bucket in hours.items()},
+            {(device_id, day): bucket for day, bucket in days.items()},
+        )
     return count, touched
-
-
-def _add(into: dict, buckets: dict) -> None:
-    for key, bucket in buckets.items():
-        if key in into:
-            into[key].add(bucket)
-        else:
-            into[key] = bucket

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -13,6 +13,10 @@ from django.db.models import Model
 from .ingest import Bucket
 from .models import DailyRollup, HourlyRollup, Reading
 
+READING_COLUMNS = [
+    "device_id", "timestamp", "is_on", "power_w", "voltage", "current", "energy_total_kwh",
+    "energy_delta_kwh",
+]  # fmt: skip
 ADDED = ["energy_kwh", "power_sum_w", "samples", "on_seconds"]  # summed on conflict
 
 HourKey = tuple[int, datetime]
@@ -28,9 +32,34 @@ def write(
     row is read back first and two writers cannot lose each other's energy. Touched rows
     get cost=NULL: billing re-prices them.
     """
-    Reading.objects.bulk_create(readings, batch_size=500)
+    insert_readings(
+        (r.device_id, r.timestamp, r.is_on, r.power_w, r.voltage, r.current,
+         r.energy_total_kwh, r.energy_delta_kwh)
+        for r in readings
+    )  # fmt: skip
     _add(HourlyRollup, "hour", hours)
     _add(DailyRollup, "day", days)
+
+
+def insert_readings(rows: Iterable[Sequence]) -> None:
+    """Insert readings given as tuples in READING_COLUMNS order, as fast as the database can.
+
+    Django's bulk_create spends ~40 µs a row building instances and SQL; bulk imports insert
+    millions of rows. PostgreSQL gets a COPY, SQLite one executemany of a plain INSERT.
+    """
+    quote = connection.ops.quote_name
+    table = quote(Reading._meta.db_table)
+    columns = ", ".join(quote(c) for c in READING_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        adapt = connection.ops.adapt_datetimefield_value
+        params = [(row[0], adapt(row[1]), *row[2:]) for row in rows]
+        values = ", ".join(["%s"] * len(READING_COLUMNS))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({values})", params)
 
 
 def _add(model: type[Model], key: str, buckets: dict) -> None:

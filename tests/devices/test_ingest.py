@@ -80,3 +80,66 @@ def test_local_days_follow_the_configured_time_zone():
     at = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)  # still the 9th in New York
     result = run(Previous(at - timedelta(minutes=1), 1.0, 1.0), Sample(at, True, 1.0, 1.001), tz=tz)
     assert list(result.days) == [date(2026, 3, 9)]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/London", "Asia/Kolkata", "America/St_Johns"])
+def test_the_one_hour_shortcut_gives_what_the_general_split_gives(monkeypatch, zone):
+    import random
+    from dataclasses import asdict
+
+    from devices import ingest
+
+    rng, tz = random.Random(zone), ZoneInfo(zone)
+    start = datetime(2026, 3, 28, 12, tzinfo=UTC)  # spans the European DST change
+    for _ in range(300):
+        then = start + timedelta(seconds=rng.randrange(0, 2 * 86400))
+        now = then + timedelta(seconds=rng.randrange(1, 900))
+        counter = rng.choice([None, 5.0])
+        prev = Previous(then.astimezone(tz), counter, rng.choice([None, 80.0]))
+        sample = Sample(now.astimezone(tz), rng.choice([True, False, None]),
+                        rng.choice([None, 95.0]), counter and counter + rng.random() / 100)  # fmt: skip
+        cap = rng.choice([60.0, 300.0, 3600.0])
+
+        fast = contributions(prev, sample, tz=tz, cap_seconds=cap)
+        with monkeypatch.context() as m:
+            m.setattr(ingest, "_within_hour", lambda prev, sample, hour: False)
+            general = contributions(prev, sample, tz=tz, cap_seconds=cap)
+
+        assert fast.energy_delta_kwh == pytest.approx(general.energy_delta_kwh)
+        for mine, theirs in ((fast.hours, general.hours), (fast.days, general.days)):
+            assert mine.keys() == theirs.keys()
+            for key in mine:
+                assert asdict(mine[key]) == pytest.approx(asdict(theirs[key]))
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "Asia/Kolkata"])
+def test_folding_a_run_of_samples_adds_up_what_each_contributes(zone):
+    import random
+    from dataclasses import asdict
+
+    from devices.ingest import Bucket, fold
+
+    rng, tz = random.Random(zone), ZoneInfo(zone)
+    at, total, samples = datetime(2026, 3, 28, 20, tzinfo=UTC), 5.0, []
+    for _ in range(2000):  # mostly a minute apart, with gaps, resets and missing values
+        at += timedelta(seconds=rng.choice([60, 60, 60, 61, 59, 1800, 7200]))
+        total = rng.choice([total + rng.random() / 100, total + 0.001, 0.0])
+        samples.append(Sample(at, rng.choice([True, True, False, None]),
+                              rng.choice([95.0, 120.0, None]), rng.choice([total, None])))  # fmt: skip
+
+    hours, days = {}, {}
+    last = fold(samples, Previous(), tz=tz, cap_seconds=300.0, hours=hours, days=days)
+
+    want_hours, want_days, prev = {}, {}, Previous()
+    for sample in samples:
+        gained = contributions(prev, sample, tz=tz, cap_seconds=300.0)
+        for key, bucket in gained.hours.items():
+            want_hours.setdefault(key, Bucket()).add(bucket)
+        for key, bucket in gained.days.items():
+            want_days.setdefault(key, Bucket()).add(bucket)
+        prev = Previous(sample.at, sample.energy_total_kwh, sample.power_w)
+    assert last == prev
+    for mine, theirs in ((hours, want_hours), (days, want_days)):
+        assert mine.keys() == theirs.keys()
+        for key in mine:
+            assert asdict(mine[key]) == pytest.approx(asdict(theirs[key]))

@@ -1,0 +1,122 @@
+"""Bulk ingest: importing an original Kasa Monitor database of one-minute readings.
+
+Budget (issue 4): at least 20,000 readings/s in bulk, on SQLite and on PostgreSQL. The
+figure is the whole import (`backups.importer.import_kasa_monitor`, the code behind
+`manage.py import_kasa_monitor` and the import API): reading the source rows, turning
+counters into deltas, skipping duplicates, inserting our readings, then rebuilding the
+hourly and daily rollups from them. The insert and the rollup rebuild are printed apart.
+
+Builds its own source file, its own database (SQLite, or kasa_bench_ingest when DATABASE_URL
+is PostgreSQL) and its own Redis unless REDIS_URL is set.
+
+Run: .venv/bin/python benchmarks/bench_ingest.py [--readings 200000] [--devices 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import bench_database, report, setup_django, vendor_label
+
+SCHEMA = """
+CREATE TABLE device_info (device_ip TEXT PRIMARY KEY, alias TEXT, model TEXT, device_type TEXT,
+  mac TEXT, last_seen TIMESTAMP, metadata TEXT, is_monitored INTEGER DEFAULT 1,
+  discovered_at TIMESTAMP, user_notes TEXT);
+CREATE TABLE device_readings (id INTEGER PRIMARY KEY AUTOINCREMENT, device_ip TEXT,
+  timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP, is_on BOOLEAN, current_power_w REAL,
+  voltage REAL, current REAL, today_energy_kwh REAL, month_energy_kwh REAL,
+  total_energy_kwh REAL, rssi INTEGER);
+"""
+
+
+def build_source(path: Path, devices: int, per_device: int) -> None:
+    """The original's schema with one-minute readings of slowly rising counters."""
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA)
+    for d in range(devices):
+        ip = f"192.0.2.{d + 10}"  # data only (RFC 5737), never contacted
+        db.execute(
+            "INSERT INTO device_info (device_ip, alias, model, device_type, mac) VALUES (?,?,?,?,?)",
+            (ip, f"Plug {d}", "HS110", "plug", f"50:C7:BF:00:00:{d:02X}"),
+        )
+        db.execute(
+            """
+            WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+            INSERT INTO device_readings (device_ip, timestamp, is_on, current_power_w, voltage,
+                current, total_energy_kwh)
+            SELECT ?, strftime('%Y-%m-%d %H:%M:%S', '2025-01-01', '+' || i || ' minutes'), 1,
+                   60 + (i % 40), 120.0, (60 + (i % 40)) / 120.0, 10 + i * 0.001
+            FROM n
+            """,
+            (per_device - 1, ip),
+        )
+    db.commit()
+    db.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--readings", type=int, default=200_000)
+    parser.add_argument("--devices", type=int, default=5)
+    args = parser.parse_args()
+    data_dir = Path(tempfile.mkdtemp(prefix="kasa-bench-ingest-"))
+    from kasamonitor.embedded_redis import ensure_redis
+
+    redis = ensure_redis(data_dir)
+    try:
+        source = data_dir / "kasa_monitor.db"
+        build_source(source, args.devices, args.readings // args.devices)
+        with bench_database("ingest"):
+            setup_django(data_dir)
+            from django.core.management import call_command
+
+            call_command("migrate", verbosity=0)
+            return measure(source)
+    finally:
+        if redis:
+            redis.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def measure(source: Path) -> int:
+    from backups import importer
+    from devices import services
+    from devices.models import HourlyRollup, Reading
+
+    rebuild = services.rollups_rebuild
+    spent = {"rebuild": 0.0}
+
+    def timed_rebuild(device_ids):
+        started = time.perf_counter()
+        try:
+            return rebuild(device_ids)
+        finally:
+            spent["rebuild"] += time.perf_counter() - started
+
+    services.rollups_rebuild = timed_rebuild  # the importer calls it through services
+    started = time.perf_counter()
+    summary = importer.import_kasa_monitor(source, take_backup=False)
+    seconds = time.perf_counter() - started
+    readings = Reading.objects.count()
+    if summary.readings_imported != readings or not HourlyRollup.objects.exists():
+        print(f"import incomplete: {summary}")
+        return 1
+    print(f"database: {vendor_label()}; {readings} readings of {summary.devices_created} "
+          f"devices in {seconds:.1f} s (readings {seconds - spent['rebuild']:.1f} s, "
+          f"rollup rebuild {spent['rebuild']:.1f} s, "
+          f"{HourlyRollup.objects.count()} hourly rollups)")  # fmt: skip
+    ok = report("bulk ingest (import with rollups), readings/s", readings / seconds,
+                "readings/s", 20_000, lower_is_better=False)  # fmt: skip
+    report("bulk ingest, readings insert alone, readings/s",
+           readings / (seconds - spent["rebuild"]), "readings/s", 20_000, lower_is_better=False)  # fmt: skip
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
