@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, FloatField, Max, Q, QuerySet, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from .errors import DeviceNotFound
@@ -19,6 +19,8 @@ from .models import DailyRollup, Device, HourlyRollup, Reading, SystemConfig
 MAC = re.compile(r"^([0-9A-F]{2}[:-]){5}[0-9A-F]{2}(_.+)?$", re.IGNORECASE)
 STRIPS_FIRST = F("parent_id").asc(nulls_first=True)  # PostgreSQL sorts NULLs last by default
 INTERVALS = {"raw": None, "1h": 1, "6h": 6, "1d": 24}
+# History shows costs as JSON numbers: read them as floats, skipping a Decimal per row.
+COST_AS_FLOAT = Cast("cost", FloatField())
 
 
 def fleet_counts() -> dict:
@@ -147,8 +149,10 @@ def _raw_points(ids: list[int], start: datetime, end: datetime) -> list[dict]:
 
 def _hourly_points(ids: list[int], start: datetime, end: datetime, size: int) -> list[dict]:
     rows = hourly_between(device_ids=ids, start=start, end=end).values_list(
-        "device_id", "hour", "power_sum_w", "samples", "energy_kwh", "cost"
+        "device_id", "hour", "power_sum_w", "samples", "energy_kwh", COST_AS_FLOAT
     )
+    if size == 1 and len(ids) == 1:  # one row per point: nothing to add up
+        return [_point(hour, s / n if n else 0.0, kwh, cost) for _, hour, s, n, kwh, cost in rows]
     return _bucketed(rows, lambda hour: hour.replace(hour=hour.hour - hour.hour % size))
 
 
@@ -158,32 +162,32 @@ def _daily_points(ids: list[int], start: datetime, end: datetime) -> list[dict]:
     rows = (
         DailyRollup.objects.filter(device_id__in=ids, day__gte=first, day__lte=last.date())
         .order_by("day")
-        .values_list("device_id", "day", "power_sum_w", "samples", "energy_kwh", "cost")
+        .values_list("device_id", "day", "power_sum_w", "samples", "energy_kwh", COST_AS_FLOAT)
     )
     return _bucketed(rows, lambda day: datetime(day.year, day.month, day.day, tzinfo=tz))
 
 
 def _bucketed(rows, bucket_of) -> list[dict]:
-    """Sum rows per bucket; power is the sum over devices of each one's mean power."""
-    energy: dict = defaultdict(float)
-    cost: dict = {}
-    power: dict = defaultdict(lambda: defaultdict(lambda: [0.0, 0]))
+    """Sum rows per bucket in one pass; power is the sum over devices of each one's mean
+    power; cost is None when any row of the bucket is unpriced."""
+    points: dict = {}  # bucket -> [energy, cost, {device_id: [power_sum, samples]}]
     for device_id, key, power_sum, samples, kwh, price in rows:
         bucket = bucket_of(key)
-        energy[bucket] += kwh
-        known = cost.get(bucket, 0)
-        cost[bucket] = None if price is None or known is None else known + price
-        acc = power[bucket][device_id]
-        acc[0] += power_sum
-        acc[1] += samples
+        point = points.get(bucket)
+        if point is None:
+            point = points[bucket] = [0.0, 0.0, {}]
+        point[0] += kwh
+        if point[1] is not None:
+            point[1] = None if price is None else point[1] + price
+        power = point[2].get(device_id)
+        if power is None:
+            point[2][device_id] = [power_sum, samples]
+        else:
+            power[0] += power_sum
+            power[1] += samples
     return [
-        _point(
-            bucket,
-            sum(s / n for s, n in power[bucket].values() if n) if power[bucket] else None,
-            energy[bucket],
-            cost[bucket],
-        )
-        for bucket in energy
+        _point(bucket, sum(s / n for s, n in power.values() if n), energy, cost)
+        for bucket, (energy, cost, power) in points.items()
     ]
 
 
