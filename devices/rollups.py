@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Model
 
+from . import bulk
 from .ingest import Bucket
 from .models import DailyRollup, HourlyRollup, Reading
 
@@ -42,31 +43,12 @@ def write(
 
 
 def insert_readings(rows: Iterable[Sequence]) -> None:
-    """Insert readings given as tuples in READING_COLUMNS order, as fast as the database can.
-
-    Django's bulk_create spends ~40 µs a row building instances and SQL; bulk imports insert
-    millions of rows. PostgreSQL gets a COPY, SQLite one executemany of a plain INSERT.
-    """
-    quote = connection.ops.quote_name
-    table = quote(Reading._meta.db_table)
-    columns = ", ".join(quote(c) for c in READING_COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        adapt = connection.ops.adapt_datetimefield_value
-        params = [(row[0], adapt(row[1]), *row[2:]) for row in rows]
-        values = ", ".join(["%s"] * len(READING_COLUMNS))
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({values})", params)
+    """Insert readings given as tuples in READING_COLUMNS order (COPY on PostgreSQL)."""
+    bulk.insert(Reading, READING_COLUMNS, rows)
 
 
 def _add(model: type[Model], key: str, buckets: dict) -> None:
-    if not buckets:
-        return
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
+    table = connection.ops.quote_name(model._meta.db_table)
     greatest = "MAX" if connection.vendor == "sqlite" else "GREATEST"  # the 2-argument max
     sums = [f"{c} = {table}.{c} + excluded.{c}" for c in ADDED]
     sums.append(f"max_power_w = {greatest}({table}.max_power_w, excluded.max_power_w)")
@@ -76,19 +58,12 @@ def _add(model: type[Model], key: str, buckets: dict) -> None:
     if daily:
         columns.append("backfilled")
         sums.append(f"backfilled = ({table}.backfilled OR excluded.backfilled)")
-    key_field = model._meta.get_field(key)
     rows = [
-        [device_id, key_field.get_db_prep_save(k, connection), b.energy_kwh, b.power_sum_w,
-         b.samples, b.on_seconds, b.max_power_w, None] + ([b.backfilled] if daily else [])
+        (device_id, k, b.energy_kwh, b.power_sum_w, b.samples, b.on_seconds, b.max_power_w,
+         None, *((b.backfilled,) if daily else ()))
         for (device_id, k), b in buckets.items()
     ]  # fmt: skip
-    sql = (
-        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT (device_id, {quote(key)}) DO UPDATE SET {', '.join(sums)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    bulk.upsert(model, columns, rows, conflict=["device_id", key], updates=sums)
 
 
 def refresh_daily_costs(device_ids: Iterable[int], days: Iterable[date], tz) -> int:
