@@ -86,7 +86,7 @@ def _fold(device_id: int, tz: ZoneInfo) -> tuple[int, set[datetime]]:
         .iterator(chunk_size=CHUNK)
     )
     prev, count, touched = ingest.Previous(), 0, set()
-    while chunk := [ingest.Sample(*row) for row in islice(rows, CHUNK)]:
+    while chunk := list(islice(rows, CHUNK)):
         hours, days = {}, {}
         prev = ingest.fold(chunk, prev, tz=tz, cap_seconds=CAP_SECONDS, hours=hours, days=days)
         count += len(chunk)

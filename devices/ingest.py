@@ -98,11 +98,16 @@ def day_span(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
 
 def interval_kwh(prev: Previous, sample: Sample, cap_seconds: float) -> float:
     """Energy of the interval: the counter's difference, else power x (capped) duration."""
-    seconds = (sample.at - prev.at).total_seconds()
-    now_total, then_total = sample.energy_total_kwh, prev.energy_total_kwh
+    return _kwh(
+        (sample.at - prev.at).total_seconds(), prev.energy_total_kwh, sample.energy_total_kwh,
+        prev.power_w, sample.power_w, cap_seconds,
+    )  # fmt: skip
+
+
+def _kwh(seconds, then_total, now_total, then_power, now_power, cap_seconds) -> float:
     if now_total is not None and then_total is not None and now_total >= then_total:
         return now_total - then_total
-    powers = [p for p in (prev.power_w, sample.power_w) if p is not None]
+    powers = [p for p in (then_power, now_power) if p is not None]
     if not powers:
         return 0.0
     return sum(powers) / len(powers) * min(seconds, cap_seconds) / 3_600_000
@@ -128,7 +133,7 @@ def contributions(prev: Previous, sample: Sample, *, tz: ZoneInfo, cap_seconds: 
 
 
 def fold(
-    samples: Iterable[Sample],
+    rows: Iterable[tuple],
     prev: Previous,
     *,
     tz: ZoneInfo,
@@ -136,30 +141,42 @@ def fold(
     hours: dict[datetime, Bucket],
     days: dict[date, Bucket],
 ) -> Previous:
-    """Add every sample's contributions() to `hours` and `days`; return the last sample as
-    the next Previous. For bulk work (imports, rollup rebuilds): the common case, a sample
-    in the same hour as the one before, adds straight into the running buckets."""
-    for sample in samples:
-        hour = hour_floor(sample.at.astimezone(UTC))
-        if _within_hour(prev, sample, hour):
-            energy = max(0.0, interval_kwh(prev, sample, cap_seconds))
-            on = min((sample.at - prev.at).total_seconds(), cap_seconds) if sample.is_on else 0.0
-            day = hour.astimezone(tz).date()
-            for bucket in (_bucket(hours, hour), _bucket(days, day)):
+    """Add each row's contributions() to `hours` and `days`; return the last row as the next
+    Previous. Rows are (at, is_on, power_w, energy_total_kwh) in time order, with no device
+    history. For bulk work (imports, rollup rebuilds), so the common case — a row in the same
+    hour as the one before — adds straight into that hour's buckets without building objects.
+    """
+    then, then_total, then_power = prev.at, prev.energy_total_kwh, prev.power_w
+    hour = end = hour_bucket = day_bucket = None
+    for at, is_on, power, total in rows:
+        if hour is None or not hour <= at < end:
+            hour = hour_floor(at.astimezone(UTC))
+            end, hour_bucket = hour + HOUR, None
+        if then is not None and hour <= then < at:
+            if hour_bucket is None:
+                hour_bucket = _bucket(hours, hour)
+                day_bucket = _bucket(days, hour.astimezone(tz).date())
+            seconds = (at - then).total_seconds()
+            energy = max(0.0, _kwh(seconds, then_total, total, then_power, power, cap_seconds))
+            on = min(seconds, cap_seconds) if is_on else 0.0
+            for bucket in (hour_bucket, day_bucket):
                 bucket.energy_kwh += energy
                 bucket.on_seconds += on
-                if sample.power_w is not None:
-                    bucket.power_sum_w += sample.power_w
+                if power is not None:
+                    bucket.power_sum_w += power
                     bucket.samples += 1
-                    bucket.max_power_w = max(bucket.max_power_w, sample.power_w)
+                    bucket.max_power_w = max(bucket.max_power_w, power)
         else:
-            gained = contributions(prev, sample, tz=tz, cap_seconds=cap_seconds)
+            previous = Previous(then, then_total, then_power)
+            gained = contributions(
+                previous, Sample(at, is_on, power, total), tz=tz, cap_seconds=cap_seconds
+            )
             for key, bucket in gained.hours.items():
                 _bucket(hours, key).add(bucket)
             for key, bucket in gained.days.items():
                 _bucket(days, key).add(bucket)
-        prev = Previous(sample.at, sample.energy_total_kwh, sample.power_w)
-    return prev
+        then, then_total, then_power = at, total, power
+    return Previous(then, then_total, then_power)
 
 
 def _bucket(buckets: dict, key) -> Bucket:

@@ -128,7 +128,8 @@ def test_folding_a_run_of_samples_adds_up_what_each_contributes(zone):
                               rng.choice([95.0, 120.0, None]), rng.choice([total, None])))  # fmt: skip
 
     hours, days = {}, {}
-    last = fold(samples, Previous(), tz=tz, cap_seconds=300.0, hours=hours, days=days)
+    rows = [(s.at, s.is_on, s.power_w, s.energy_total_kwh) for s in samples]
+    last = fold(rows, Previous(), tz=tz, cap_seconds=300.0, hours=hours, days=days)
 
     want_hours, want_days, prev = {}, {}, Previous()
     for sample in samples:
