@@ -15,7 +15,7 @@ from django.db.models import Avg, F
 
 from devices.models import Device, HourlyRollup, Reading
 
-from .config import METRICS, ExportConfig
+from .config import METRICS, NUMERIC, ExportConfig
 from .periods import bucketer
 from .tables import Column, Progress, Table, device_labels, rounder
 
@@ -50,6 +50,46 @@ def device_data_table(cfg: ExportConfig, progress: Progress | None = None) -> Ta
 
 
 def _rows(cfg: ExportConfig, progress: Progress | None) -> Iterator[tuple]:
+    if cfg.aggregation == "raw" and not cfg.custom_fields:
+        return _raw_rows(cfg, progress)
+    return _record_rows(cfg, progress)
+
+
+# What _raw_rows builds for each reading, before picking the wanted columns from it.
+EXTENDED = ("device", "timestamp", "is_on", "power_w", "voltage", "current",
+            "energy_total_kwh", "energy_kwh", "cost", "device_ip", "device_name", "device_id")  # fmt: skip
+
+
+def _raw_rows(cfg: ExportConfig, progress: Progress | None) -> Iterator[tuple]:
+    """Raw readings straight into output rows, without a dict per reading: a million-row
+    export spends its time per row. The same values as _record_rows gives."""
+    keys = [c.key for c in columns(cfg)]
+    positions = [EXTENDED.index(k) for k in keys]
+    labels = {
+        pk: (d["device_ip"], d["device_name"], d["device_id"]) for pk, d in _labels(cfg).items()
+    }
+    qs = readings_queryset(cfg).order_by("device_id", "timestamp").values_list(*READING_COLUMNS)
+    keep = _python_filter(cfg)
+    price = _pricer(cfg) if "cost" in keys else None
+    rounded = (
+        [n for n, k in enumerate(keys) if k in NUMERIC] if cfg.decimal_places is not None else []
+    )
+    rnd = rounder(cfg.decimal_places)
+    tz = cfg.tz
+    for seen, (dev, ts, on, power, volts, amps, total, delta) in enumerate(_stream(cfg, qs), 1):
+        if progress and seen % cfg.chunk_size == 0:
+            progress(seen)
+        if keep and not keep(dev, ts, power):
+            continue
+        cost = price(dev, ts, delta) if price else None
+        ext = (dev, ts.astimezone(tz), on, power, volts, amps, total, delta, cost, *labels[dev])
+        row = [ext[n] for n in positions]
+        for n in rounded:
+            row[n] = rnd(row[n])
+        yield tuple(row)
+
+
+def _record_rows(cfg: ExportConfig, progress: Progress | None) -> Iterator[tuple]:
     records = _records(cfg, progress)
     if cfg.aggregation != "raw":
         records = _aggregate(records, cfg)

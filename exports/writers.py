@@ -47,11 +47,18 @@ def _text(value):
 
 
 def _csv_rows(table: Table, prefix: tuple = ()) -> Iterator[tuple]:
-    converters = [c.kind in ("datetime", "date", "bool") for c in table.columns]
-    if not any(converters):
+    texts = [n for n, c in enumerate(table.columns) if c.kind in ("datetime", "date", "bool")]
+    if not texts:
         return (prefix + row for row in table.rows)
-    return (prefix + tuple(_text(v) if conv else v for v, conv in zip(row, converters, strict=False))
-            for row in table.rows)  # fmt: skip
+
+    def text(row: tuple) -> tuple:
+        cells = list(row)
+        for n in texts:
+            if n < len(cells):
+                cells[n] = _text(cells[n])
+        return prefix + tuple(cells)
+
+    return map(text, table.rows)
 
 
 def _write_csv(doc: Document, path: Path, include_headers: bool) -> int:

@@ -137,3 +137,29 @@ def test_cost_analysis_breakdowns_by_rate_band(operator_user):
         ("Band 1", 0.1, "10:00-11:00"),
         ("Band 2", 0.3, "10:00-11:00"),
     ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"fields": ["cost", "device_id", "timestamp", "is_on", "energy_total_kwh", "current"]},
+        {"options": {"decimal_places": 2, "timezone": "Asia/Kolkata"},
+         "privacy": {"anonymize_ip_addresses": True, "hash_device_identifiers": True},
+         "fields": ["timestamp", "device_ip", "device_id", "power_w", "cost", "is_on"]},
+        {"filters": {"min_power": 30, "time_of_day": {"start": "10:20", "end": "11:10"}}},
+    ],
+)  # fmt: skip
+def test_raw_rows_come_out_the_same_as_through_the_per_record_path(operator_user, body):
+    from exports import readings
+
+    lamp, fan = plug(alias="Lamp"), plug(alias="Fan")
+    make_readings(lamp, count=8, power=lambda i: 10.0 * (i + 1), delta=lambda i: 0.0013 * i)
+    make_readings(fan, count=5, power=lambda i: [0.0, 44.4, 5.5, 80.0, 1.25][i])
+    price_hours(lamp, rate="0.31")
+    cfg = parse({"export_type": "device_data", "date_range": RANGE, **body}, now=T0)
+
+    fast = list(readings._raw_rows(cfg, None))
+
+    assert fast == list(readings._record_rows(cfg, None))
+    assert len(fast) >= 1
