@@ -77,6 +77,17 @@ def test_device_data_excel_has_typed_cells_under_a_header_row(operator_user, dat
     assert isinstance(power, int | float) and on is True
 
 
+def test_excel_cells_hold_names_as_text_never_as_formulas_or_links(operator_user):
+    sly = plug(alias='=HYPERLINK("http://198.51.100.7/x","Fridge")')
+    make_readings(sly, count=2)
+    job = create_and_run(operator_user, _device_body("excel", fields=["device_name", "power_w"]))
+
+    ws = openpyxl.load_workbook(io.BytesIO(file_bytes(job))).worksheets[0]
+    cell = ws["A2"]
+    assert (cell.data_type, cell.value) == ("s", sly.alias)
+    assert cell.hyperlink is None
+
+
 def test_device_data_pdf_contains_the_readings(operator_user, data):
     job = create_and_run(
         operator_user, _device_body("pdf", fields=["timestamp", "device_name", "power_w"])
