@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.admin.utils import quote
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -41,7 +42,9 @@ def test_an_admin_with_2fa_must_give_a_code(admin_user, password):
 def test_admin_pages_list_users_and_sessions(admin_client, viewer_user):
     access_token_for(viewer_user)
     assert b"charlie" in admin_client.get("/admin/accounts/user/?role__exact=viewer").content
-    assert admin_client.get(f"/admin/accounts/user/{viewer_user.pk}/change/").status_code == 200
+    assert (
+        admin_client.get(f"/admin/accounts/user/{quote(viewer_user.pk)}/change/").status_code == 200
+    )
     assert admin_client.get("/admin/accounts/loginsession/").status_code == 200
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.admin.utils import quote
 from django.test import Client
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,7 @@ def test_a_zero_polling_interval_is_refused(lenient_console):
 
     config = SystemConfig.load()
     response = lenient_console.post(
-        f"/admin/devices/systemconfig/{config.pk}/change/",
+        f"/admin/devices/systemconfig/{quote(config.pk)}/change/",
         {"polling_interval": "0", "data_retention_days": "30", "allow_device_control": "on"},
     )
     assert response.status_code == 200
@@ -59,7 +60,7 @@ def test_an_export_schedule_edit_is_checked_like_the_api(lenient_console, admin_
                                 "date_range": "last_month"}},
     )  # fmt: skip
     response = lenient_console.post(
-        f"/admin/exports/exportschedule/{schedule.pk}/change/",
+        f"/admin/exports/exportschedule/{quote(schedule.pk)}/change/",
         {"name": "Monthly", "schedule": "not cron", "enabled": "on",
          "export_config": '{"export_type": "device_data", "format": "csv"}',
          "delivery": '{"method": "email"}'},

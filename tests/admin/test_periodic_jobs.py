@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.admin.utils import quote
 from django_celery_beat.models import PeriodicTask
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,7 @@ def test_changing_the_polling_interval_moves_the_poll_job(console):
 
     config = SystemConfig.load()
     response = console.post(
-        f"/admin/devices/systemconfig/{config.pk}/change/",
+        f"/admin/devices/systemconfig/{quote(config.pk)}/change/",
         {"polling_interval": "120", "data_retention_days": config.data_retention_days,
          "allow_device_control": "on"},
     )  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import tablib
+from django.contrib.admin.utils import quote
 
 from devices.models import Device
 from devices.resources import DeviceResource, ExportOnlyError, ReadingResource
@@ -26,7 +27,7 @@ def test_the_admin_retries_failed_exports(client, admin_user, operator_user):
     assert response.status_code == 302
     assert ExportJob.objects.get(pk=job.pk).status == "queued"
     assert client.get("/admin/exports/exportjob/").status_code == 200
-    assert client.get(f"/admin/exports/exportjob/{job.pk}/change/").status_code == 200
+    assert client.get(f"/admin/exports/exportjob/{quote(job.pk)}/change/").status_code == 200
     assert client.get("/admin/exports/exportschedule/").status_code == 200
 
 

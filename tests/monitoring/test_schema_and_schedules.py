@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.admin.utils import quote
 
 pytestmark = pytest.mark.django_db
 
@@ -83,5 +84,5 @@ def test_the_admin_never_shows_a_camera_password(admin_client):
 
     camera = CameraFactory()
     cameras.camera_save(camera, actor=None, data={"password": "hunter2"})
-    page = admin_client.get(f"/admin/monitoring/camera/{camera.pk}/change/").content.decode()
+    page = admin_client.get(f"/admin/monitoring/camera/{quote(camera.pk)}/change/").content.decode()
     assert "hunter2" not in page and camera.password_encrypted not in page
