@@ -115,13 +115,20 @@ def _labels(cfg: ExportConfig) -> dict[int, dict]:
 
 
 def _stream(cfg: ExportConfig, qs) -> Iterator[tuple]:
-    """Yield value tuples in chunks: Django's iterator (a server-side cursor on PostgreSQL), or
-    on SQLite a plain cursor with our own timestamp parsing, which skips Django's per-row
-    converters (a third of the time of a million-row export)."""
+    """Yield value tuples in chunks straight from the driver, skipping Django's per-row
+    iterable and converters (a third of the time of a million-row export): on PostgreSQL a
+    server-side cursor (aware datetimes already), on SQLite a plain cursor with our own
+    timestamp parsing."""
+    sql, params = qs.query.sql_with_params()
+    if connection.vendor == "postgresql":
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql, params)
+            while chunk := cursor.fetchmany(cfg.chunk_size):
+                yield from chunk
+        return
     if connection.vendor != "sqlite":
         yield from qs.iterator(chunk_size=cfg.chunk_size)
         return
-    sql, params = qs.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(cfg.chunk_size):
