@@ -18,20 +18,10 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from kasa import (
-    AuthenticationError,
-    Credentials,
-    Device,
-    DeviceConfig,
-    DeviceType,
-    Discover,
-    KasaException,
-    Module,
-    UnsupportedDeviceError,
-)
-from kasa.interfaces import Energy
+if TYPE_CHECKING:
+    from kasa import Credentials, Device, DeviceConfig
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +33,24 @@ T = TypeVar("T")
 DeviceKind = Literal["plug", "strip", "bulb", "switch", "dimmer"]
 Target = tuple[str, int]
 
-_KINDS: dict[DeviceType, DeviceKind] = {
-    DeviceType.Plug: "plug",
-    DeviceType.Strip: "strip",
-    DeviceType.Bulb: "bulb",
-    DeviceType.LightStrip: "bulb",
-    DeviceType.WallSwitch: "switch",
-    DeviceType.Dimmer: "dimmer",
+_KINDS: dict[str, DeviceKind] = {  # by python-kasa's DeviceType member name
+    "Plug": "plug",
+    "Strip": "strip",
+    "Bulb": "bulb",
+    "LightStrip": "bulb",
+    "WallSwitch": "switch",
+    "Dimmer": "dimmer",
 }
+
+
+def _kasa():
+    """python-kasa, imported on first use: it brings aiohttp and cryptography (~30 MiB and
+    0.3 s of start-up), which the web process needs only when someone adds or switches a
+    device; the worker imports it at its first poll."""
+    import kasa
+    import kasa.interfaces
+
+    return kasa
 
 
 # -- errors -------------------------------------------------------------------------------
@@ -253,13 +253,15 @@ class Connections:
         async def work() -> PollResult:
             nonlocal kept
             if kept is None:
-                dev = await Device.connect(config=_config(host, port, timeout, credentials))
+                dev = await _kasa().Device.connect(config=_config(host, port, timeout, credentials))
                 kept = (dev, dev.mac, credentials)
             else:
                 await kept[0].update()
                 if kept[0].mac != kept[1]:  # someone else answers at this address now
                     await _disconnect(kept[0])
-                    dev = await Device.connect(config=_config(host, port, timeout, credentials))
+                    dev = await _kasa().Device.connect(
+                        config=_config(host, port, timeout, credentials)
+                    )
                     kept = (dev, dev.mac, credentials)
             return _result(kept[0], host, port)
 
@@ -368,8 +370,8 @@ async def daily_stats(
 
     async def work(dev: Device) -> dict[int, float]:
         target = _outlet(dev, child_id, host, port) if child_id else dev
-        energy = target.modules.get(Module.Energy)
-        if energy is None or not energy.supports(Energy.ModuleFeature.PERIODIC_STATS):
+        energy = _periodic_stats(target)
+        if energy is None:
             return {}
         stats = await energy.get_daily_stats(year=year, month=month, kwh=True)
         return {int(day): _float(kwh) or 0.0 for day, kwh in stats.items()}
@@ -402,8 +404,8 @@ async def daily_history(
 
 
 async def _days(target: Device, months: list[tuple[int, int]]) -> dict[date, float]:
-    energy = target.modules.get(Module.Energy)
-    if energy is None or not energy.supports(Energy.ModuleFeature.PERIODIC_STATS):
+    energy = _periodic_stats(target)
+    if energy is None:
         return {}
     days: dict[date, float] = {}
     for year, month in months:
@@ -426,7 +428,7 @@ async def _session(
     config = _config(host, port, timeout, credentials)
 
     async def run() -> T:
-        dev = await Device.connect(config=config)
+        dev = await _kasa().Device.connect(config=config)
         try:
             return await work(dev)
         finally:
@@ -438,7 +440,7 @@ async def _session(
 def _config(
     host: str, port: int, timeout: float, credentials: CloudCredentials | None
 ) -> DeviceConfig:
-    return DeviceConfig(
+    return _kasa().DeviceConfig(
         host=host,
         port_override=None if port == DEFAULT_PORT else port,
         timeout=timeout,  # type: ignore[arg-type]  # kasa annotates int; floats work
@@ -454,23 +456,24 @@ async def _disconnect(dev: Device) -> None:
 async def _guarded(coro: Coroutine[Any, Any, T], host: str, port: int, timeout: float) -> T:
     """Run coro under a hard deadline and turn kasa's errors into ours."""
     where = f"{host}:{port}"
+    kasa = _kasa()
     try:
         return await asyncio.wait_for(coro, timeout)
-    except AuthenticationError as exc:
+    except kasa.AuthenticationError as exc:
         raise DeviceAuthFailed(f"{where}: {exc}", host=host, port=port) from exc
-    except UnsupportedDeviceError as exc:
+    except kasa.UnsupportedDeviceError as exc:
         raise DeviceUnsupported(f"{where}: {exc}", host=host, port=port) from exc
     except TimeoutError as exc:  # builtin from wait_for, or kasa.TimeoutError
         message = f"{where}: no answer within {timeout:g} s"
         raise DeviceUnreachable(message, host=host, port=port) from exc
-    except (KasaException, OSError) as exc:
+    except (kasa.KasaException, OSError) as exc:
         raise DeviceUnreachable(f"{where}: {exc}", host=host, port=port) from exc
 
 
 async def _discover_target(
     target: str, timeout: float, poll_timeout: float, credentials: CloudCredentials | None
 ) -> dict[str, Device]:
-    found = Discover.discover(
+    found = _kasa().Discover.discover(
         target=target,
         discovery_timeout=timeout,  # type: ignore[arg-type]  # sleeps timeout/3 per packet
         timeout=poll_timeout,  # type: ignore[arg-type]  # per-attempt, for the later update
@@ -490,7 +493,7 @@ async def _read_found(host: str, dev: Device) -> PollResult:
 def _kasa_credentials(credentials: CloudCredentials | None) -> Credentials | None:
     if credentials is None:
         return None
-    return Credentials(credentials.username, credentials.password)
+    return _kasa().Credentials(credentials.username, credentials.password)
 
 
 async def _tcp_accepts(host: str, port: int) -> None:
@@ -504,7 +507,7 @@ async def _tcp_accepts(host: str, port: int) -> None:
 
 
 def _result(dev: Device, host: str, port: int) -> PollResult:
-    kind = _KINDS.get(dev.device_type)
+    kind = _KINDS.get(dev.device_type.name)
     if kind is None:
         message = f"{host}:{port} is a {dev.device_type.value}, not a plug, strip or bulb"
         raise DeviceUnsupported(message, host=host, port=port)
@@ -518,7 +521,7 @@ def _result(dev: Device, host: str, port: int) -> PollResult:
         device_type=kind,
         hw_version=str(dev.hw_info.get("hw_ver", "")),
         fw_version=str(dev.hw_info.get("sw_ver", "")),
-        has_emeter=Module.Energy in dev.modules,
+        has_emeter=_kasa().Module.Energy in dev.modules,
         is_on=bool(dev.is_on),
         rssi=dev.rssi,
         children=tuple(_outlet_result(i, child) for i, child in enumerate(dev.children)),
@@ -538,10 +541,10 @@ def _outlet_result(index: int, child: Device) -> OutletResult:
 
 
 def _energy(dev: Device) -> dict[str, float | None]:
-    energy = dev.modules.get(Module.Energy)
+    energy = dev.modules.get(_kasa().Module.Energy)
     if energy is None:
         return {}
-    feature = Energy.ModuleFeature
+    feature = _kasa().interfaces.Energy.ModuleFeature
     has_vc = energy.supports(feature.VOLTAGE_CURRENT)
     return {
         "power_w": _float(energy.current_consumption),
@@ -553,6 +556,13 @@ def _energy(dev: Device) -> dict[str, float | None]:
         "today_kwh": _float(energy.consumption_today),
         "month_kwh": _float(energy.consumption_this_month),
     }
+
+
+def _periodic_stats(dev: Device):
+    """The device's energy module when it keeps daily/monthly statistics, else None."""
+    energy = dev.modules.get(_kasa().Module.Energy)
+    feature = _kasa().interfaces.Energy.ModuleFeature
+    return energy if energy is not None and energy.supports(feature.PERIODIC_STATS) else None
 
 
 def _outlet(dev: Device, child_id: str, host: str, port: int) -> Device:
