@@ -52,17 +52,21 @@ def _isolated_cache(settings):
 
 @pytest.fixture(autouse=True)
 def _drain_live_worker(request):
-    """After a test with the real worker, let it finish what the test set off (pricing after
-    a poll, say) before the database is flushed: on PostgreSQL a task still writing while
-    TRUNCATE runs deadlocks the flush."""
+    """The real worker takes tasks only during the tests that ask for it; after such a test
+    it finishes what the test set off (pricing after a poll, say) and stops taking tasks
+    before the database is flushed: on PostgreSQL a task still running while TRUNCATE runs
+    deadlocks the flush."""
     if "live_worker" not in request.fixturenames:
         yield
         return
-    request.getfixturevalue("_django_db_helper")  # so the flush happens after the drain
-    yield
     from tests import live
 
+    request.getfixturevalue("_django_db_helper")  # so the flush happens after the drain
+    request.getfixturevalue("live_worker")
+    live.worker_consumes(True)
+    yield
     live.wait_for_idle_worker()
+    live.worker_consumes(False)
 
 
 @pytest.fixture
@@ -132,6 +136,7 @@ def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):
             what="the Celery worker's heartbeat",
         )
         assert proc.poll() is None, log.read_text()
+        live.worker_consumes(False)  # until a test that uses it starts (_drain_live_worker)
         yield proc
 
 

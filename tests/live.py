@@ -64,11 +64,39 @@ def running(args: list[str], env: dict[str, str], log: Path):
                     proc.wait()
 
 
+WORKER_NAME = f"live-{os.getpid()}@localhost"
+
+
 def celery_worker_args() -> list[str]:
     return [
         sys.executable, "-m", "celery", "-A", "kasamonitor", "worker", "--loglevel=INFO",
-        "--pool=solo", "--without-mingle", "--without-gossip",
+        "--pool=solo", "--without-mingle", "--without-gossip", "-n", WORKER_NAME,
     ]  # fmt: skip
+
+
+def worker_consumes(on: bool) -> None:
+    """Start or stop the live worker taking tasks from the test run's queue.
+
+    The worker lives for the whole session, but only tests that ask for it may have their
+    tasks run: anything else queued (pricing after a poll in a consumer test, say) would
+    otherwise run in the background of unrelated tests, and on PostgreSQL deadlock with the
+    TRUNCATE that flushes the database after them. Starting, it first drops what other tests
+    left in the queue.
+    """
+    from django.conf import settings
+
+    from kasamonitor.celery import app
+
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    if on:
+        app.control.purge()
+        replies = app.control.add_consumer(queue, reply=True, timeout=10, destination=[WORKER_NAME])
+    else:
+        replies = app.control.cancel_consumer(
+            queue, reply=True, timeout=10, destination=[WORKER_NAME]
+        )
+    if not replies:
+        raise TimeoutError(f"the live worker did not answer {'add' if on else 'cancel'}_consumer")
 
 
 def daphne_args(port: int) -> list[str]:
