@@ -29,6 +29,8 @@ def identity_of(result: PollResult) -> dict:
         "has_emeter": result.has_emeter,
         "rssi": result.rssi,
         "child_id": "",
+        # Not in IDENTITY_FIELDS: saved by upsert (discovery, manual add), not by every poll.
+        "connection": dict(result.connection),
     }
 
 

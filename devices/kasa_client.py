@@ -144,6 +144,8 @@ class PollResult:
     today_kwh: float | None = None
     month_kwh: float | None = None
     children: tuple[OutletResult, ...] = ()
+    # How to reach it next time: python-kasa's connection parameters ({} = the legacy protocol)
+    connection: Mapping[str, Any] = field(default_factory=dict)
     polled_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -212,13 +214,14 @@ async def poll(
     timeout: float = DEFAULT_TIMEOUT,
     credentials: CloudCredentials | None = None,
     deadline: float | None = None,
+    connection: Mapping[str, Any] | None = None,
 ) -> PollResult:
     """Read a device's state and energy (Device.connect already runs one update)."""
 
     async def work(dev: Device) -> PollResult:
         return _result(dev, host, port)
 
-    return await _session(host, port, timeout, credentials, work, deadline)
+    return await _session(host, port, timeout, credentials, work, deadline, connection)
 
 
 class Connections:
@@ -231,7 +234,8 @@ class Connections:
     """
 
     def __init__(self) -> None:
-        self._kept: dict[Target, tuple[Device, str, CloudCredentials | None]] = {}
+        # (device, its MAC when connected, the credentials and connection it was made with)
+        self._kept: dict[Target, tuple[Device, str, CloudCredentials | None, Mapping | None]] = {}
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -243,26 +247,28 @@ class Connections:
         timeout: float = DEFAULT_TIMEOUT,
         credentials: CloudCredentials | None = None,
         deadline: float | None = None,
+        connection: Mapping[str, Any] | None = None,
     ) -> PollResult:
         key = (host, port)
         kept = self._kept.pop(key, None)
-        if kept and kept[2] != credentials:
+        if kept and (kept[2], kept[3]) != (credentials, connection):
             await _disconnect(kept[0])
             kept = None
+
+        async def connect() -> tuple:
+            config = _config(host, port, timeout, credentials, connection)
+            dev = await _kasa().Device.connect(config=config)
+            return (dev, dev.mac, credentials, connection)
 
         async def work() -> PollResult:
             nonlocal kept
             if kept is None:
-                dev = await _kasa().Device.connect(config=_config(host, port, timeout, credentials))
-                kept = (dev, dev.mac, credentials)
+                kept = await connect()
             else:
                 await kept[0].update()
                 if kept[0].mac != kept[1]:  # someone else answers at this address now
                     await _disconnect(kept[0])
-                    dev = await _kasa().Device.connect(
-                        config=_config(host, port, timeout, credentials)
-                    )
-                    kept = (dev, dev.mac, credentials)
+                    kept = await connect()
             return _result(kept[0], host, port)
 
         try:
@@ -292,22 +298,25 @@ async def poll_many(
     *,
     deadline: float | None = None,
     credentials_for: Mapping[Target, CloudCredentials] | None = None,
+    connection_for: Mapping[Target, Mapping[str, Any]] | None = None,
     connections: Connections | None = None,
 ) -> dict[Target, PollResult | KasaClientError]:
     """Poll many devices at once; each failure is returned in place of its result.
 
-    `credentials_for` gives per-device cloud credentials (falling back to `credentials`);
+    `credentials_for` gives per-device cloud credentials (falling back to `credentials`),
+    `connection_for` per-device connection parameters (PollResult.connection, stored);
     with `connections`, devices stay connected for the next poll from the same event loop.
     """
     limit = asyncio.Semaphore(max(1, concurrency))
     per_target = credentials_for or {}
+    links = connection_for or {}
     ask = connections.poll if connections is not None else poll
 
     async def one(host: str, port: int) -> PollResult | KasaClientError:
         login = per_target.get((host, port), credentials)
         async with limit:  # the deadline starts once a slot is free, not while queued
             try:
-                return await ask(host, port, timeout, login, deadline)
+                return await ask(host, port, timeout, login, deadline, links.get((host, port)))
             except KasaClientError as exc:
                 return exc
 
@@ -323,6 +332,7 @@ async def set_power(
     child_id: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     credentials: CloudCredentials | None = None,
+    connection: Mapping[str, Any] | None = None,
 ) -> PollResult:
     """Switch a device, or one strip outlet, and return the state read back afterwards.
 
@@ -335,7 +345,7 @@ async def set_power(
         await dev.update()  # turn_on/off leave the cached state untouched
         return _result(dev, host, port)
 
-    return await _session(host, port, timeout, credentials, work)
+    return await _session(host, port, timeout, credentials, work, connection=connection)
 
 
 async def set_alias(
@@ -345,6 +355,7 @@ async def set_alias(
     child_id: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     credentials: CloudCredentials | None = None,
+    connection: Mapping[str, Any] | None = None,
 ) -> PollResult:
     """Rename a device (or one strip outlet) on the device itself and read it back."""
 
@@ -354,7 +365,7 @@ async def set_alias(
         await dev.update()
         return _result(dev, host, port)
 
-    return await _session(host, port, timeout, credentials, work)
+    return await _session(host, port, timeout, credentials, work, connection=connection)
 
 
 async def daily_stats(
@@ -365,6 +376,7 @@ async def daily_stats(
     child_id: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     credentials: CloudCredentials | None = None,
+    connection: Mapping[str, Any] | None = None,
 ) -> dict[int, float]:
     """Return kWh per day of month as the device recorded it; {} without periodic stats."""
 
@@ -376,7 +388,7 @@ async def daily_stats(
         stats = await energy.get_daily_stats(year=year, month=month, kwh=True)
         return {int(day): _float(kwh) or 0.0 for day, kwh in stats.items()}
 
-    return await _session(host, port, timeout, credentials, work)
+    return await _session(host, port, timeout, credentials, work, connection=connection)
 
 
 async def daily_history(
@@ -386,6 +398,7 @@ async def daily_history(
     child_ids: Iterable[str | None] = (None,),
     timeout: float = DEFAULT_TIMEOUT,
     credentials: CloudCredentials | None = None,
+    connection: Mapping[str, Any] | None = None,
 ) -> dict[str | None, dict[date, float]]:
     """Return kWh per day for each (year, month), per outlet (None = the device), in one session.
 
@@ -400,7 +413,7 @@ async def daily_history(
             history[child_id] = await _days(target, wanted)
         return history
 
-    return await _session(host, port, timeout, credentials, work)
+    return await _session(host, port, timeout, credentials, work, connection=connection)
 
 
 async def _days(target: Device, months: list[tuple[int, int]]) -> dict[date, float]:
@@ -424,8 +437,9 @@ async def _session(
     credentials: CloudCredentials | None,
     work: Callable[[Device], Awaitable[T]],
     deadline: float | None = None,
+    connection: Mapping[str, Any] | None = None,
 ) -> T:
-    config = _config(host, port, timeout, credentials)
+    config = _config(host, port, timeout, credentials, connection)
 
     async def run() -> T:
         dev = await _kasa().Device.connect(config=config)
@@ -438,14 +452,24 @@ async def _session(
 
 
 def _config(
-    host: str, port: int, timeout: float, credentials: CloudCredentials | None
+    host: str,
+    port: int,
+    timeout: float,
+    credentials: CloudCredentials | None,
+    connection: Mapping[str, Any] | None = None,
 ) -> DeviceConfig:
-    return _kasa().DeviceConfig(
+    """python-kasa's DeviceConfig; `connection` (from discovery) picks KLAP/AES devices'
+    protocol, without it the legacy protocol on `port` is used."""
+    kasa = _kasa()
+    config = kasa.DeviceConfig(
         host=host,
         port_override=None if port == DEFAULT_PORT else port,
         timeout=timeout,  # type: ignore[arg-type]  # kasa annotates int; floats work
         credentials=_kasa_credentials(credentials),
     )
+    if connection:
+        config.connection_type = kasa.DeviceConnectionParameters.from_dict(dict(connection))
+    return config
 
 
 async def _disconnect(dev: Device) -> None:
@@ -525,8 +549,18 @@ def _result(dev: Device, host: str, port: int) -> PollResult:
         is_on=bool(dev.is_on),
         rssi=dev.rssi,
         children=tuple(_outlet_result(i, child) for i, child in enumerate(dev.children)),
+        connection=_connection_of(dev),
         **_energy(dev),
     )
+
+
+def _connection_of(dev: Device) -> dict[str, Any]:
+    """The connection parameters to store for the next poll; {} for the legacy protocol
+    (XOR over TCP 9999), which is what a DeviceConfig without them uses."""
+    ctype = dev.config.connection_type
+    if ctype.encryption_type is _kasa().DeviceEncryptionType.Xor and not ctype.https:
+        return {}
+    return ctype.to_dict()
 
 
 def _outlet_result(index: int, child: Device) -> OutletResult:

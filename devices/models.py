@@ -44,6 +44,11 @@ class Device(models.Model):
     enabled = models.BooleanField(default=True, help_text="Polled when enabled.")
     notes = models.TextField(blank=True)
     credentials = models.TextField(blank=True, help_text="Encrypted KLAP credentials.")
+    connection = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="How python-kasa reaches it (protocol found by discovery); empty: legacy port.",
+    )
     # Live state, written by each poll.
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.UNKNOWN)
     offline_reason = models.CharField(

@@ -166,6 +166,7 @@ async def _ask_devices(
         timeout=settings.KASA_DEVICE_TIMEOUT,
         deadline=settings.KASA_POLL_DEADLINE,
         credentials_for=credentials,
+        connection_for={(d.host, d.port): d.connection for d in devices if d.connection},
         connections=connections,
     )
     return results, await _gap_histories(devices, outlets, results)
@@ -200,7 +201,7 @@ async def _history(device: Device, gaps: dict[Device, list]) -> dict[int, dict]:
         by_child = await kasa_client.daily_history(
             device.host, device.port, months, child_ids,
             timeout=settings.KASA_DEVICE_TIMEOUT * 3,
-            credentials=decrypt_credentials(device.credentials),
+            credentials=decrypt_credentials(device.credentials), connection=device.connection,
         )  # fmt: skip
     except KasaClientError as exc:
         logger.warning("No daily history from %s for backfill: %s", device.host, exc)

@@ -96,7 +96,9 @@ def device_add_manual(
             id=existing.pk,
         )
     if alias and alias != result.alias:
-        result = _talk(kasa_client.set_alias(ip, port, alias, None, _timeout(), credentials))
+        result = _talk(
+            kasa_client.set_alias(ip, port, alias, None, _timeout(), credentials, result.connection)
+        )
     with transaction.atomic():
         created, _ = upsert([result], credentials=encrypt_credentials(credentials))
         device = created[0]
@@ -135,7 +137,9 @@ def device_update(*, device: Device, data: dict, actor=None, request=None) -> De
         login = decrypt_credentials(device.credentials)
         host, port = data.get("host", device.host), data.get("port", device.port)
         result = _talk(
-            kasa_client.set_alias(host, port, alias, device.child_id or None, _timeout(), login)
+            kasa_client.set_alias(
+                host, port, alias, device.child_id or None, _timeout(), login, device.connection
+            )
         )
         device.alias = _own_alias(device, result)
     if "credentials" in data:
@@ -181,8 +185,14 @@ def device_set_power(*, device: Device, action: PowerAction, actor=None, request
     try:
         result = _talk(
             kasa_client.set_power(
-                strip.host, strip.port, on, device.child_id or None, _timeout(), login
-            )
+                strip.host,
+                strip.port,
+                on,
+                device.child_id or None,
+                _timeout(),
+                login,
+                strip.connection,
+            )  # fmt: skip
         )
     except (DeviceUnreachableError, DeviceRefused):
         audit_record(

@@ -246,3 +246,32 @@ async def test_poll_follows_a_dynamic_load(sim):
 def test_simulator_fails_loudly_without_node():
     with pytest.raises(SimulatorError, match="npm ci --prefix tests/kasa_sim"):
         Simulator([], node="no-such-node-binary").start()
+
+
+KLAP = {"device_family": "SMART.KASAPLUG", "encryption_type": "KLAP", "login_version": 2,
+        "https": False, "http_port": 80}  # fmt: skip
+
+
+@pytest.mark.asyncio
+async def test_legacy_devices_need_no_stored_connection(sim):
+    result = await kasa_client.poll(host(sim, "hs110"), timeout=2.0)
+    assert result.connection == {}
+
+
+def test_the_connection_found_at_discovery_picks_the_protocol_of_later_polls():
+    kasa = kasa_client._kasa()  # python-kasa's own types, built offline
+
+    config = kasa_client._config("192.0.2.40", 80, 1.0, None, KLAP)
+    assert config.connection_type.encryption_type.value == "KLAP"
+    assert config.connection_type.device_family.value == "SMART.KASAPLUG"
+    assert (
+        kasa_client._config("192.0.2.40", 9999, 1.0, None).connection_type.encryption_type.value
+        == "XOR"
+    )
+
+    # What discovery hands back for newer firmware is kept, so polls can ask the same way.
+    params = kasa.DeviceConnectionParameters.from_dict(KLAP)
+    newer = kasa.iot.IotPlug(
+        "192.0.2.40", config=kasa.DeviceConfig("192.0.2.40", connection_type=params)
+    )
+    assert kasa_client._connection_of(newer) == {k: v for k, v in KLAP.items() if v is not None}

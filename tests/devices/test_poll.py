@@ -238,3 +238,15 @@ def test_poll_now_returns_a_task_id(operator_api, add):
 def test_viewers_may_not_poll(viewer_api, add):
     device = add("hs100")
     assert viewer_api.post(f"/api/devices/{device.pk}/poll").status_code == 403
+
+
+def test_polls_speak_the_protocol_stored_for_the_device(add, fleet):
+    device = add("hs100")
+    assert device.connection == {}  # the simulator speaks the legacy protocol
+    newer = {"device_family": "SMART.KASAPLUG", "encryption_type": "KLAP", "login_version": 2}
+    Device.objects.filter(pk=device.pk).update(connection=newer)  # as discovery stores KLAP
+
+    assert services.device_poll_all().failed == 1  # KLAP over HTTP: nothing serves it there
+
+    Device.objects.filter(pk=device.pk).update(connection={})
+    assert services.device_poll_all().succeeded == 1
