@@ -91,6 +91,11 @@ class Device(models.Model):
         return self.parent_id is not None
 
 
+# A reading's stored values in one order: bulk inserts (devices.rollups) and exports use it.
+READING_COLUMNS = ("device_id", "timestamp", "is_on", "power_w", "voltage", "current",
+                   "energy_total_kwh", "energy_delta_kwh")  # fmt: skip
+
+
 class Reading(models.Model):
     """One poll of one device. energy_delta_kwh is the energy since the previous reading."""
 

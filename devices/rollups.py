@@ -12,12 +12,8 @@ from django.db.models import Model
 
 from . import bulk
 from .ingest import Bucket
-from .models import DailyRollup, HourlyRollup, Reading
+from .models import READING_COLUMNS, DailyRollup, HourlyRollup, Reading
 
-READING_COLUMNS = [
-    "device_id", "timestamp", "is_on", "power_w", "voltage", "current", "energy_total_kwh",
-    "energy_delta_kwh",
-]  # fmt: skip
 ADDED = ["energy_kwh", "power_sum_w", "samples", "on_seconds"]  # summed on conflict
 
 HourKey = tuple[int, datetime]

@@ -13,14 +13,12 @@ from math import sqrt
 from django.db import connection
 from django.db.models import Avg, F
 
-from devices.models import Device, HourlyRollup, Reading
+from devices.models import READING_COLUMNS, Device, HourlyRollup, Reading
 
 from .config import METRICS, NUMERIC, ExportConfig
 from .periods import bucketer
 from .tables import Column, Progress, Table, device_labels, rounder
 
-READING_COLUMNS = ("device_id", "timestamp", "is_on", "power_w", "voltage", "current",
-                   "energy_total_kwh", "energy_delta_kwh")  # fmt: skip
 KINDS = {"datetime": "datetime", "float": "float", "boolean": "bool", "string": "string"}
 
 
@@ -125,9 +123,6 @@ def _stream(cfg: ExportConfig, qs) -> Iterator[tuple]:
             cursor.execute(sql, params)
             while chunk := cursor.fetchmany(cfg.chunk_size):
                 yield from chunk
-        return
-    if connection.vendor != "sqlite":
-        yield from qs.iterator(chunk_size=cfg.chunk_size)
         return
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
