@@ -1,5 +1,6 @@
 """ASGI entry point: Django for HTTP, Channels for the /ws/ WebSocket routes."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -14,11 +15,17 @@ from accounts.ws_auth import JWTAuthMiddleware  # noqa: E402
 from devices.routing import websocket_urlpatterns  # noqa: E402
 from kasamonitor.asgi_health import HealthFastPath  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": HealthFastPath(django_asgi_app),
-        "websocket": AllowedHostsOriginValidator(
-            JWTAuthMiddleware(URLRouter(websocket_urlpatterns))
-        ),
-    }
+application = HealthFastPath(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": AllowedHostsOriginValidator(
+                JWTAuthMiddleware(URLRouter(websocket_urlpatterns))
+            ),
+        }
+    )
 )
+
+# Everything imported so far lives as long as the process: move it out of the collector's
+# reach, or each full collection walks ~1M objects (a 50-100 ms pause, seen as p99 spikes).
+gc.freeze()

@@ -1,9 +1,16 @@
-"""Run daphne on $HOST:$PORT, with TLS when $KASA_DATA_DIR/ssl holds cert.pem and key.pem.
+"""Run the web process (uvicorn) on $HOST:$PORT, with TLS when $KASA_DATA_DIR/ssl holds
+cert.pem and key.pem.
+
+uvicorn with uvloop and httptools serves HTTP and WebSockets (Channels) from one process:
+daphne, DESIGN.md's first choice, tops out near 2,500 requests/s on one core here, so
+issue 2's budget for /health (p99 under 10 ms at 50 connections) was out of reach; the
+figures are in docs/performance.md.
 
 TLS is used only when the two files parse and belong together (a key made for a CSR
 whose certificate is not uploaded yet must not stop the web process); otherwise the
-reason is printed and daphne serves plain HTTP. X-Forwarded-For is trusted only with
+reason is printed and plain HTTP is served. X-Forwarded-For is trusted only with
 BEHIND_PROXY=1: without a proxy anyone could pick the client address the rate limits see.
+WEB_WORKERS > 1 runs that many web processes on the same port (production).
 """
 
 from __future__ import annotations
@@ -12,10 +19,8 @@ import os
 import sys
 from pathlib import Path
 
-
-def _escape(path: Path) -> str:
-    """Quote a path for a Twisted endpoint string (':' and '=' separate its fields)."""
-    return str(path).replace("\\", "\\\\").replace(":", "\\:").replace("=", "\\=")
+APP = "kasamonitor.asgi:application"
+SERVED_CHAIN = ".served-fullchain.pem"  # cert.pem + chain.pem, written when they are apart
 
 
 def tls_files(ssl_dir: Path) -> tuple[Path, Path, Path | None] | None:
@@ -31,31 +36,65 @@ def tls_files(ssl_dir: Path) -> tuple[Path, Path, Path | None] | None:
     return cert, key, chain if chain.is_file() else None
 
 
-def daphne_args(host: str, port: str, ssl_dir: Path, proxy: bool = False) -> list[str]:
-    args = [sys.executable, "-m", "daphne", *(["--proxy-headers"] if proxy else [])]
+def _certificate_file(cert: Path, chain: Path | None) -> Path:
+    """The file that hands clients the whole chain: Python's TLS reads one certfile only."""
+    if chain is None:
+        return cert
+    leaf, intermediates = cert.read_bytes(), chain.read_bytes()
+    if intermediates.strip() in leaf:  # uploads through the API already keep both in cert.pem
+        return cert
+    served = cert.parent / SERVED_CHAIN
+    served.write_bytes(leaf.rstrip(b"\n") + b"\n" + intermediates)
+    return served
+
+
+def server_options(
+    host: str, port: int, ssl_dir: Path, *, proxy: bool = False, workers: int = 1
+) -> dict:
+    """Keyword arguments for uvicorn.run: one home for how the web process listens."""
+    options = {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "loop": "uvloop",
+        "http": "httptools",
+        "ws": "websockets-sansio",
+        "ws_max_size": 1024 * 1024,  # our consumers take small JSON commands only
+        "lifespan": "off",  # Channels' router has no lifespan protocol; nothing needs it
+        "log_config": None,  # Django's LOGGING formats every line (one JSON object each)
+        "access_log": False,  # RequestIdMiddleware logs each request with its id
+        "server_header": False,
+        "proxy_headers": proxy,
+        "forwarded_allow_ips": "*" if proxy else None,
+        "timeout_graceful_shutdown": 5,  # Ctrl-C must not wait on open WebSockets
+    }
     tls = tls_files(ssl_dir)
     if tls:
         cert, key, chain = tls
-        endpoint = (
-            f"ssl:port={port}:interface={host}:privateKey={_escape(key)}:certKey={_escape(cert)}"
-        )
-        if chain:
-            endpoint += f":extraCertChain={_escape(chain)}"
-        return [*args, "-e", endpoint, "kasamonitor.asgi:application"]
-    return [*args, "-b", host, "-p", port, "kasamonitor.asgi:application"]
+        options["ssl_certfile"] = str(_certificate_file(cert, chain))
+        options["ssl_keyfile"] = str(key)
+    return options
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes", "on")
 
 
 def main() -> None:
+    import uvicorn
+
     base = Path(__file__).resolve().parent.parent
     data_dir = Path(os.environ.get("KASA_DATA_DIR", base / "var"))
-    proxy = os.environ.get("BEHIND_PROXY", "").lower() in ("1", "true", "yes", "on")
-    args = daphne_args(
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kasamonitor.settings")
+    options = server_options(
         os.environ.get("HOST", "127.0.0.1"),
-        os.environ.get("PORT", "5272"),
+        int(os.environ.get("PORT", "5272")),
         data_dir / "ssl",
-        proxy=proxy,
+        proxy=_flag("BEHIND_PROXY"),
+        workers=max(1, int(os.environ.get("WEB_WORKERS", "1"))),
     )
-    os.execv(args[0], args)
+    sys.path.insert(0, str(base))
+    uvicorn.run(APP, **options)
 
 
 if __name__ == "__main__":

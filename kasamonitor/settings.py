@@ -47,7 +47,6 @@ LANGUAGE_CODE = "en-us"
 USE_I18N = True
 
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -289,7 +288,7 @@ SIGNED_URL_MAX_MINUTES = 7 * 24 * 60
 # `check --deploy`: silenced only where the warning cannot apply (docs/security.md).
 # W021: HSTS preload commits a public domain and all its subdomains to HTTPS forever; a
 #       self-hosted monitor on a LAN name must not opt in by default (SECURE_HSTS_PRELOAD).
-# W008: without a proxy daphne listens on ONE port, plain or TLS (serve.py), so there is no
+# W008: without a proxy the web process listens on ONE port, plain or TLS (serve.py), so there is no
 #       plain listener to redirect from; behind a proxy the warning stays on.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 if SECURE_PROXY_SSL_HEADER is None:
@@ -399,7 +398,6 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
-        "daphne": {"level": "WARNING"},
         "kasa": {"level": "WARNING"},
         "asyncio": {"level": "WARNING"},
     },

@@ -14,7 +14,7 @@ PASSWORD = "Str0ng!Passw0rd"
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    """Keep the SQLite test database in a file, so a real worker or daphne can share it."""
+    """Keep the SQLite test database in a file, so a real worker or web process can share it."""
     from django.conf import settings
 
     db = settings.DATABASES["default"]
@@ -142,14 +142,14 @@ def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def live_server_url(django_db_setup, tmp_path_factory):
-    """A real daphne process (HTTP + WebSocket) on a free port, on the test database."""
+    """A real web process (uvicorn: HTTP + WebSocket) on a free port, on the test database."""
     import urllib.request
 
     from tests import live
 
     port = live.free_port()
-    log = tmp_path_factory.mktemp("daphne") / "daphne.log"
-    with live.running(live.daphne_args(port), live.process_env(), log) as proc:
+    log = tmp_path_factory.mktemp("web") / "web.log"
+    with live.running(live.WEB_ARGS, live.web_env(port), log) as proc:
         url = f"http://127.0.0.1:{port}"
 
         def up():
@@ -160,5 +160,5 @@ def live_server_url(django_db_setup, tmp_path_factory):
             except OSError:
                 return False
 
-        live.wait_until(up, timeout=30, what="daphne")
+        live.wait_until(up, timeout=30, what="the web process")
         yield url

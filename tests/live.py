@@ -1,4 +1,4 @@
-"""Start real processes (Celery worker, beat, daphne) against the test database and Redis."""
+"""Start real processes (Celery worker, beat, the web process) against the test database and Redis."""
 
 from __future__ import annotations
 
@@ -99,9 +99,12 @@ def worker_consumes(on: bool) -> None:
         raise TimeoutError(f"the live worker did not answer {'add' if on else 'cancel'}_consumer")
 
 
-def daphne_args(port: int) -> list[str]:
-    return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-            "kasamonitor.asgi:application"]  # fmt: skip
+WEB_ARGS = [sys.executable, "-m", "kasamonitor.serve"]  # the web process `make run` starts
+
+
+def web_env(port: int, **extra: str) -> dict[str, str]:
+    """process_env() for one web process (uvicorn) on 127.0.0.1:port."""
+    return process_env(HOST="127.0.0.1", PORT=str(port), WEB_WORKERS="1", **extra)
 
 
 def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1, what: str = "condition"):

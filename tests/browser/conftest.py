@@ -1,4 +1,4 @@
-"""Browser tests: Playwright drives Debian's Chromium against a real daphne + worker.
+"""Browser tests: Playwright drives Debian's Chromium against the real web process + worker.
 
 Screenshots of the main pages are saved under test-artifacts/screenshots/ so a person can
 see what the UI looks like.
@@ -25,7 +25,7 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def browser_app(django_db_setup, tmp_path_factory):
-    """daphne + a Celery worker on the test database, with static files collected."""
+    """The web process + a Celery worker on the test database, with static files collected."""
     env = live.process_env()
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
@@ -35,7 +35,7 @@ def browser_app(django_db_setup, tmp_path_factory):
     port = live.free_port()
     with (
         live.running(live.celery_worker_args(), env, logs / "worker.log"),
-        live.running(live.daphne_args(port), env, logs / "daphne.log") as web,
+        live.running(live.WEB_ARGS, live.web_env(port), logs / "web.log") as web,
     ):
         url = f"http://127.0.0.1:{port}"
 
@@ -43,13 +43,13 @@ def browser_app(django_db_setup, tmp_path_factory):
             import urllib.request
 
             if web.poll() is not None:
-                raise RuntimeError((logs / "daphne.log").read_text())
+                raise RuntimeError((logs / "web.log").read_text())
             try:
                 return urllib.request.urlopen(url + "/health/live", timeout=1).status == 200
             except OSError:
                 return False
 
-        live.wait_until(up, timeout=30, what="daphne")
+        live.wait_until(up, timeout=30, what="the web process")
         yield url
 
 

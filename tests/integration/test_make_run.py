@@ -54,7 +54,7 @@ def test_run_starts_all_processes_and_stops_cleanly_on_sigint(tmp_path):
         assert proc.poll() is None, (tmp_path / "run.log").read_text()
         children = descendants(proc.pid)
         names = " ".join(" ".join(c.cmdline()) for c in children)
-        assert "daphne" in names and "worker" in names and "beat" in names
+        assert "kasamonitor.serve" in names and "worker" in names and "beat" in names
         assert (tmp_path / "data" / "secret_key").exists()
 
         proc.send_signal(signal.SIGINT)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import ssl
 import sys
+import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
-from kasamonitor.serve import daphne_args
+from kasamonitor.serve import server_options
 from tests import live
 from tests.security.pki import key_pem, pair
 
@@ -18,7 +21,7 @@ def _fetch(url: str, timeout: float = 2) -> tuple[int, dict]:
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     with urllib.request.urlopen(url, timeout=timeout, context=context) as response:
-        return response.status, dict(response.headers)
+        return response.status, {name.lower(): value for name, value in response.headers.items()}
 
 
 @pytest.mark.integration
@@ -28,7 +31,7 @@ def test_serve_uses_tls_with_a_certificate_and_key(tmp_path, transactional_db):
     (tmp_path / "ssl" / "cert.pem").write_bytes(cert)
     (tmp_path / "ssl" / "key.pem").write_bytes(key)
     port = live.free_port()
-    env = live.process_env(HOST="127.0.0.1", PORT=str(port), KASA_DATA_DIR=str(tmp_path))
+    env = live.web_env(port, KASA_DATA_DIR=str(tmp_path))
     log = tmp_path / "serve.log"
     url = f"https://127.0.0.1:{port}"
     with live.running([sys.executable, "-m", "kasamonitor.serve"], env, log) as proc:
@@ -41,32 +44,74 @@ def test_serve_uses_tls_with_a_certificate_and_key(tmp_path, transactional_db):
             except OSError:
                 return None
 
-        assert live.wait_until(up, timeout=30, what="daphne over TLS")[0] == 200
+        assert live.wait_until(up, timeout=30, what="the web process over TLS")[0] == 200
         status, headers = _fetch(url + "/api/health", timeout=20)  # through Django's middleware
     assert status == 200
-    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert headers["strict-transport-security"].startswith("max-age=31536000")
 
 
 def test_serve_falls_back_to_http_when_the_key_does_not_match(tmp_path, capsys):
     (tmp_path / "cert.pem").write_bytes(pair()[0])
     (tmp_path / "key.pem").write_bytes(key_pem())
-    args = daphne_args("127.0.0.1", "5999", tmp_path)
-    assert "-e" not in args and args[-5:-1] == ["-b", "127.0.0.1", "-p", "5999"]
+    options = server_options("127.0.0.1", 5999, tmp_path)
+    assert "ssl_certfile" not in options and options["port"] == 5999
     assert "do not match" in capsys.readouterr().err
 
 
-def test_serve_passes_escaped_paths_and_the_chain(tmp_path):
-    folder = tmp_path / "odd:dir"
-    folder.mkdir()
+def test_serve_hands_clients_the_intermediates_of_a_separate_chain_file(tmp_path):
     cert, key = pair()
-    (folder / "cert.pem").write_bytes(cert)
-    (folder / "key.pem").write_bytes(key)
-    (folder / "chain.pem").write_bytes(pair("ca")[0])
-    endpoint = daphne_args("127.0.0.1", "5999", folder)[-2]
-    assert endpoint.startswith("ssl:port=5999:interface=127.0.0.1:privateKey=")
-    assert "odd\\:dir/key.pem" in endpoint and endpoint.endswith("odd\\:dir/chain.pem")
+    intermediate = pair("ca")[0]
+    (tmp_path / "cert.pem").write_bytes(cert)
+    (tmp_path / "key.pem").write_bytes(key)
+    (tmp_path / "chain.pem").write_bytes(intermediate)
+    options = server_options("127.0.0.1", 5999, tmp_path)
+    served = Path(options["ssl_certfile"]).read_bytes()
+    assert served.startswith(cert.strip()) and intermediate.strip() in served
+    assert options["ssl_keyfile"] == str(tmp_path / "key.pem")
 
 
-def test_forwarded_addresses_are_trusted_only_behind_a_proxy(tmp_path):
-    assert "--proxy-headers" not in daphne_args("127.0.0.1", "1", tmp_path)
-    assert "--proxy-headers" in daphne_args("127.0.0.1", "1", tmp_path, proxy=True)
+def test_serve_uses_cert_pem_as_is_when_it_already_holds_the_chain(tmp_path):
+    cert, key = pair()
+    intermediate = pair("ca")[0]
+    (tmp_path / "cert.pem").write_bytes(
+        cert + intermediate
+    )  # what an upload through the API writes
+    (tmp_path / "key.pem").write_bytes(key)
+    (tmp_path / "chain.pem").write_bytes(intermediate)
+    assert server_options("127.0.0.1", 1, tmp_path)["ssl_certfile"] == str(tmp_path / "cert.pem")
+
+
+def _audited_ip_of_a_failed_login(env, log) -> str:
+    from security.models import AuditLog
+
+    port = int(env["PORT"])
+    with live.running(live.WEB_ARGS, env, log) as proc:
+
+        def up():
+            if proc.poll() is not None:
+                raise RuntimeError(log.read_text())
+            try:
+                return urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live", timeout=1)
+            except OSError:
+                return None
+
+        live.wait_until(up, timeout=30, what="the web process")
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/auth/login",
+            data=json.dumps({"username": "nobody", "password": "wrong-password"}).encode(),
+            headers={"Content-Type": "application/json", "X-Forwarded-For": "203.0.113.9"},
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=20)
+        assert refused.value.code == 401
+    return AuditLog.objects.filter(action="login_failed").latest("id").ip_address
+
+
+@pytest.mark.integration
+def test_forwarded_addresses_are_trusted_only_behind_a_proxy(tmp_path, transactional_db):
+    # uvicorn on its own trusts X-Forwarded-For from 127.0.0.1; a client on this machine
+    # must not be able to pick the address the audit log and the rate limits see.
+    direct = live.web_env(live.free_port())
+    assert _audited_ip_of_a_failed_login(direct, tmp_path / "direct.log") == "127.0.0.1"
+    proxied = live.web_env(live.free_port(), BEHIND_PROXY="1")
+    assert _audited_ip_of_a_failed_login(proxied, tmp_path / "proxied.log") == "203.0.113.9"
