@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from functools import cached_property
@@ -90,8 +91,19 @@ def session_for_token(token) -> LoginSession:
     return session
 
 
+_touched: dict[uuid.UUID, float] = {}  # session id -> when this process last touched it
+
+
 def _touch(session: LoginSession) -> None:
-    # cache.add is atomic: one request per session per interval writes the row.
+    # This process asks Redis at most once per session and interval (no round trip on
+    # most requests); cache.add is atomic, so one process per interval writes the row.
+    now = time.monotonic()
+    if now - _touched.get(session.pk, -TOUCH_INTERVAL) < TOUCH_INTERVAL:
+        return
+    if len(_touched) > 10_000:  # forget sessions not seen for a while
+        for key in [k for k, at in _touched.items() if now - at >= TOUCH_INTERVAL]:
+            del _touched[key]
+    _touched[session.pk] = now
     if cache.add(f"accounts:session-touch:{session.pk.hex}", 1, TOUCH_INTERVAL):
         now = timezone.now()
         LoginSession.objects.filter(pk=session.pk).update(last_activity=now)

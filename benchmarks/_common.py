@@ -193,9 +193,9 @@ def vendor_label() -> str:
 
 @contextmanager
 def web_server(data_dir: Path, **extra: str):
-    """Run one daphne process (kasamonitor.serve) on this data dir; yield (port, Popen)."""
+    """Run one web process (kasamonitor.serve) on this data dir; yield (port, Popen)."""
     port = free_port()
-    env = bench_env(data_dir, PORT=str(port), **extra)
+    env = bench_env(data_dir, **{"PORT": str(port), "WEB_WORKERS": "1", **extra})
     with process([sys.executable, "-m", "kasamonitor.serve"], env, data_dir / "web.log") as proc:
         wait_http(f"http://127.0.0.1:{port}/health")
         yield port, proc

@@ -1,4 +1,4 @@
-"""GET /api/devices with 200 devices: sequential requests to one warm daphne process.
+"""GET /api/devices with 200 devices: sequential requests to one warm web process.
 
 Budget (issue 12): p50 <= 6 ms, p99 <= 10 ms (warm, one web process). The client sends one
 request at a time on a keep-alive connection with a real admin access token, so the
@@ -11,6 +11,7 @@ Run: .venv/bin/python benchmarks/bench_devices_api.py
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -29,7 +30,7 @@ from _common import (
 )
 
 DEVICES = 200
-WARMUP, REQUESTS = 200, 2000
+WARMUP, REQUESTS = 200, int(os.environ.get("BENCH_REQUESTS", "2000"))
 
 
 def build_fleet() -> None:

@@ -1,6 +1,6 @@
 """A year of one-minute readings for 10 devices (5.26 million rows): history, costs, start-up.
 
-Figures (issue 12), each against one daphne process on the built database:
+Figures (issue 12), each against one web process on the built database:
 - history of one device: 30 days at 1h <= 20 ms, a year at 1d <= 50 ms, a year at 1h
   (8,760 points) <= 150 ms; every point of the range must come back (never truncated);
 - GET /api/costs: a month <= 100 ms, a year <= 500 ms, the web process's RSS growing by

@@ -56,15 +56,24 @@ ROW_COLUMNS = (
 LIST_CACHE_SECONDS = 300
 
 
+_rendered_lists: dict[str, bytes] = {}  # this process's copy: no Redis round trip on a hit
+
+
 def device_list_json(status: str | None = None) -> bytes:
-    """The body of GET /api/devices, rendered once per fleet version and kept in the cache:
-    the list is read far more often (dashboards, API clients) than devices change."""
+    """The body of GET /api/devices, rendered once per fleet version and kept in this
+    process and in the shared cache: the list is read far more often (dashboards, API
+    clients) than devices change, and the version comes from the database on every call."""
     key = f"devices:list:{status or 'all'}:{selectors.fleet_version()}"
-    body = cache.get(key)
+    body = _rendered_lists.get(key)
     if body is None:
-        rows = selectors.device_list(status=status).values(*ROW_COLUMNS)
-        body = JSONRenderer().render([device_row_from_values(row) for row in rows])
-        cache.set(key, body, LIST_CACHE_SECONDS)
+        body = cache.get(key)
+        if body is None:
+            rows = selectors.device_list(status=status).values(*ROW_COLUMNS)
+            body = JSONRenderer().render([device_row_from_values(row) for row in rows])
+            cache.set(key, body, LIST_CACHE_SECONDS)
+        if len(_rendered_lists) >= 8:  # old versions are never asked for again
+            _rendered_lists.clear()
+        _rendered_lists[key] = body
     return body
 
 

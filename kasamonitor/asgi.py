@@ -3,17 +3,21 @@
 import gc
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kasamonitor.settings")
-django_asgi_app = get_asgi_application()  # set up Django before importing consumers
+django.setup(set_prefix=False)  # as get_asgi_application(): before importing consumers
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from accounts.ws_auth import JWTAuthMiddleware  # noqa: E402
 from devices.routing import websocket_urlpatterns  # noqa: E402
+from kasamonitor.asgi_django import PooledThreads, SyncChainHandler  # noqa: E402
 from kasamonitor.asgi_health import HealthFastPath  # noqa: E402
+
+django_asgi_app = PooledThreads(SyncChainHandler(), settings.WEB_THREADS)
 
 application = HealthFastPath(
     ProtocolTypeRouter(

@@ -1,6 +1,6 @@
 """SSL files in $KASA_DATA_DIR/ssl: status, CSR generation, downloads and checked uploads.
 
-kasamonitor/serve.py starts daphne with TLS when cert.pem and key.pem there match, so a
+kasamonitor/serve.py starts the web server with TLS when cert.pem and key.pem there match, so a
 change here takes effect at the next start of the web process.
 """
 
@@ -201,7 +201,7 @@ def ssl_upload_cert(upload: UploadedFile, *, key_upload: UploadedFile | None, re
     if key_upload is not None:
         _write(folder / KEY, pem.private_key_pem(key), mode=0o600)
     _write(folder / CERT, pem.certificates_pem(certs))
-    if len(certs) > 1:  # daphne's TLS endpoint takes intermediates from a separate file
+    if len(certs) > 1:  # the intermediates alone too, for tools that want them apart
         _write(folder / CHAIN, pem.certificates_pem(certs[1:]))
     else:
         (folder / CHAIN).unlink(missing_ok=True)

@@ -60,16 +60,27 @@ def parse_rate(text: str) -> Rate:
     return Rate(int(count), int(match[1] or 1) * _UNITS[match[2]])
 
 
-def hit(scope: str, ident: str, rate: Rate, now: float | None = None) -> Window:
-    """Count one request for `ident` in the current window of `rate` and return the window."""
+def hit_all(hits: list[tuple[str, str, Rate]], now: float | None = None) -> list[Window]:
+    """Count one request in each (scope, ident, rate) window, in one Redis round trip.
+
+    SET NX starts a window with its expiry, INCR counts (both atomic; INCR keeps the
+    expiry); the values are plain integers, as cache.incr()/cache.get() keep them.
+    """
     now = time.time() if now is None else now
-    start = int(now // rate.seconds) * rate.seconds
-    key = f"ratelimit:{scope}:{ident}:{rate.seconds}:{start}"
-    try:
-        count = cache.incr(key)
-    except ValueError:  # first request of the window; add() is SET NX, so one writer wins
-        count = 1 if cache.add(key, 1, timeout=rate.seconds + 5) else cache.incr(key)
-    return Window(rate, count, start + rate.seconds)
+    client = cache._cache.get_client(write=True)  # the cache's own pool and key prefix
+    pipe = client.pipeline(transaction=False)
+    resets = []
+    for scope, ident, rate in hits:
+        start = int(now // rate.seconds) * rate.seconds
+        key = cache.make_and_validate_key(f"ratelimit:{scope}:{ident}:{rate.seconds}:{start}")
+        pipe.set(key, 0, ex=rate.seconds + 5, nx=True)
+        pipe.incr(key)
+        resets.append(start + rate.seconds)
+    counts = pipe.execute()[1::2]
+    return [
+        Window(rate, count, reset)
+        for (_, _, rate), count, reset in zip(hits, counts, resets, strict=True)
+    ]
 
 
 def user_key(request) -> str | None:
@@ -97,11 +108,11 @@ def _applies(path: str) -> bool:
 
 def count_request(request) -> list[Window]:
     """Count the request against the per-IP and (when signed in) per-user limits."""
-    windows = [hit("ip", client_ip(request) or "-", parse_rate(settings.API_RATE_LIMIT_PER_IP))]
+    hits = [("ip", client_ip(request) or "-", parse_rate(settings.API_RATE_LIMIT_PER_IP))]
     user = user_key(request)
     if user:
-        windows.append(hit("user", user, parse_rate(settings.API_RATE_LIMIT_PER_USER)))
-    return windows
+        hits.append(("user", user, parse_rate(settings.API_RATE_LIMIT_PER_USER)))
+    return hit_all(hits)
 
 
 def too_many(window: Window):

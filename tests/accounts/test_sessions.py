@@ -117,3 +117,30 @@ def test_the_websocket_refuses_a_revoked_sessions_token(viewer_user):
     assert check(token) == viewer_user
     LoginSession.objects.update(revoked_at="2020-01-01T00:00:00Z")
     assert check(token).is_anonymous
+
+
+def test_last_activity_is_written_once_per_interval_and_again_after_it(viewer_user, monkeypatch):
+    from django.core.cache import cache
+
+    from accounts import sessions
+
+    clock = [1_000_000.0]
+    monkeypatch.setattr(sessions.time, "monotonic", lambda: clock[0])
+    tokens = _login()
+    session = LoginSession.objects.get(user=viewer_user)
+    past = session.last_activity.replace(year=2020)
+    LoginSession.objects.filter(pk=session.pk).update(last_activity=past)
+    client = bearer(tokens["access_token"])
+
+    assert client.get("/api/auth/me").status_code == 200  # the first request touches the row
+    touched = LoginSession.objects.get(pk=session.pk).last_activity
+    assert touched > past
+    LoginSession.objects.filter(pk=session.pk).update(last_activity=past)
+    clock[0] += sessions.TOUCH_INTERVAL - 1
+    assert client.get("/api/auth/me").status_code == 200  # within the interval: no write
+    assert LoginSession.objects.get(pk=session.pk).last_activity == past
+
+    clock[0] += 2
+    cache.delete(f"accounts:session-touch:{session.pk.hex}")  # the shared marker expired too
+    assert client.get("/api/auth/me").status_code == 200
+    assert LoginSession.objects.get(pk=session.pk).last_activity > past

@@ -1,4 +1,4 @@
-"""The web UI in a real browser: Chromium against daphne + a Celery worker + simulated plugs.
+"""The web UI in a real browser: Chromium against the web process + a Celery worker + simulated plugs.
 
 Each test saves screenshots of the pages it visits under test-artifacts/screenshots/.
 """

@@ -1,7 +1,7 @@
-"""End to end: daphne + a real Celery worker + Redis + a simulated plug on loopback.
+"""End to end: the web process (uvicorn) + a real Celery worker + Redis + a simulated plug on loopback.
 
 An operator asks for a poll over HTTP; the worker polls the simulator, writes the reading
-and the browser-side WebSocket (aiohttp, speaking to daphne) receives the device_update.
+and the browser-side WebSocket (aiohttp, speaking to the web process) receives the device_update.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ pytestmark = [
 ]
 
 
-async def test_a_poll_by_the_worker_reaches_a_websocket_through_daphne(
+async def test_a_poll_by_the_worker_reaches_a_websocket_through_the_web_process(
     live_worker, live_server_url
 ):
     (address,) = free_loopback_block(1)

@@ -19,11 +19,13 @@ def tight(settings):
 
 def test_every_api_answer_has_rate_limit_headers(client, db, settings):
     settings.API_RATE_LIMIT_PER_IP = "100/m"  # the default, whatever the environment says
-    first, second = client.get("/api/nowhere"), client.get("/api/nowhere")
-    assert first["X-RateLimit-Limit"] == "100"
-    assert int(first["X-RateLimit-Remaining"]) == 99 and second["X-RateLimit-Remaining"] == "98"
-    reset = int(first["X-RateLimit-Reset"])
-    assert time.time() < reset <= time.time() + 60
+    with time_machine.travel(time.time() // 60 * 60 + 30, tick=False):  # mid-window
+        first, second = client.get("/api/nowhere"), client.get("/api/nowhere")
+        assert first["X-RateLimit-Limit"] == "100"
+        assert int(first["X-RateLimit-Remaining"]) == 99
+        assert second["X-RateLimit-Remaining"] == "98"
+        reset = int(first["X-RateLimit-Reset"])
+        assert time.time() < reset <= time.time() + 60
 
 
 @pytest.mark.parametrize("path", ["/health/live", "/api/health", "/static/x.css", "/login"])
@@ -93,3 +95,13 @@ def test_a_cache_outage_does_not_take_the_api_down(client, db, settings):
 def test_rates_are_read_from_settings_text(text, limit, seconds):
     rate = parse_rate(text)
     assert (rate.limit, rate.seconds) == (limit, seconds)
+
+
+def test_each_window_expires_in_redis(client, db, settings):
+    from django.core.cache import cache
+
+    settings.API_RATE_LIMIT_PER_IP = "100/m"
+    client.get("/api/devices")
+    redis = cache._cache.get_client()
+    keys = redis.keys(cache.make_key("ratelimit:ip:*"))
+    assert keys and all(0 < redis.ttl(key) <= 65 for key in keys)

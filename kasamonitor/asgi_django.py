@@ -1,0 +1,68 @@
+"""How Django serves HTTP under ASGI here: one thread hop per request, on reused threads.
+
+Two costs of Django's stock ASGI handler, measured on GET /api/devices (py-spy):
+- Its middleware chain mixes sync-only middleware (rate limits, WhiteNoise) with
+  async-capable ones, so a request crossed between the event loop and a worker thread
+  several times (async_to_sync inside sync_to_async), ~40 % of the request's time.
+  `SyncChainHandler` runs the whole chain and the view synchronously in ONE
+  sync_to_async call, exactly as under WSGI. No view here is async.
+- Every request got a new thread-sensitive context, i.e. a new thread, so it also
+  opened a new database connection (connections are per thread) that CONN_MAX_AGE could
+  never keep. `PooledThreads` lends each request one of WEB_THREADS long-lived
+  single-thread executors for its whole life (asgiref lets the caller own a context's
+  executor), so Django's thread-sensitive guarantee holds (all of one request's sync code
+  runs on one thread) and connections are reused. A slow request holds one thread; the
+  others keep serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.core.handlers import base
+from django.core.handlers.asgi import ASGIHandler
+from django.http import FileResponse
+
+
+class SyncChainHandler(ASGIHandler):
+    def __init__(self):
+        base.BaseHandler.__init__(self)
+        self.load_middleware(is_async=False)
+
+    async def run_get_response(self, request):
+        response = await sync_to_async(self.get_response, thread_sensitive=True)(request)
+        response._handler_class = self.__class__
+        if isinstance(response, FileResponse):  # as ASGIHandler: the server chunks the body
+            response.block_size = self.chunk_size
+        return response
+
+
+class PooledThreads:
+    def __init__(self, app, size: int):
+        self.app = app
+        self.size = size
+        self._free: asyncio.LifoQueue | None = None
+        self._loop = None
+
+    def _pool(self) -> asyncio.LifoQueue:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # made on the server's loop (tests may bring new loops)
+            self._loop, self._free = loop, asyncio.LifoQueue()
+            for number in range(self.size):
+                self._free.put_nowait(
+                    ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"request-{number}")
+                )
+        return self._free
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        free = self._pool()
+        executor = await free.get()  # LIFO: the thread used last has a warm connection
+        try:
+            async with ThreadSensitiveContext(executor=executor):
+                await self.app(scope, receive, send)
+        finally:
+            free.put_nowait(executor)

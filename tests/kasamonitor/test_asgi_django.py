@@ -1,0 +1,96 @@
+"""How Django runs under ASGI here: one thread per request for its whole chain, reused threads."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import HttpCommunicator
+from django.db import connection
+from django.http import HttpResponse
+from django.test import override_settings
+from django.urls import path
+
+from kasamonitor.asgi_django import PooledThreads, SyncChainHandler
+
+seen: list[tuple[str, int]] = []
+
+
+class RecordingMiddleware:
+    """A sync-only middleware, as the rate limiter and WhiteNoise are."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        seen.append(("middleware", threading.get_ident()))
+        return self.get_response(request)
+
+
+def probe(request):
+    seen.append(("view", threading.get_ident()))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    seen.append(("connection", id(connection.connection)))
+    return HttpResponse("ok")
+
+
+urlpatterns = [path("probe", probe)]
+
+CHAIN = [
+    "django.middleware.common.CommonMiddleware",  # async-capable
+    "tests.kasamonitor.test_asgi_django.RecordingMiddleware",  # sync only
+    "django_otp.middleware.OTPMiddleware",  # async-capable
+]
+
+
+def _app(size: int):
+    with override_settings(ROOT_URLCONF=__name__, MIDDLEWARE=CHAIN):
+        return PooledThreads(SyncChainHandler(), size)
+
+
+async def _get(app) -> int:
+    with override_settings(ROOT_URLCONF=__name__):
+        communicator = HttpCommunicator(app, "GET", "/probe", headers=[(b"host", b"127.0.0.1")])
+        response = await communicator.get_response(timeout=10)
+    return response["status"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_request_runs_its_middleware_and_view_on_one_thread_that_the_next_reuses():
+    app = _app(size=1)
+    seen.clear()
+    assert await _get(app) == 200
+    assert await _get(app) == 200
+    threads = {ident for kind, ident in seen if kind in ("middleware", "view")}
+    assert len(threads) == 1 and threading.get_ident() not in threads
+    # The second request found the first one's database connection open on that thread.
+    connections = [ident for kind, ident in seen if kind == "connection"]
+    assert len(connections) == 2 and connections[0] == connections[1]
+
+
+@pytest.mark.asyncio
+async def test_a_slow_request_holds_one_thread_and_the_others_keep_serving():
+    release = threading.Event()
+    started = []
+
+    async def app(scope, receive, send):  # a stand-in for Django: sync work on its thread
+        def work():
+            started.append(threading.get_ident())
+            if len(started) == 1:
+                release.wait(10)
+
+        await sync_to_async(work)()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    pooled = PooledThreads(app, size=2)
+    slow = asyncio.create_task(HttpCommunicator(pooled, "GET", "/").get_response(timeout=10))
+    await asyncio.sleep(0.1)
+    quick = await HttpCommunicator(pooled, "GET", "/").get_response(timeout=5)
+    assert quick["status"] == 200 and len(started) == 2 and started[0] != started[1]
+    release.set()
+    assert (await slow)["status"] == 200
