@@ -79,7 +79,8 @@ def fleet_version() -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT({pk}), SUM({pk}), MAX({updated}) FROM {quote(meta.db_table)}")
         count, ids, newest = cursor.fetchone()
-    return f"{count}.{ids or 0}.{newest or 0}"
+    stamp = "".join(str(newest or 0).split())  # a cache key part: no spaces
+    return f"{count}.{ids or 0}.{stamp}"
 
 
 def readings_between(*, device: Device, start: datetime, end: datetime) -> QuerySet[Reading]:
