@@ -125,7 +125,7 @@ def network_settings() -> dict:
 
 
 def history(device: Device, *, start: datetime, end: datetime, interval: str) -> list[dict]:
-    """Return points {timestamp, power_w, energy_kwh, cost} for [start, end).
+    """Return points {timestamp (ISO 8601 text), power_w, energy_kwh, cost} for [start, end).
 
     raw comes from readings; 1h and 6h from hourly rollups; 1d from daily rollups (local
     days), so a year at 1d reads 365 rows per device. cost is None until billing priced
@@ -159,8 +159,33 @@ def _hourly_points(ids: list[int], start: datetime, end: datetime, size: int) ->
         "device_id", "hour", "power_sum_w", "samples", "energy_kwh", COST_AS_FLOAT
     )
     if size == 1 and len(ids) == 1:  # one row per point: nothing to add up
-        return [_point(hour, s / n if n else 0.0, kwh, cost) for _, hour, s, n, kwh, cost in rows]
+        return [
+            _point(hour, s / n if n else 0.0, kwh, cost)
+            for _, hour, s, n, kwh, cost in _unconverted(rows, datetime_column=1)
+        ]
     return _bucketed(rows, lambda hour: hour.replace(hour=hour.hour - hour.hour % size))
+
+
+def _unconverted(queryset, *, datetime_column: int) -> list[tuple]:
+    """The rows of a values_list() without Django's per-value converters, the datetime
+    column as the ISO string the API shows (a year at 1h is 8,760 rows; parsing each
+    datetime and making it aware took a third of that request's time on SQLite)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    i = datetime_column
+    return [(*row[:i], iso(row[i]), *row[i + 1 :]) for row in rows]
+
+
+def iso(value) -> str | None:
+    """A timestamp as the API shows it: ISO 8601, "Z" for UTC. SQLite hands back UTC as
+    '2026-01-01 05:00:00' (Django stores aware datetimes naive in UTC there)."""
+    if value is None or isinstance(value, str) and value.endswith("Z"):
+        return value
+    if isinstance(value, str):
+        return value.replace(" ", "T") + "Z"
+    return value.isoformat().replace("+00:00", "Z")
 
 
 def _daily_points(ids: list[int], start: datetime, end: datetime) -> list[dict]:
@@ -198,9 +223,9 @@ def _bucketed(rows, bucket_of) -> list[dict]:
     ]
 
 
-def _point(at: datetime, power: float | None, energy: float, cost) -> dict:
+def _point(at: datetime | str, power: float | None, energy: float, cost) -> dict:
     return {
-        "timestamp": at,
+        "timestamp": iso(at),
         "power_w": round(power, 3) if power is not None else None,
         "energy_kwh": round(energy, 6),
         "cost": float(round(cost, 6)) if cost is not None else None,
