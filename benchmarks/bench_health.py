@@ -3,7 +3,7 @@
 Budget (issue 2): p99 under 10 ms. The load comes from wrk (Debian's `wrk` package) when it
 is installed: a C load generator leaves the cores to the server. Without it the asyncio
 load generator in loadgen.py is used, which needs about as much CPU as the server and so
-inflates every figure (printed as such). Runs the web process as `make run` does
+inflates every figure (printed as such). Three rounds of 5 s; the median round is reported. Runs the web process as `make run` does
 (WEB_WORKERS=1) and, on a machine with two or more cores, with WEB_WORKERS=2 as well.
 
 Run: .venv/bin/python benchmarks/bench_health.py
@@ -23,7 +23,7 @@ from pathlib import Path
 from _common import BASE_DIR, bench_env, free_port, percentile, process, report, wait_http
 from loadgen import load
 
-CONNECTIONS, SECONDS = 50, 5
+CONNECTIONS, SECONDS, ROUNDS = 50, 5, 3  # the median round is reported: this VM is noisy
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
@@ -63,10 +63,12 @@ def measure(data_dir: Path, env: dict[str, str], workers: int) -> bool:
     ):
         wait_http(f"http://127.0.0.1:{port}/health")
         run(port, 2)  # warm up
-        p50, p99, rate = run(port, SECONDS)
+        rounds = sorted((run(port, SECONDS) for _ in range(ROUNDS)), key=lambda r: r[1])
     tool = "wrk" if run is _wrk else "asyncio load generator (inflated)"
     label = f"GET /health @ {CONNECTIONS} connections, {workers} web process{'es' * (workers > 1)}"
-    print(f"{label}: {rate:.0f} req/s ({tool})")
+    shown = ", ".join(f"p99 {p99:.1f} ms at {rate:.0f} req/s" for _, p99, rate in rounds)
+    print(f"{label}, {ROUNDS} rounds of {SECONDS} s ({tool}): {shown}")
+    p50, p99, _ = rounds[len(rounds) // 2]
     ok = report(f"{label} p99", p99, "ms", 10)
     report(f"{label} p50", p50, "ms", 10)
     return ok
