@@ -13,12 +13,17 @@ Two costs of Django's stock ASGI handler, measured on GET /api/devices (py-spy):
   executor), so Django's thread-sensitive guarantee holds (all of one request's sync code
   runs on one thread) and connections are reused. A slow request holds one thread; the
   others keep serving.
+- A streaming response with a sync iterator (FileResponse: export and backup downloads,
+  WhiteNoise's static files) is read WHOLE into memory by Django under ASGI before the
+  first byte goes out. `run_get_response` hands the server an async iterator that reads
+  one block at a time off the event loop instead.
 """
 
 from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core.handlers import base
@@ -36,7 +41,16 @@ class SyncChainHandler(ASGIHandler):
         response._handler_class = self.__class__
         if isinstance(response, FileResponse):  # as ASGIHandler: the server chunks the body
             response.block_size = self.chunk_size
+        if response.streaming and not response.is_async:
+            response.streaming_content = _read_off_the_loop(response.streaming_content)
         return response
+
+
+async def _read_off_the_loop(chunks):
+    """Yield a sync iterator's chunks, each read in a worker thread."""
+    step = partial(next, chunks, None)
+    while (chunk := await sync_to_async(step, thread_sensitive=False)()) is not None:
+        yield chunk
 
 
 class PooledThreads:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import threading
+import warnings
 
 import pytest
 from asgiref.sync import sync_to_async
+from asgiref.testing import ApplicationCommunicator
 from channels.testing import HttpCommunicator
 from django.db import connection
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.test import override_settings
 from django.urls import path
 
@@ -94,3 +97,48 @@ async def test_a_slow_request_holds_one_thread_and_the_others_keep_serving():
     assert quick["status"] == 200 and len(started) == 2 and started[0] != started[1]
     release.set()
     assert (await slow)["status"] == 200
+
+
+class CountingFile(io.BytesIO):
+    """A file that remembers how much of it has been read."""
+
+    read_so_far = 0
+
+    def read(self, size=-1):
+        data = super().read(size)
+        CountingFile.read_so_far += len(data)
+        return data
+
+
+SIZE = 4 * 1024 * 1024
+
+
+def download(request):
+    return FileResponse(CountingFile(b"x" * SIZE), content_type="application/octet-stream")
+
+
+urlpatterns.append(path("download", download))
+
+
+@pytest.mark.asyncio
+async def test_a_large_download_is_sent_block_by_block_not_read_whole_first():
+    app = _app(size=1)
+    CountingFile.read_so_far = 0
+    with override_settings(ROOT_URLCONF=__name__), warnings.catch_warnings():
+        warnings.simplefilter("error")  # Django warns when it has to read an iterator whole
+        communicator = ApplicationCommunicator(app, {
+            "type": "http", "method": "GET", "path": "/download", "query_string": b"",
+            "headers": [(b"host", b"127.0.0.1")], "http_version": "1.1", "scheme": "http",
+        })  # fmt: skip
+        await communicator.send_input({"type": "http.request", "body": b""})
+        start = await communicator.receive_output(timeout=10)
+        first = await communicator.receive_output(timeout=10)
+        read_when_first_block_left = CountingFile.read_so_far
+        received = len(first["body"])
+        while True:
+            message = await communicator.receive_output(timeout=10)
+            received += len(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+    assert start["status"] == 200 and received == SIZE
+    assert read_when_first_block_left < SIZE // 4
