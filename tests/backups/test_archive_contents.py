@@ -30,13 +30,23 @@ def a_log_file():
     shutil.rmtree(logs)
 
 
-def test_the_manifest_describes_the_archive(sample_data, tmp_path, a_log_file):
+@pytest.fixture
+def an_export_file():
+    """An export on disk (other tests may have left some too: the manifest lists them all)."""
+    exports = settings.DATA_DIR / "exports"
+    exports.mkdir(exist_ok=True)
+    (exports / "manifest-test.csv").write_text("timestamp,power_w\n")
+    yield
+    (exports / "manifest-test.csv").unlink()
+
+
+def test_the_manifest_describes_the_archive(sample_data, tmp_path, a_log_file, an_export_file):
     path = services.backup_create(include_logs=True, include_exports=True)
     manifest = archive.read_manifest(path)
 
     assert manifest["version"] == settings.VERSION
     assert manifest["type"] == "manual"
-    assert manifest["includes"] == ["database", "config", "logs"]
+    assert manifest["includes"] == ["database", "config", "exports", "logs"]
     assert "0001_initial" in manifest["migrations"]["devices"]
     assert manifest["database"]["vendor"] in ("sqlite", "postgresql")
     restore_validate(path, tmp_path)
