@@ -1,6 +1,7 @@
 """How Django serves HTTP under ASGI here: one thread hop per request, on reused threads.
 
-Two costs of Django's stock ASGI handler, measured on GET /api/devices (py-spy):
+Three costs of Django's stock ASGI handler, the first two measured on GET /api/devices
+(py-spy):
 - Its middleware chain mixes sync-only middleware (rate limits, WhiteNoise) with
   async-capable ones, so a request crossed between the event loop and a worker thread
   several times (async_to_sync inside sync_to_async), ~40 % of the request's time.
@@ -11,8 +12,9 @@ Two costs of Django's stock ASGI handler, measured on GET /api/devices (py-spy):
   never keep. `PooledThreads` lends each request one of WEB_THREADS long-lived
   single-thread executors for its whole life (asgiref lets the caller own a context's
   executor), so Django's thread-sensitive guarantee holds (all of one request's sync code
-  runs on one thread) and connections are reused. A slow request holds one thread; the
-  others keep serving.
+  runs on one thread) and connections are reused. When all are busy (slow downloads,
+  long reports) a request gets a thread of its own, as before, and closes its database
+  connections when it ends: nothing ever waits for a pooled thread.
 - A streaming response with a sync iterator (FileResponse: export and backup downloads,
   WhiteNoise's static files) is read WHOLE into memory by Django under ASGI before the
   first byte goes out. `run_get_response` hands the server an async iterator that reads
@@ -28,6 +30,7 @@ from functools import partial
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core.handlers import base
 from django.core.handlers.asgi import ASGIHandler
+from django.db import connections
 from django.http import FileResponse
 
 
@@ -74,9 +77,22 @@ class PooledThreads:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         free = self._pool()
-        executor = await free.get()  # LIFO: the thread used last has a warm connection
+        if free.empty():
+            return await self._on_own_thread(scope, receive, send)
+        executor = free.get_nowait()  # LIFO: the thread used last has a warm connection
         try:
             async with ThreadSensitiveContext(executor=executor):
                 await self.app(scope, receive, send)
         finally:
             free.put_nowait(executor)
+
+    async def _on_own_thread(self, scope, receive, send):
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="request-extra")
+        try:
+            async with ThreadSensitiveContext(executor=executor):
+                try:
+                    await self.app(scope, receive, send)
+                finally:
+                    await sync_to_async(connections.close_all)()  # the thread ends here
+        finally:
+            executor.shutdown(wait=False)

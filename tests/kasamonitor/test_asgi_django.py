@@ -76,7 +76,7 @@ async def test_a_request_runs_its_middleware_and_view_on_one_thread_that_the_nex
 
 
 @pytest.mark.asyncio
-async def test_a_slow_request_holds_one_thread_and_the_others_keep_serving():
+async def test_a_slow_request_holding_every_pooled_thread_does_not_stop_the_next():
     release = threading.Event()
     started = []
 
@@ -90,13 +90,15 @@ async def test_a_slow_request_holds_one_thread_and_the_others_keep_serving():
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    pooled = PooledThreads(app, size=2)
+    pooled = PooledThreads(app, size=1)
     slow = asyncio.create_task(HttpCommunicator(pooled, "GET", "/").get_response(timeout=10))
     await asyncio.sleep(0.1)
     quick = await HttpCommunicator(pooled, "GET", "/").get_response(timeout=5)
     assert quick["status"] == 200 and len(started) == 2 and started[0] != started[1]
     release.set()
     assert (await slow)["status"] == 200
+    await HttpCommunicator(pooled, "GET", "/").get_response(timeout=5)
+    assert started[2] == started[0]  # the pooled thread is back; the extra one is gone
 
 
 class CountingFile(io.BytesIO):
