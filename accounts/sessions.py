@@ -97,13 +97,13 @@ _touched: dict[uuid.UUID, float] = {}  # session id -> when this process last to
 def _touch(session: LoginSession) -> None:
     # This process asks Redis at most once per session and interval (no round trip on
     # most requests); cache.add is atomic, so one process per interval writes the row.
-    now = time.monotonic()
-    if now - _touched.get(session.pk, -TOUCH_INTERVAL) < TOUCH_INTERVAL:
+    seen = time.monotonic()
+    if seen - _touched.get(session.pk, -TOUCH_INTERVAL) < TOUCH_INTERVAL:
         return
     if len(_touched) > 10_000:  # forget sessions not seen for a while
-        for key in [k for k, at in _touched.items() if now - at >= TOUCH_INTERVAL]:
-            del _touched[key]
-    _touched[session.pk] = now
+        for key in [k for k, at in list(_touched.items()) if seen - at >= TOUCH_INTERVAL]:
+            _touched.pop(key, None)  # another thread may have dropped it already
+    _touched[session.pk] = seen
     if cache.add(f"accounts:session-touch:{session.pk.hex}", 1, TOUCH_INTERVAL):
         now = timezone.now()
         LoginSession.objects.filter(pk=session.pk).update(last_activity=now)
