@@ -7,6 +7,8 @@ its tokens have expired.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.conf import settings
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import (
@@ -17,7 +19,7 @@ from rest_framework_simplejwt.exceptions import (
 )
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, Token
-from rest_framework_simplejwt.utils import datetime_from_epoch
+from rest_framework_simplejwt.utils import aware_utcnow, datetime_from_epoch
 
 from .exceptions import InvalidToken, TokenExpired
 
@@ -89,8 +91,26 @@ def _decode(cls: type[Token], raw) -> Token:
 
 
 def decode_access(raw) -> SessionAccessToken:
-    """Return the verified access token, or raise TokenExpired / InvalidToken."""
-    return _decode(SessionAccessToken, raw)
+    """Return the verified access token, or raise TokenExpired / InvalidToken.
+
+    Every API request reads its token twice (rate limits, authentication) and a client
+    sends the same one for many minutes: a token already verified is only checked for
+    expiry again. Access tokens have no blacklist; revocation is the login session's,
+    looked up on every request."""
+    if isinstance(raw, bytes):
+        raw = raw.decode("latin-1")
+    token = _verified_access(raw, (settings.JWT_SIGNING_KEY, *settings.JWT_PREVIOUS_KEYS))
+    try:
+        token.check_exp(current_time=aware_utcnow())
+    except TokenError as exc:
+        raise TokenExpired() from exc
+    return token
+
+
+@lru_cache(maxsize=1024)
+def _verified_access(raw: str, key_ring: tuple[str, ...]) -> SessionAccessToken:
+    # key_ring is part of the cache key: a key taken out of the ring refuses its tokens.
+    return _decode(SessionAccessToken, raw)  # a refused token raises: nothing is kept
 
 
 def decode_refresh(raw) -> SessionRefreshToken:

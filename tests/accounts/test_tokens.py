@@ -24,6 +24,14 @@ def test_an_expired_access_token_says_token_expired(viewer_user):
     assert body["redirect_to"] == "/login" and body["timestamp"].endswith("Z")
 
 
+def test_a_token_in_use_is_refused_once_it_expires(viewer_user):
+    token = access_token_for(viewer_user)
+    assert bearer(token).get("/api/auth/me").status_code == 200  # verified once, then reused
+    assert bearer(token).get("/api/auth/me").status_code == 200
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        assert_error(bearer(token).get("/api/auth/me"), 401, "TOKEN_EXPIRED")
+
+
 def test_a_tampered_token_is_invalid(viewer_user):
     token = access_token_for(viewer_user)
     header, payload, signature = token.split(".")
