@@ -28,6 +28,19 @@ CHUNK = 5000
 MAX_GAP_HOURS = 1.0  # a counter reset is bridged with power x time only across short gaps
 MAC_RE = re.compile(r"^[0-9A-F]{12}$")
 TYPES = {"strip": "strip", "bulb": "bulb", "dimmer": "dimmer", "switch": "switch"}
+# The original's tables this importer reads (docs: ../shared/notes/kasa-monitor-original.md);
+# tests and benchmarks build source databases from it.
+SOURCE_SCHEMA = """
+CREATE TABLE device_info (device_ip TEXT PRIMARY KEY, alias TEXT, model TEXT, device_type TEXT,
+  mac TEXT, last_seen TIMESTAMP, metadata TEXT, is_monitored INTEGER DEFAULT 1,
+  discovered_at TIMESTAMP, user_notes TEXT);
+CREATE TABLE device_readings (id INTEGER PRIMARY KEY AUTOINCREMENT, device_ip TEXT,
+  timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP, is_on BOOLEAN, current_power_w REAL,
+  voltage REAL, current REAL, today_energy_kwh REAL, month_energy_kwh REAL,
+  total_energy_kwh REAL, rssi INTEGER);
+CREATE TABLE electricity_rates (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT, rate_type TEXT,
+  rate_config TEXT, currency TEXT, is_active BOOLEAN, created_at TIMESTAMP, updated_at TIMESTAMP);
+"""
 
 
 class ImportFailed(ApiError):

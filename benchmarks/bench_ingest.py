@@ -24,21 +24,13 @@ from pathlib import Path
 
 from _common import bench_database, report, setup_django, vendor_label
 
-SCHEMA = """
-CREATE TABLE device_info (device_ip TEXT PRIMARY KEY, alias TEXT, model TEXT, device_type TEXT,
-  mac TEXT, last_seen TIMESTAMP, metadata TEXT, is_monitored INTEGER DEFAULT 1,
-  discovered_at TIMESTAMP, user_notes TEXT);
-CREATE TABLE device_readings (id INTEGER PRIMARY KEY AUTOINCREMENT, device_ip TEXT,
-  timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP, is_on BOOLEAN, current_power_w REAL,
-  voltage REAL, current REAL, today_energy_kwh REAL, month_energy_kwh REAL,
-  total_energy_kwh REAL, rssi INTEGER);
-"""
-
 
 def build_source(path: Path, devices: int, per_device: int) -> None:
     """The original's schema with one-minute readings of slowly rising counters."""
+    from backups.importer import SOURCE_SCHEMA
+
     db = sqlite3.connect(path)
-    db.executescript(SCHEMA)
+    db.executescript(SOURCE_SCHEMA)
     for d in range(devices):
         ip = f"192.0.2.{d + 10}"  # data only (RFC 5737), never contacted
         db.execute(
@@ -71,11 +63,11 @@ def main() -> int:
     redis = ensure_redis(data_dir)
     try:
         source = data_dir / "kasa_monitor.db"
-        build_source(source, args.devices, args.readings // args.devices)
         with bench_database("ingest"):
             setup_django(data_dir)
             from django.core.management import call_command
 
+            build_source(source, args.devices, args.readings // args.devices)
             call_command("migrate", verbosity=0)
             return measure(source)
     finally:

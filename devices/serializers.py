@@ -13,11 +13,7 @@ from rest_framework.renderers import JSONRenderer
 from . import selectors
 from .kasa_client import DEFAULT_PORT, CloudCredentials
 from .models import Device, SystemConfig
-from .selectors import INTERVALS
-
-
-def _iso(moment):
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
+from .selectors import INTERVALS, iso
 
 
 def device_row(d: Device) -> dict:
@@ -36,7 +32,7 @@ def device_row(d: Device) -> dict:
         "voltage": d.voltage,
         "current": d.current,
         "signal_strength": d.rssi,
-        "last_seen": _iso(d.last_seen),
+        "last_seen": iso(d.last_seen),
         "status": d.status,
         "offline_reason": d.offline_reason or None,
         "mac": d.mac,
@@ -93,7 +89,7 @@ def device_row_from_values(v: dict) -> dict:
         "voltage": v["voltage"],
         "current": v["current"],
         "signal_strength": v["rssi"],
-        "last_seen": _iso(v["last_seen"]),
+        "last_seen": iso(v["last_seen"]),
         "status": v["status"],
         "offline_reason": v["offline_reason"] or None,
         "mac": v["mac"],
@@ -114,10 +110,10 @@ def device_detail(d: Device) -> dict:
         "has_emeter": d.has_emeter,
         "energy_total_kwh": d.energy_total_kwh,
         "failed_polls": d.failed_polls,
-        "last_polled_at": _iso(d.last_polled_at),
+        "last_polled_at": iso(d.last_polled_at),
         "has_credentials": bool(d.credentials),
         "notes": d.notes,
-        "created_at": _iso(d.created_at),
+        "created_at": iso(d.created_at),
         "outlets": [device_row(o) for o in outlets],
     }
 
@@ -263,7 +259,7 @@ class FlexibleDateTime(serializers.Field):
         return moment
 
     def to_representation(self, value):
-        return _iso(value)
+        return iso(value)
 
 
 class HistoryQuery(serializers.Serializer):

@@ -66,19 +66,13 @@ def _raw_rows(cfg: ExportConfig, progress: Progress | None) -> Iterator[tuple]:
     labels = {
         pk: (d["device_ip"], d["device_name"], d["device_id"]) for pk, d in _labels(cfg).items()
     }
-    qs = readings_queryset(cfg).order_by("device_id", "timestamp").values_list(*READING_COLUMNS)
-    keep = _python_filter(cfg)
     price = _pricer(cfg) if "cost" in keys else None
     rounded = (
         [n for n, k in enumerate(keys) if k in NUMERIC] if cfg.decimal_places is not None else []
     )
     rnd = rounder(cfg.decimal_places)
     tz = cfg.tz
-    for seen, (dev, ts, on, power, volts, amps, total, delta) in enumerate(_stream(cfg, qs), 1):
-        if progress and seen % cfg.chunk_size == 0:
-            progress(seen)
-        if keep and not keep(dev, ts, power):
-            continue
+    for dev, ts, on, power, volts, amps, total, delta in _kept_readings(cfg, progress):
         cost = price(dev, ts, delta) if price else None
         ext = (dev, ts.astimezone(tz), on, power, volts, amps, total, delta, cost, *labels[dev])
         row = [ext[n] for n in positions]
@@ -133,16 +127,22 @@ def _stream(cfg: ExportConfig, qs) -> Iterator[tuple]:
                 yield (dev, ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts, *rest)
 
 
-def _records(cfg: ExportConfig, progress: Progress | None) -> Iterator[dict]:
+def _kept_readings(cfg: ExportConfig, progress: Progress | None) -> Iterator[tuple]:
+    """The export's readings as READING_COLUMNS tuples, in device and time order, past the
+    filters SQL cannot apply; progress is reported per chunk of rows read."""
     qs = readings_queryset(cfg).order_by("device_id", "timestamp").values_list(*READING_COLUMNS)
     keep = _python_filter(cfg)
-    price = _pricer(cfg) if _needs_cost(cfg) else None
-    tz = cfg.tz
-    for seen, (dev, ts, on, power, volts, amps, total, delta) in enumerate(_stream(cfg, qs), 1):
+    for seen, row in enumerate(_stream(cfg, qs), 1):
         if progress and seen % cfg.chunk_size == 0:
             progress(seen)
-        if keep and not keep(dev, ts, power):
-            continue
+        if keep is None or keep(row[0], row[1], row[3]):  # device, timestamp, power
+            yield row
+
+
+def _records(cfg: ExportConfig, progress: Progress | None) -> Iterator[dict]:
+    price = _pricer(cfg) if _needs_cost(cfg) else None
+    tz = cfg.tz
+    for dev, ts, on, power, volts, amps, total, delta in _kept_readings(cfg, progress):
         yield {
             "device": dev, "timestamp": ts.astimezone(tz), "is_on": on, "power_w": power,
             "voltage": volts, "current": amps, "energy_total_kwh": total, "energy_kwh": delta,

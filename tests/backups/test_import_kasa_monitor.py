@@ -11,20 +11,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from backups import services
-from backups.importer import import_kasa_monitor, normalise_mac
+from backups.importer import SOURCE_SCHEMA, import_kasa_monitor, normalise_mac
 from tests.factories import DeviceFactory
-
-SCHEMA = """
-CREATE TABLE device_info (device_ip TEXT PRIMARY KEY, alias TEXT, model TEXT, device_type TEXT,
-  mac TEXT, last_seen TIMESTAMP, metadata TEXT, is_monitored INTEGER DEFAULT 1,
-  discovered_at TIMESTAMP, user_notes TEXT);
-CREATE TABLE device_readings (id INTEGER PRIMARY KEY AUTOINCREMENT, device_ip TEXT,
-  timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP, is_on BOOLEAN, current_power_w REAL,
-  voltage REAL, current REAL, today_energy_kwh REAL, month_energy_kwh REAL,
-  total_energy_kwh REAL, rssi INTEGER);
-CREATE TABLE electricity_rates (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT, rate_type TEXT,
-  rate_config TEXT, currency TEXT, is_active BOOLEAN, created_at TIMESTAMP, updated_at TIMESTAMP);
-"""
 
 
 @pytest.fixture
@@ -32,7 +20,7 @@ def original_db(tmp_path):
     """An original Kasa Monitor database: a known plug (by MAC), a plug without MAC, a strip."""
     path = tmp_path / "kasa_monitor.db"
     db = sqlite3.connect(path)
-    db.executescript(SCHEMA)
+    db.executescript(SOURCE_SCHEMA)
     db.executemany(
         "INSERT INTO device_info (device_ip, alias, model, device_type, mac) VALUES (?,?,?,?,?)",
         [("192.0.2.10", "Fridge", "HS110", "plug", "50-c7-bf-aa-bb-01"),
@@ -150,7 +138,7 @@ def test_macs_are_normalised(raw, mac):
 def test_a_rate_billing_refuses_is_kept_in_the_summary(db, tmp_path):
     path = tmp_path / "kasa_monitor.db"
     db_ = sqlite3.connect(path)
-    db_.executescript(SCHEMA)
+    db_.executescript(SOURCE_SCHEMA)
     db_.execute(
         "INSERT INTO electricity_rates (name, rate_type, rate_config, currency, is_active)"
         " VALUES ('Gaps', 'time_of_use', ?, 'USD', 1)",
