@@ -24,8 +24,10 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def browser_app(django_db_setup, tmp_path_factory):
-    """The web process + a Celery worker on the test database, with static files collected."""
+def browser_app(django_db_setup, live_worker, tmp_path_factory):
+    """The web process + the session's Celery worker (which takes tasks only during the
+    tests that use it: tests/conftest.py _drain_live_worker) on the test database, with
+    static files collected."""
     env = live.process_env()
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
@@ -33,10 +35,7 @@ def browser_app(django_db_setup, tmp_path_factory):
     )  # fmt: skip
     logs = tmp_path_factory.mktemp("browser-app")
     port = live.free_port()
-    with (
-        live.running(live.celery_worker_args(), env, logs / "worker.log"),
-        live.running(live.WEB_ARGS, live.web_env(port), logs / "web.log") as web,
-    ):
+    with live.running(live.WEB_ARGS, live.web_env(port), logs / "web.log") as web:
         url = f"http://127.0.0.1:{port}"
 
         def up():
