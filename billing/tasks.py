@@ -7,11 +7,16 @@ from datetime import datetime
 from celery import shared_task
 
 from billing import services
+from billing.models import RepriceRequest
+from kasamonitor.jobs import run_heavy
 
 
-@shared_task(ignore_result=True)
-def price_pending() -> None:
-    services.price_pending()
+@shared_task(bind=True, ignore_result=True)
+def price_pending(self) -> None:
+    if RepriceRequest.objects.exists():  # a plan changed: possibly years of hours to price
+        run_heavy(self, services.price_pending)
+    else:
+        services.price_pending()
 
 
 @shared_task(ignore_result=True)

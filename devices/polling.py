@@ -72,22 +72,26 @@ def poll_lock(wait: float = 0.0) -> Iterator[bool]:
             cache.delete(LOCK_KEY)
 
 
-class _Poller(threading.local):
-    """A long-lived event loop per thread (per worker process, in practice) and the device
-    connections kept in it, so each poll after the first is one update() per device."""
+class _Poller:
+    """One long-lived event loop per process and the device connections kept in it, so each
+    poll after the first is one update() per device. The worker's threads take turns (a
+    device accepts few connections: one set per process, not one per thread)."""
 
-    runner: asyncio.Runner | None = None
-    connections: kasa_client.Connections | None = None
-    pid: int | None = None
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.runner: asyncio.Runner | None = None
+        self.connections: kasa_client.Connections | None = None
+        self.pid: int | None = None
 
     def run(self, make_coro):
-        """Run make_coro(connections) in this thread's loop, creating it on first use."""
-        if self.runner is None or self.pid != os.getpid():  # a forked child starts afresh
-            self.runner, self.connections = asyncio.Runner(), kasa_client.Connections()
-            self.pid = os.getpid()
-            _raise_open_file_limit()
-            atexit.register(_close_poller, self.runner, self.connections)
-        return self.runner.run(make_coro(self.connections))
+        """Run make_coro(connections) in the process's loop, creating it on first use."""
+        with self.lock:
+            if self.runner is None or self.pid != os.getpid():  # a forked child starts afresh
+                self.runner, self.connections = asyncio.Runner(), kasa_client.Connections()
+                self.pid = os.getpid()
+                _raise_open_file_limit()
+                atexit.register(_close_poller, self.runner, self.connections)
+            return self.runner.run(make_coro(self.connections))
 
 
 def _close_poller(runner: asyncio.Runner, connections: kasa_client.Connections) -> None:

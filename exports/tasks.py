@@ -1,5 +1,7 @@
 from celery import shared_task
 
+from kasamonitor.jobs import run_heavy
+
 from . import retention, schedules, services
 
 
@@ -9,9 +11,9 @@ def _run_export_failed(self, exc, task_id, args, kwargs, einfo):
 
 # acks_late (and reject_on_worker_lost in settings): a killed worker's job is not lost silently;
 # export_run only claims "queued" jobs, and fail_stale_jobs fails the ones left "running".
-@shared_task(acks_late=True, ignore_result=True, on_failure=_run_export_failed)
-def run_export(export_id: str) -> None:
-    services.export_run(export_id)
+@shared_task(bind=True, acks_late=True, ignore_result=True, on_failure=_run_export_failed)
+def run_export(self, export_id: str) -> None:
+    run_heavy(self, services.export_run, export_id)
 
 
 @shared_task(ignore_result=True)

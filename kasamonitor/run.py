@@ -91,7 +91,7 @@ def main() -> int:
     path = data_dir()
     ensure_secret_key(path)
     os.environ.setdefault("LOG_LEVEL", "INFO")
-    os.environ.setdefault("WORKER_CONCURRENCY", "2")
+    os.environ.setdefault("WORKER_CONCURRENCY", "4")  # threads of the one worker process
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     redis_server = ensure_redis(path)
     try:

@@ -175,6 +175,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# The worker is one process with a pool of threads; exports, backups and whole re-pricings
+# run in a process of their own started for the job (kasamonitor/jobs.py).
+WORKER_JOB_PROCESSES = env.bool("WORKER_JOB_PROCESSES", default=True)
 # Heartbeat keys carry the queue name, so installs (or test runs) sharing a Redis stay apart.
 WORKER_HEARTBEAT_KEY = f"kasa:{CELERY_TASK_DEFAULT_QUEUE}:heartbeat:worker"
 SCHEDULER_HEARTBEAT_KEY = f"kasa:{CELERY_TASK_DEFAULT_QUEUE}:heartbeat:scheduler"

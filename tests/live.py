@@ -70,7 +70,7 @@ WORKER_NAME = f"live-{os.getpid()}@localhost"
 def celery_worker_args() -> list[str]:
     return [
         sys.executable, "-m", "celery", "-A", "kasamonitor", "worker", "--loglevel=INFO",
-        "--pool=solo", "--without-mingle", "--without-gossip", "-n", WORKER_NAME,
+        "--pool=threads", "--concurrency=2", "--without-mingle", "--without-gossip", "-n", WORKER_NAME,
     ]  # fmt: skip
 
 

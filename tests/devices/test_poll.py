@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -138,10 +139,25 @@ def test_later_polls_reuse_each_devices_connection(add, fleet):
     assert (device.status, device.is_on) == ("online", False)  # fresh state, same connection
 
 
+@pytest.mark.django_db(transaction=True)  # the pool's threads see the test's device
+def test_polls_from_the_workers_other_threads_reuse_the_same_connection(add, fleet):
+    # The worker runs tasks on a pool of threads: a device keeps one connection, whichever
+    # thread's task polls it.
+    add("hs100")
+    services.device_poll_all()
+    accepted = fleet.sim.state(fleet["hs100"])["connectionsAccepted"]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for _ in range(2):
+            pool.submit(services.device_poll_all).result()
+
+    assert fleet.sim.state(fleet["hs100"])["connectionsAccepted"] == accepted
+
+
 def test_a_deleted_devices_connection_is_closed_at_the_next_poll(add, fleet):
     device = add("hs100")
     services.device_poll_all()
-    kept = fleet.sim.state(fleet["hs100"])["connectionsOpen"]  # 1, or more if another thread polls
+    kept = fleet.sim.state(fleet["hs100"])["connectionsOpen"]
     assert kept >= 1
 
     services.device_delete(device=device)
