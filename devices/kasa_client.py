@@ -49,6 +49,7 @@ def _kasa():
     device; the worker imports it at its first poll."""
     import kasa
     import kasa.interfaces
+    import kasa.iot
 
     return kasa
 
@@ -258,6 +259,7 @@ class Connections:
         async def connect() -> tuple:
             config = _config(host, port, timeout, credentials, connection)
             dev = await _kasa().Device.connect(config=config)
+            _ask_only_what_polls_record(dev)
             return (dev, dev.mac, credentials, connection)
 
         async def work() -> PollResult:
@@ -470,6 +472,25 @@ def _config(
     if connection:
         config.connection_type = kasa.DeviceConnectionParameters.from_dict(dict(connection))
     return config
+
+
+def _ask_only_what_polls_record(dev: Device) -> None:
+    """Make a kept legacy (IOT) device's update() ask for sysinfo and energy only.
+
+    python-kasa's update() of an HS110 also asks for its schedules, usage statistics,
+    anti-theft and countdown rules, cloud and time settings in the same request; a poll
+    records none of them, and building those answers was most of each poll's cost in the
+    device (the simulator: ~4x) and in python-kasa here. Connecting still reads everything
+    once. Newer (SMART) devices are left as they are: their modules update differently.
+    """
+    kasa = _kasa()
+    if not isinstance(dev, kasa.iot.IotDevice):
+        return
+    unrecorded = {kasa.Module.IotSchedule, kasa.Module.IotUsage, kasa.Module.IotAntitheft,
+                  kasa.Module.IotCountdown, kasa.Module.IotCloud, kasa.Module.Time}  # fmt: skip
+    for target in (dev, *dev.children):
+        for name in [name for name in target._modules if name in unrecorded]:
+            del target._modules[name]  # python-kasa has no public switch for this
 
 
 async def _disconnect(dev: Device) -> None:

@@ -139,6 +139,30 @@ def test_later_polls_reuse_each_devices_connection(add, fleet):
     assert (device.status, device.is_on) == ("online", False)  # fresh state, same connection
 
 
+def test_a_kept_device_is_asked_only_for_what_a_poll_records(add, fleet):
+    # python-kasa's update() would also ask for schedules, usage, anti-theft, countdown,
+    # cloud and time settings every time: work for the device that no poll records.
+    plug, bulb, strip = add("hs110"), add("bulb"), add("hs300")
+    services.device_poll_all()  # connects: everything is read once
+    fleet.sim.relay(fleet["hs110"], on=False)
+    fleet.sim.emeter(fleet["hs110"], power=42.0, voltage=231.0, current=0.2, total=12.5)
+    services.device_poll_all()
+
+    asked = {role: set(fleet.sim.state(fleet[role])["lastRequest"]) for role in ("hs110", "bulb")}
+    assert asked["hs110"] == {"system", "emeter"}
+    assert asked["bulb"] <= {
+        "system", "smartlife.iot.common.emeter", "smartlife.iot.smartbulb.lightingservice",
+    }  # fmt: skip
+    assert set(fleet.sim.state(fleet["hs300"])["lastRequest"]) == {"context", "emeter"}
+    plug.refresh_from_db()  # and every recorded value is still fresh
+    assert (plug.status, plug.is_on, plug.current_power_w) == ("online", False, 42.0)
+    latest = Reading.objects.filter(device=plug).latest("timestamp")
+    assert (latest.voltage, latest.current, latest.energy_total_kwh) == (231.0, 0.2, 12.5)
+    outlets = Device.objects.filter(parent=strip).count()
+    assert Reading.objects.filter(device__parent=strip).count() == outlets * 2
+    assert Reading.objects.filter(device=bulb).count() == 2
+
+
 @pytest.mark.django_db(transaction=True)  # the pool's threads see the test's device
 def test_polls_from_the_workers_other_threads_reuse_the_same_connection(add, fleet):
     # The worker runs tasks on a pool of threads: a device keeps one connection, whichever

@@ -156,6 +156,13 @@ function childIds(rec) {
 async function startRecord(rec) {
   await rec.device.start();
   rec.online = true;
+  if (!rec.recordsRequests) {
+    // The last TCP request, so tests can see what a poll asks the device for.
+    rec.device.deviceNetworking.on('data', (data) => {
+      if (data.protocol === 'tcp') rec.lastRequest = data.message;
+    });
+    rec.recordsRequests = true;
+  }
   // Track connections so /offline can drop them; server.close() alone keeps them alive.
   rec.device.deviceNetworking.server.on('connection', (socket) => {
     rec.accepted = (rec.accepted || 0) + 1;
@@ -462,6 +469,7 @@ function stateOf(rec) {
     online: rec.online,
     connectionsAccepted: rec.accepted || 0,
     connectionsOpen: rec.sockets.size,
+    lastRequest: rec.lastRequest ? JSON.parse(rec.lastRequest) : null,
     delayMs: device.deviceNetworking.responseDelay,
     unreliablePercent: device.unreliablePercent * 100,
   };
