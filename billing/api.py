@@ -15,6 +15,7 @@ from billing import costs, selectors, services
 from billing import serializers as s
 from billing.errors import InvalidDateRange
 from billing.plans import plan_to_api
+from kasamonitor.renderers import json_response
 
 VIEW_RATES = HasPermission("rates.view")
 EDIT_RATES = HasPermission("rates.edit")
@@ -75,7 +76,7 @@ class CostsApi(APIView):
 
     @extend_schema(parameters=DATE_PARAMS, responses=s.CostsOut, summary="Costs of a date range")
     def get(self, request):
-        return Response(costs.costs_report(*date_range(request.query_params)))
+        return json_response(costs.costs_report(*date_range(request.query_params)))
 
 
 class CostsCompareApi(APIView):

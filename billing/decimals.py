@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal, getcontext, localcontext
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
@@ -23,6 +23,8 @@ def exact(function: Callable[P, R]) -> Callable[P, R]:
 
     @wraps(function)
     def with_precision(*args: P.args, **kwargs: P.kwargs) -> R:
+        if getcontext().prec >= PRECISION:  # called from exact code: already precise enough
+            return function(*args, **kwargs)
         with localcontext(prec=PRECISION):
             return function(*args, **kwargs)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import orjson
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -10,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import HasPermission
+from kasamonitor.renderers import json_response
 
 from . import selectors, services, tasks
 from . import serializers as s
@@ -131,8 +131,7 @@ class DeviceHistoryApi(ByMethod):
     def get(self, request, key):
         device = selectors.device_get(key)
         query = validated(s.HistoryQuery, request.query_params).validated_data
-        points = selectors.history(device, **query)  # up to 8,760 points: orjson, 4x faster
-        return HttpResponse(orjson.dumps(points), content_type="application/json")
+        return json_response(selectors.history(device, **query))  # up to 8,760 points
 
 
 class DeviceStatsApi(ByMethod):
