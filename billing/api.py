@@ -38,14 +38,17 @@ def plan_body(saved: selectors.SavedPlan) -> dict:
 
 def date_range(params: Mapping) -> tuple[date, date]:
     """start_date and end_date (YYYY-MM-DD); either one missing: this month so far."""
-    first, last = costs.this_month_so_far()
-    return _date(params, "start_date", first), _date(params, "end_date", last)
+    first, last = _date(params, "start_date"), _date(params, "end_date")
+    if first is None or last is None:
+        this_month = costs.this_month_so_far()
+        first, last = first or this_month[0], last or this_month[1]
+    return first, last
 
 
-def _date(params: Mapping, name: str, default: date) -> date:
+def _date(params: Mapping, name: str) -> date | None:
     value = params.get(name)
     if value in (None, ""):
-        return default
+        return None
     try:
         return date.fromisoformat(str(value))
     except ValueError:

@@ -141,7 +141,7 @@ def _demand_data(versions: list[PlanVersion], start: datetime, end: datetime) ->
 
 
 def _device_info(ids: list[int]) -> dict[int, dict]:
-    devices = device_list().filter(pk__in=ids)
+    devices = device_list().filter(pk__in=ids).only("host", "alias", "model", "device_id", "mac")
     return {d.pk: {"device_ip": d.host, "device_name": d.name, "mac": d.mac} for d in devices}
 
 

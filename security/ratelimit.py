@@ -60,23 +60,40 @@ def parse_rate(text: str) -> Rate:
     return Rate(int(count), int(match[1] or 1) * _UNITS[match[2]])
 
 
-def hit_all(hits: list[tuple[str, str, Rate]], now: float | None = None) -> list[Window]:
-    """Count one request in each (scope, ident, rate) window, in one Redis round trip.
+# Start each window with its expiry (SET NX EX), then count (INCR keeps the expiry); the
+# values stay plain integers, as cache.incr()/cache.get() keep them.
+_HIT_SCRIPT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  redis.call('SET', key, 0, 'EX', ARGV[i], 'NX')
+  counts[i] = redis.call('INCR', key)
+end
+return counts
+"""
+_hit_script = None
 
-    SET NX starts a window with its expiry, INCR counts (both atomic; INCR keeps the
-    expiry); the values are plain integers, as cache.incr()/cache.get() keep them.
+
+def hit_all(hits: list[tuple[str, str, Rate]], now: float | None = None) -> list[Window]:
+    """Count one request in each (scope, ident, rate) window, in one Redis call.
+
+    One script call (EVALSHA) instead of a pipeline: redis-py builds a new pipeline with a
+    copy of its ~170 response callbacks each time, which was half the CPU of a small API
+    request.
     """
+    global _hit_script
     now = time.time() if now is None else now
     client = cache._cache.get_client(write=True)  # the cache's own pool and key prefix
-    pipe = client.pipeline(transaction=False)
-    resets = []
+    if _hit_script is None:
+        _hit_script = client.register_script(_HIT_SCRIPT)
+    keys, expiries, resets = [], [], []
     for scope, ident, rate in hits:
         start = int(now // rate.seconds) * rate.seconds
-        key = cache.make_and_validate_key(f"ratelimit:{scope}:{ident}:{rate.seconds}:{start}")
-        pipe.set(key, 0, ex=rate.seconds + 5, nx=True)
-        pipe.incr(key)
+        keys.append(
+            cache.make_and_validate_key(f"ratelimit:{scope}:{ident}:{rate.seconds}:{start}")
+        )
+        expiries.append(rate.seconds + 5)
         resets.append(start + rate.seconds)
-    counts = pipe.execute()[1::2]
+    counts = _hit_script(keys=keys, args=expiries, client=client)
     return [
         Window(rate, count, reset)
         for (_, _, rate), count, reset in zip(hits, counts, resets, strict=True)

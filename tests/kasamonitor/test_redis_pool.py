@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
+
+from kasamonitor.redis_pool import RedisCache
 
 
 def test_cache_objects_built_per_request_share_one_redis_pool(settings):
@@ -17,3 +20,18 @@ def test_cache_objects_built_per_request_share_one_redis_pool(settings):
     pool = first._cache.get_client(write=True).connection_pool
     assert second._cache.get_client(write=True).connection_pool is pool
     assert caches["default"]._cache.get_client(write=True).connection_pool is pool
+
+
+def test_every_cache_call_of_the_process_uses_one_redis_client(settings):
+    config = settings.CACHES["default"]
+    first = RedisCache(config["LOCATION"], {**config})
+    second = RedisCache(config["LOCATION"], {**config})
+
+    def write_and_read(n: int) -> int:
+        first.set(f"one-client-probe-{n}", n)
+        return second.get(f"one-client-probe-{n}")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(write_and_read, range(20))) == list(range(20))
+    client = first._cache.get_client(write=True)
+    assert second._cache.get_client() is client
