@@ -136,9 +136,12 @@ def bench_database(name: str):
         yield "postgresql"
     finally:
         os.environ["DATABASE_URL"] = url
-        from django.db import connections
+        from django.conf import settings
 
-        connections.close_all()
+        if settings.configured:  # benches that only start processes never set Django up
+            from django.db import connections
+
+            connections.close_all()
         execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 

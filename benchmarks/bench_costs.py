@@ -1,7 +1,7 @@
 """GET /api/costs over stored hourly costs: one month and one whole year, 50 devices.
 
-Run: .venv/bin/python benchmarks/bench_costs.py   (SQLite in a temp dir; PostgreSQL when
-DATABASE_URL is set; that database must be empty: the script creates its own data).
+Run: .venv/bin/python benchmarks/bench_costs.py   (SQLite in a temp dir; with DATABASE_URL
+on PostgreSQL its own database kasa_bench_costs, created and dropped by the script).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from _common import report, setup_django
+from _common import bench_database, report, setup_django
 
 DEVICES = 50
 DAYS = 365
@@ -85,6 +85,11 @@ def timed_get(client, url: str, runs: int = 7) -> float:
 
 
 def main() -> int:
+    with bench_database("costs"):
+        return run()
+
+
+def run() -> int:
     setup_django()
     from django.core.management import call_command
     from django.db import connection

@@ -20,7 +20,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import BASE_DIR, bench_env, free_port, percentile, process, report, wait_http
+from _common import (
+    BASE_DIR,
+    bench_database,
+    bench_env,
+    free_port,
+    percentile,
+    process,
+    report,
+    wait_http,
+)
 from loadgen import load
 
 CONNECTIONS, SECONDS, ROUNDS = 50, 5, 3  # the median round is reported: this VM is noisy
@@ -75,6 +84,11 @@ def measure(data_dir: Path, env: dict[str, str], workers: int) -> bool:
 
 
 def main() -> int:
+    with bench_database("health"):
+        return run()
+
+
+def run() -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="kasa-bench-health-"))
     env = bench_env(data_dir)
     subprocess.run(

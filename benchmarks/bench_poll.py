@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import BASE_DIR, report, setup_django
+from _common import BASE_DIR, bench_database, report, setup_django
 
 DEVICES = 200
 ROUNDS = 5
@@ -27,8 +27,9 @@ def main() -> int:
     try:
         # The simulator (one Node process) is slower than 200 real plugs; give it time, so
         # every round measures writes for the full fleet.
-        setup_django(data_dir, KASA_POLL_DEADLINE="15", KASA_DEVICE_TIMEOUT="10")
-        return run()
+        with bench_database("poll"):
+            setup_django(data_dir, KASA_POLL_DEADLINE="15", KASA_DEVICE_TIMEOUT="10")
+            return run()
     finally:
         if redis:
             redis.stop()

@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import bench_env, free_port, process, report, wait_http
+from _common import bench_database, bench_env, free_port, process, report, wait_http
 
 
 def start_once(data_dir: Path, label: str) -> float:
@@ -26,6 +26,11 @@ def start_once(data_dir: Path, label: str) -> float:
 
 
 def main() -> int:
+    with bench_database("startup"):
+        return run()
+
+
+def run() -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="kasa-bench-start-"))
     first = start_once(data_dir, "first")
     print(f"first start on an empty data dir (migrate + collectstatic): {first:.2f} s")
