@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures.process import BrokenProcessPool
 from types import SimpleNamespace
 
 import pytest
@@ -38,3 +39,10 @@ def test_an_eager_task_or_the_setting_off_runs_the_job_in_line(settings):
 def test_the_jobs_exception_reaches_the_task():
     with pytest.raises(ValueError, match="invalid literal"):
         in_own_process(int, "not a number")
+
+
+def test_a_job_process_that_dies_fails_the_task():
+    # Killed or out of memory: the worker's thread gets an error, so the task's on_failure
+    # marks the export or backup failed instead of waiting for ever.
+    with pytest.raises(BrokenProcessPool):
+        in_own_process(os._exit, 3)
