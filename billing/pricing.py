@@ -73,6 +73,11 @@ def price_pending() -> int:
         return stored
 
 
+def reprice_requested() -> bool:
+    """Whether a plan change asked for costs to be worked out again (maybe years of hours)."""
+    return RepriceRequest.objects.exists()
+
+
 def request_reprice(start: datetime, reason: str) -> None:
     """Have costs from start on worked out again (soon, by the price_pending task)."""
     from billing.tasks import price_pending as task

@@ -14,7 +14,7 @@ from django.utils import timezone
 from billing.errors import InvalidRatePlan
 from billing.models import RatePlan
 from billing.plans import PlanError, effective_from, plan_to_api
-from billing.pricing import price_hours, price_pending, request_reprice
+from billing.pricing import price_hours, price_pending, reprice_requested, request_reprice
 from billing.selectors import EPOCH, load_plan
 from security.services import audit_record
 
@@ -23,6 +23,7 @@ __all__ = [
     "price_pending",
     "rate_plan_changed",
     "rate_plan_save",
+    "reprice_requested",
     "request_reprice",
     "validate_plan",
 ]

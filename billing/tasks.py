@@ -7,13 +7,12 @@ from datetime import datetime
 from celery import shared_task
 
 from billing import services
-from billing.models import RepriceRequest
 from kasamonitor.jobs import run_heavy
 
 
 @shared_task(bind=True, ignore_result=True)
 def price_pending(self) -> None:
-    if RepriceRequest.objects.exists():  # a plan changed: possibly years of hours to price
+    if services.reprice_requested():  # years of hours, perhaps: in a process of its own
         run_heavy(self, services.price_pending)
     else:
         services.price_pending()

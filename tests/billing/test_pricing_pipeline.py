@@ -137,3 +137,20 @@ def test_a_plan_change_inside_an_hour_splits_that_hour():
     services.price_pending()
     # a quarter of the hour's kWh at 0.1, three quarters at 0.5
     assert selectors.cost_between([plug.pk], utc(2024, 1, 2), utc(2024, 1, 3)) == Decimal("0.4")
+
+
+def test_the_worker_reprices_a_plan_change_in_a_process_of_its_own(monkeypatch):
+    # The pricing of the last poll stays in the worker's thread; a whole re-pricing (years
+    # of hours, perhaps) goes to kasamonitor.jobs, away from the polls.
+    from billing import tasks
+
+    heavy = []
+    monkeypatch.setattr(tasks, "run_heavy", lambda task, function: heavy.append(function))
+    (plug,) = devices(1)
+    write_hours(plug, utc(2024, 1, 2), [1.0])
+    tasks.price_pending()
+    assert heavy == []
+
+    services.rate_plan_save({"rate_type": "simple", "rate_per_kwh": 0.3}, now=utc(2024, 2, 1))
+    tasks.price_pending()
+    assert heavy == [services.price_pending]
