@@ -283,6 +283,15 @@ def backup_job_run(job_id: int, sealed_password: str | None = None) -> BackupJob
     return job
 
 
+def backup_jobs_mark_failed(message: str, **which) -> None:
+    """Fail the jobs (`which`: pk=… or schedule_id=…) still pending or running: their task died
+    before the job could say so itself (its process killed or out of memory, the database
+    unwritable), and a row must not say "pending" for ever."""
+    BackupJob.objects.filter(
+        status__in=(BackupJob.Status.PENDING, BackupJob.Status.RUNNING), **which
+    ).update(status=BackupJob.Status.FAILED, error=message[:2000], finished_at=timezone.now())
+
+
 def _job_progress(job: BackupJob) -> Progress:
     last = {"percent": -1}
 

@@ -62,10 +62,10 @@ def _drain_live_worker(request):
     from tests import live
 
     request.getfixturevalue("_django_db_helper")  # so the flush happens after the drain
-    request.getfixturevalue("live_worker")
+    worker = request.getfixturevalue("live_worker")
     live.worker_consumes(True)
     yield
-    live.wait_for_idle_worker()
+    live.wait_for_idle_worker(worker.log_path)
     live.worker_consumes(False)
 
 
@@ -136,7 +136,7 @@ def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):
             what="the Celery worker's heartbeat",
         )
         assert proc.poll() is None, log.read_text()
-        live.worker_consumes(False)  # until a test that uses it starts (_drain_live_worker)
+        proc.log_path = log
         yield proc
 
 

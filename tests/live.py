@@ -68,9 +68,16 @@ WORKER_NAME = f"live-{os.getpid()}@localhost"
 
 
 def celery_worker_args() -> list[str]:
+    """The live worker starts parked on a queue nothing is sent to: the test run's own queue
+    holds what earlier tests queued (pricing, discovery, polls) and must not run beside the
+    first test that uses the worker; worker_consumes() points it at the queue when a test asks."""
+    from django.conf import settings
+
+    parked = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-parked"
     return [
         sys.executable, "-m", "celery", "-A", "kasamonitor", "worker", "--loglevel=INFO",
         "--pool=threads", "--concurrency=2", "--without-mingle", "--without-gossip", "-n", WORKER_NAME,
+        "-Q", parked,
     ]  # fmt: skip
 
 
@@ -136,7 +143,12 @@ def worker_is_idle() -> bool:
         client.close()
 
 
-def wait_for_idle_worker(timeout: float = 30.0) -> None:
-    """Wait until the worker has finished everything a test set off (seen idle twice)."""
-    wait_until(lambda: worker_is_idle() and (time.sleep(0.3) or worker_is_idle()),
-               timeout=timeout, what="the Celery worker to finish its queued tasks")  # fmt: skip
+def wait_for_idle_worker(log: Path, timeout: float = 30.0) -> None:
+    """Wait until the worker has finished everything a test set off (seen idle twice); when it
+    does not, say what the worker was doing (the end of its log)."""
+    try:
+        wait_until(lambda: worker_is_idle() and (time.sleep(0.3) or worker_is_idle()),
+                   timeout=timeout, what="the Celery worker to finish its queued tasks")  # fmt: skip
+    except TimeoutError as exc:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-60:])
+        raise TimeoutError(f"{exc}; the worker's log ends:\n{tail}") from None

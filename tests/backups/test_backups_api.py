@@ -146,3 +146,21 @@ def test_a_failed_backup_job_says_why_and_leaves_no_partial_file(admin_api, monk
     progress = admin_api.get("/api/backups/progress").json()
     assert progress["status"] == "failed" and "pg_dump" in progress["error"]
     assert list(services.backups_dir().iterdir()) == []
+
+
+def test_a_backup_job_whose_process_dies_says_failed_not_pending(admin_api):
+    import os
+
+    from backups import tasks
+    from backups.models import BackupJob
+    from kasamonitor import jobs
+
+    job = BackupJob.objects.create(type="manual")
+    # The job's own process dies (killed, out of memory) before it could mark the row.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tasks, "run_heavy", lambda task, fn, *args: jobs.in_own_process(os._exit, 9))
+        tasks.run_backup_job.apply(args=(job.pk,))
+
+    progress = admin_api.get("/api/backups/progress").json()
+    assert progress["status"] == "failed" and progress["in_progress"] is False
+    assert "crashed" in progress["error"]

@@ -120,6 +120,28 @@ def test_a_scheduled_run_backs_up_and_applies_retention(db):
     assert BackupSchedule.objects.get().last_run_at is not None
 
 
+def test_a_scheduled_run_whose_process_dies_leaves_its_job_failed_not_running(db):
+    import os
+
+    from backups import tasks
+    from kasamonitor import jobs
+
+    schedule = schedules.schedule_save(BackupSchedule(name="s", cron="0 2 * * *"))
+    other = schedules.schedule_save(BackupSchedule(name="t", cron="0 3 * * *"))
+    # The run had created its job and started archiving when its process was killed.
+    running = BackupJob.objects.create(type="scheduled", schedule=schedule, status="running")
+    elsewhere = BackupJob.objects.create(type="scheduled", schedule=other, status="running")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tasks, "run_heavy", lambda task, fn, *args: jobs.in_own_process(os._exit, 9))
+        tasks.run_scheduled_backup.apply(args=(schedule.pk,))
+
+    running.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert running.status == BackupJob.Status.FAILED and "crashed" in running.error
+    assert running.finished_at is not None
+    assert elsewhere.status == BackupJob.Status.RUNNING  # another schedule's run goes on
+
+
 def test_the_admin_form_refuses_a_bad_schedule(db):
     from django.core.exceptions import ValidationError
 
