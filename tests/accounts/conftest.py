@@ -17,10 +17,10 @@ def _eager_celery():
     """Run tasks in-process, so their mail lands in the locmem outbox."""
     from kasamonitor.celery import app
 
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
     yield
-    app.conf.task_always_eager = False
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
 
 
 def login(client: APIClient, username: str, password: str = PASSWORD, **extra):

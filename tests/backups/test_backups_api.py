@@ -150,6 +150,7 @@ def test_a_failed_backup_job_says_why_and_leaves_no_partial_file(admin_api, monk
 
 def test_a_backup_job_whose_process_dies_says_failed_not_pending(admin_api):
     import os
+    from concurrent.futures.process import BrokenProcessPool
 
     from backups import tasks
     from backups.models import BackupJob
@@ -159,7 +160,8 @@ def test_a_backup_job_whose_process_dies_says_failed_not_pending(admin_api):
     # The job's own process dies (killed, out of memory) before it could mark the row.
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(tasks, "run_heavy", lambda task, fn, *args: jobs.in_own_process(os._exit, 9))
-        tasks.run_backup_job.apply(args=(job.pk,))
+        result = tasks.run_backup_job.apply(args=(job.pk,), throw=False)
+    assert isinstance(result.result, BrokenProcessPool)  # the task failed, as in the worker
 
     progress = admin_api.get("/api/backups/progress").json()
     assert progress["status"] == "failed" and progress["in_progress"] is False

@@ -122,6 +122,7 @@ def test_a_scheduled_run_backs_up_and_applies_retention(db):
 
 def test_a_scheduled_run_whose_process_dies_leaves_its_job_failed_not_running(db):
     import os
+    from concurrent.futures.process import BrokenProcessPool
 
     from backups import tasks
     from kasamonitor import jobs
@@ -133,7 +134,8 @@ def test_a_scheduled_run_whose_process_dies_leaves_its_job_failed_not_running(db
     elsewhere = BackupJob.objects.create(type="scheduled", schedule=other, status="running")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(tasks, "run_heavy", lambda task, fn, *args: jobs.in_own_process(os._exit, 9))
-        tasks.run_scheduled_backup.apply(args=(schedule.pk,))
+        result = tasks.run_scheduled_backup.apply(args=(schedule.pk,), throw=False)
+    assert isinstance(result.result, BrokenProcessPool)  # the task failed, as in the worker
 
     running.refresh_from_db()
     elsewhere.refresh_from_db()
