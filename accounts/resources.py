@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from import_export import resources
+from kasamonitor.spreadsheet import FormulaSafeResource
 
 from .models import User
 
 
-class UserResource(resources.ModelResource):
+class UserResource(FormulaSafeResource):
     class Meta:
         model = User
         # An allow-list, so a field added later (or the password hash) is never exported.

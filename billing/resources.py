@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
 
 from billing.models import RatePlan
 from billing.plans import PlanError
 from billing.selectors import EPOCH, load_plan
 from billing.services import fill_plan_fields, request_reprice
+from kasamonitor.spreadsheet import FormulaSafeResource
 
 
-class RatePlanResource(resources.ModelResource):
+class RatePlanResource(FormulaSafeResource):
     plan = fields.Field(attribute="plan", column_name="plan", widget=widgets.JSONWidget())
 
     class Meta:

@@ -4,13 +4,15 @@ readings (export only)."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from import_export import fields, resources
+from import_export import fields
 from import_export.widgets import ForeignKeyWidget
+
+from kasamonitor.spreadsheet import FormulaSafeResource
 
 from .models import Device, Reading
 
 
-class DeviceResource(resources.ModelResource):
+class DeviceResource(FormulaSafeResource):
     """Devices by device_id: importing updates existing rows and adds new ones."""
 
     parent = fields.Field(attribute="parent", column_name="parent",
@@ -44,7 +46,7 @@ class ExportOnlyError(Exception):
     pass
 
 
-class ReadingResource(resources.ModelResource):
+class ReadingResource(FormulaSafeResource):
     """Readings, with the device's id and IP; export only (history is never rewritten by hand)."""
 
     device = fields.Field(attribute="device", column_name="device",

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
+from kasamonitor.spreadsheet import formula_safe
+
 from .tables import Document, Table
 
 
@@ -47,18 +49,23 @@ def _text(value):
 
 
 def _csv_rows(table: Table, prefix: tuple = ()) -> Iterator[tuple]:
-    texts = [n for n, c in enumerate(table.columns) if c.kind in ("datetime", "date", "bool")]
+    # Dates and booleans as text; free text (device names) never a formula when opened.
+    texts = [(n, _CSV_TEXT.get(c.kind, formula_safe)) for n, c in enumerate(table.columns)
+             if c.kind not in ("float", "int")]  # fmt: skip
     if not texts:
         return (prefix + row for row in table.rows)
 
     def text(row: tuple) -> tuple:
         cells = list(row)
-        for n in texts:
+        for n, convert in texts:
             if n < len(cells):
-                cells[n] = _text(cells[n])
+                cells[n] = convert(cells[n])
         return prefix + tuple(cells)
 
     return map(text, table.rows)
+
+
+_CSV_TEXT = {"datetime": _text, "date": _text, "bool": _text}
 
 
 def _write_csv(doc: Document, path: Path, include_headers: bool) -> int:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from import_export import fields, resources
+from import_export import fields
+
+from kasamonitor.spreadsheet import FormulaSafeResource
 
 from .models import AuditLog
 
 
-class AuditLogResource(resources.ModelResource):
+class AuditLogResource(FormulaSafeResource):
     actor = fields.Field(attribute="actor_username", column_name="actor")
 
     class Meta:

@@ -151,3 +151,50 @@ def test_the_users_export_holds_no_secret(console, admin_user):
     for secret in secrets:
         assert secret not in content
     assert "password" not in json.loads(content)[0]
+
+
+SLY_ALIAS = '=HYPERLINK("http://198.51.100.7/x","Lamp")'
+
+
+def test_exported_text_never_opens_as_a_formula_and_imports_back_unchanged(console):
+    import csv
+    import io
+
+    import openpyxl
+
+    from devices.models import Device
+
+    (device,) = world.build(Device, 1)
+    Device.objects.filter(pk=device.pk).update(alias=SLY_ALIAS)  # a plug may name itself so
+
+    rows = list(csv.DictReader(io.StringIO(_export(console, "devices.Device", "csv").decode())))
+    assert rows[0]["alias"] == "'" + SLY_ALIAS  # shown as text by Excel and LibreOffice
+    sheet = openpyxl.load_workbook(io.BytesIO(_export(console, "devices.Device", "xlsx"))).active
+    (alias,) = [c for c in sheet[2] if c.value and "HYPERLINK" in str(c.value)]
+    assert alias.data_type == "s" and alias.value == "'" + SLY_ALIAS
+
+    # The exported file, imported again, changes nothing.
+    rows[0]["notes"] = "checked"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    preview = _upload(console, "devices.Device", out.getvalue())
+    assert not preview.context["result"].has_errors(), _errors(preview.context["result"])
+    console.post(_url("devices.Device", "process_import"), preview.context["confirm_form"].initial)
+    device.refresh_from_db()
+    assert (device.alias, device.notes) == (SLY_ALIAS, "checked")
+
+
+def test_a_user_agent_in_the_audit_export_is_text_not_a_formula(console):
+    import csv
+    import io
+
+    from rest_framework.test import APIClient
+
+    sly = "@SUM(1+9)*cmd|' /C calc'!A0"
+    APIClient().post("/api/auth/login", {"username": "mallory", "password": "guess"},
+                     format="json", HTTP_USER_AGENT=sly)  # fmt: skip
+
+    rows = list(csv.DictReader(io.StringIO(_export(console, "security.AuditLog", "csv").decode())))
+    assert "'" + sly in {row["user_agent"] for row in rows}

@@ -88,6 +88,18 @@ def test_excel_cells_hold_names_as_text_never_as_formulas_or_links(operator_user
     assert cell.hyperlink is None
 
 
+def test_csv_cells_hold_names_as_text_never_as_formulas(operator_user):
+    sly = plug(alias='=HYPERLINK("http://198.51.100.7/x","Fridge")')
+    minus = plug(alias="-2+3+cmd|' /C calc'!A0")
+    make_readings(sly, count=2, power=-1.5)
+    make_readings(minus, count=2)
+    job = create_and_run(operator_user, _device_body("csv", fields=["device_name", "power_w"]))
+
+    rows = list(csv.DictReader(io.StringIO(file_bytes(job).decode())))
+    assert {row["device_name"] for row in rows} == {"'" + sly.alias, "'" + minus.alias}
+    assert "-1.5" in {row["power_w"] for row in rows}  # numbers stay numbers
+
+
 def test_device_data_pdf_contains_the_readings(operator_user, data):
     job = create_and_run(
         operator_user, _device_body("pdf", fields=["timestamp", "device_name", "power_w"])
