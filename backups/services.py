@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from kasamonitor.timestamps import iso_utc
 from security.services import audit_record
 
 from . import archive, configuration, database
@@ -213,7 +214,7 @@ def _describe(path: Path, created: datetime, kind: str) -> dict:
     return {
         "filename": path.name,
         "size": path.stat().st_size,
-        "created": created.isoformat().replace("+00:00", "Z"),
+        "created": iso_utc(created),
         "type": kind,
         "includes": includes,
         "encrypted": encrypted,

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, TypedDict
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from kasamonitor.timestamps import iso_utc
+
 if TYPE_CHECKING:
     from .models import Device
 
@@ -36,10 +38,6 @@ class DeviceStatus(TypedDict):
     timestamp: str
 
 
-def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
-
-
 def update_message(device: Device, at: datetime) -> DeviceUpdate:
     """Build a device_update; data also names the device, since strip outlets share an IP."""
     data = {
@@ -48,7 +46,7 @@ def update_message(device: Device, at: datetime) -> DeviceUpdate:
         "voltage": device.voltage,
         "current": device.current,
         "today_energy_kwh": device.today_energy_kwh,
-        "timestamp": iso(at),
+        "timestamp": iso_utc(at),
         "device_id": device.pk,
         "mac": device.mac,
         "alias": device.alias,
@@ -59,7 +57,7 @@ def update_message(device: Device, at: datetime) -> DeviceUpdate:
 
 def status_message(device: Device, at: datetime) -> DeviceStatus:
     message = DeviceStatus(
-        event="device_status", device_ip=device.host, status=device.status, timestamp=iso(at)
+        event="device_status", device_ip=device.host, status=device.status, timestamp=iso_utc(at)
     )
     message.update(device_id=device.pk, offline_reason=device.offline_reason)  # type: ignore[typeddict-unknown-key]
     return message

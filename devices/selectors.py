@@ -14,6 +14,8 @@ from django.db.models import CharField, Count, F, FloatField, Max, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from kasamonitor.timestamps import iso_utc
+
 from .errors import DeviceNotFound
 from .models import DailyRollup, Device, HourlyRollup, Reading, SystemConfig
 
@@ -175,7 +177,7 @@ def iso(value) -> str | None:
     if isinstance(value, str):
         text = value.replace(" ", "T")
         return text.removesuffix("+00") + "Z"
-    return value.isoformat().replace("+00:00", "Z") if value else None
+    return iso_utc(value)
 
 
 def _daily_points(ids: list[int], start: datetime, end: datetime) -> list[dict]:

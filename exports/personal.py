@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from kasamonitor.timestamps import iso_utc
 from security.models import AuditLog
 
 from .models import ExportJob, ExportSchedule
@@ -22,7 +23,7 @@ SECRET_HINTS = ("password", "token", "secret", "hash", "key", "credential", "otp
 def personal_data(user) -> dict:
     """Return everything stored about `user` as one JSON-ready document."""
     return {
-        "generated_at": _iso(timezone.now()),
+        "generated_at": iso_utc(timezone.now()),
         "profile": {f: _plain(getattr(user, f, None)) for f in PROFILE_FIELDS},
         "sessions": _sessions(user),
         "audit_events": [
@@ -83,7 +84,7 @@ def _secret(field) -> bool:
 
 def _plain(value):
     if hasattr(value, "isoformat"):
-        return _iso(value)
+        return iso_utc(value)
     return (
         value
         if isinstance(value, str | int | float | bool | type(None) | dict | list)
@@ -91,19 +92,15 @@ def _plain(value):
     )
 
 
-def _iso(moment) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 def _audit(e: AuditLog) -> dict:
-    return {"timestamp": _iso(e.created_at), "event_type": e.action, "severity": e.severity,
+    return {"timestamp": iso_utc(e.created_at), "event_type": e.action, "severity": e.severity,
             "outcome": e.outcome, "ip_address": e.ip_address, "user_agent": e.user_agent,
             "target_type": e.target_type, "target_id": e.target_id, "details": e.details}  # fmt: skip
 
 
 def _export(j: ExportJob) -> dict:
     return {"export_id": j.id, "export_type": j.export_type, "format": j.format, "status": j.status,
-            "created_at": _iso(j.created_at), "record_count": j.record_count}  # fmt: skip
+            "created_at": iso_utc(j.created_at), "record_count": j.record_count}  # fmt: skip
 
 
 def _schedule(s: ExportSchedule) -> dict:

@@ -8,6 +8,8 @@ from itertools import islice
 
 from django.utils import timezone
 
+from kasamonitor.timestamps import iso_utc
+
 from . import conf, files
 from .config import parse
 from .errors import InvalidExportRequest
@@ -68,7 +70,7 @@ def export_preview(*, user, data: dict, limit: int) -> dict:
 
 
 def _plain(value):
-    return value.isoformat().replace("+00:00", "Z") if hasattr(value, "isoformat") else value
+    return iso_utc(value) if hasattr(value, "isoformat") else value
 
 
 def _row_bytes(rows: list[tuple]) -> float:

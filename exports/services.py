@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.roles import ADMIN
+from kasamonitor.timestamps import iso_utc
 from security.services import audit_record
 
 from . import conf, files, writers
@@ -92,7 +93,7 @@ def _check_rate(user, request, now: datetime) -> None:
                  severity="warning", target_type="exports.exportjob",
                  details={"user_id": user.pk, "export_count": window.count(), "limit": per_hour})  # fmt: skip
     seconds = max(1, int((retry_at - now).total_seconds()) + 1)
-    raise ExportRateLimited(per_hour, seconds, retry_at.isoformat().replace("+00:00", "Z"))
+    raise ExportRateLimited(per_hour, seconds, iso_utc(retry_at))
 
 
 def _check_concurrency(user) -> None:
@@ -295,20 +296,16 @@ def export_get(export_id: str, *, user, request=None) -> ExportJob:
 def export_file(job: ExportJob, *, user, request=None) -> tuple[Path, str, str]:
     """Return (path, download name, mime type) of a completed, unexpired export, audited."""
     if job.status == Status.EXPIRED or (job.expires_at and job.expires_at <= timezone.now()):
-        raise ExportExpired(_iso(job.expires_at))
+        raise ExportExpired(iso_utc(job.expires_at))
     if job.status != Status.COMPLETED:
         raise ExportNotReady(job.status)
     path = files.job_path(job)
     if path is None or not path.exists():
-        raise ExportExpired(_iso(job.expires_at))
+        raise ExportExpired(iso_utc(job.expires_at))
     audit_record("DATA_EXPORTED", actor=user, request=request, target=job,
                  details={"export_id": job.pk, "filename": job.file_name, "size": job.file_size,
                           "format": job.format, "owner": job.user.username})  # fmt: skip
     return path, job.file_name, files.mime_type(job.format, job.compression)
-
-
-def _iso(moment) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
 def export_delete(job: ExportJob, *, user, request=None) -> datetime:

@@ -18,6 +18,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from rest_framework import exceptions as drf
 
+from kasamonitor.timestamps import iso_utc
+
 logger = logging.getLogger(__name__)
 
 
@@ -105,7 +107,7 @@ def error_body(
         "error_code": error_code,
         "code": error_code,
         "status_code": status,
-        "timestamp": timezone.now().isoformat().replace("+00:00", "Z"),
+        "timestamp": iso_utc(timezone.now()),
     }
     if status == 401:
         context.setdefault("redirect_to", "/login")

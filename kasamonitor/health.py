@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsAdminRole
 from devices.selectors import fleet_counts
+from kasamonitor.timestamps import iso_utc
 
 from . import heartbeat
 
@@ -25,7 +26,7 @@ STARTED = time.time()
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    return iso_utc(datetime.now(UTC))
 
 
 def check_database() -> dict:

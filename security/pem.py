@@ -15,6 +15,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
+from kasamonitor.timestamps import iso_utc
+
 CERT_MARKER = b"-----BEGIN CERTIFICATE-----"
 KEY_MARKERS = (b"-----BEGIN PRIVATE KEY-----", b"-----BEGIN RSA PRIVATE KEY-----",
                b"-----BEGIN EC PRIVATE KEY-----")  # fmt: skip
@@ -92,8 +94,8 @@ def certificate_info(cert: x509.Certificate, now: dt.datetime | None = None) -> 
         "issuer": cert.issuer.rfc4514_string(),
         "valid_from": start.date().isoformat(),
         "valid_until": end.date().isoformat(),
-        "not_before": start.isoformat().replace("+00:00", "Z"),
-        "not_after": end.isoformat().replace("+00:00", "Z"),
+        "not_before": iso_utc(start),
+        "not_after": iso_utc(end),
         "serial_number": format(cert.serial_number, "x"),
         "fingerprint_sha256": cert.fingerprint(hashes.SHA256()).hex(":"),
         "subject_alt_names": _alt_names(cert),

@@ -1,0 +1,11 @@
+"""The one way a moment is written in API bodies, events and export files: ISO 8601 with "Z"
+for UTC, as the spec's examples show it (2024-01-15T10:00:00Z)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+
+def iso_utc(moment: date | None) -> str | None:
+    """`moment` as ISO 8601, "Z" instead of "+00:00"; None stays None."""
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
