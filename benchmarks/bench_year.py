@@ -23,7 +23,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from _common import (
@@ -146,12 +146,28 @@ def costs(port: int, token: str, info: dict, web_pid: int) -> bool:
     sampler.join()
     print(f"costs: year body {len(body):,} bytes; web RSS {before:.0f} -> "
           f"peak {peak[0]:.0f} MiB")  # fmt: skip
-    ok = report("GET /api/costs a month median", month_ms, "ms", 100)
+    ok = whole_year_priced(json.loads(body), end - timedelta(days=364), end)
+    ok &= report("GET /api/costs a month median", month_ms, "ms", 100)
     ok &= report("GET /api/costs a year median", year_ms, "ms", 500)
     ok &= report("web RSS growth while serving a year's costs", peak[0] - before, "MiB", 50)
     ok &= others_during(port, token, year)
     client.close()
     return ok
+
+
+def whole_year_priced(body: dict, first: date, last: date) -> bool:
+    """The year's report must add up every stored daily cost of the range (a report over
+    empty tables would be fast and prove nothing): its kWh against the stored sum."""
+    from django.db.models import Sum
+
+    from billing.models import DailyCost
+
+    stored = DailyCost.objects.filter(day__gte=first, day__lte=last).aggregate(kwh=Sum("kwh"))
+    days, kwh, expected = len(body["daily_breakdown"]), float(body["total_kwh"]), stored["kwh"]
+    print(f"costs: a year's report: {days} days, {kwh:,.3f} kWh "
+          f"(stored daily costs: {expected or 0:,.3f} kWh)")  # fmt: skip
+    off = abs(kwh - expected) if days == 365 and expected else float("inf")
+    return report("a year's costs against the stored daily kWh, difference", off, "kWh", 0.01)
 
 
 def others_during(port: int, token: str, year: str) -> bool:
