@@ -148,7 +148,7 @@ def test_a_failed_backup_job_says_why_and_leaves_no_partial_file(admin_api, monk
     assert list(services.backups_dir().iterdir()) == []
 
 
-def test_a_backup_job_whose_process_dies_says_failed_not_pending(admin_api):
+def test_a_backup_job_whose_process_dies_says_failed_not_pending(admin_api, monkeypatch):
     import os
     from concurrent.futures.process import BrokenProcessPool
 
@@ -158,9 +158,10 @@ def test_a_backup_job_whose_process_dies_says_failed_not_pending(admin_api):
 
     job = BackupJob.objects.create(type="manual")
     # The job's own process dies (killed, out of memory) before it could mark the row.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(tasks, "run_heavy", lambda task, fn, *args: jobs.in_own_process(os._exit, 9))
-        result = tasks.run_backup_job.apply(args=(job.pk,), throw=False)
+    monkeypatch.setattr(
+        tasks, "run_heavy", lambda task, fn, *args: jobs.in_own_process(os._exit, 9)
+    )
+    result = tasks.run_backup_job.apply(args=(job.pk,), throw=False)
     assert isinstance(result.result, BrokenProcessPool)  # the task failed, as in the worker
 
     progress = admin_api.get("/api/backups/progress").json()

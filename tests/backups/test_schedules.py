@@ -120,7 +120,7 @@ def test_a_scheduled_run_backs_up_and_applies_retention(db):
     assert BackupSchedule.objects.get().last_run_at is not None
 
 
-def test_a_scheduled_run_whose_process_dies_leaves_its_job_failed_not_running(db):
+def test_a_scheduled_run_whose_process_dies_leaves_its_job_failed_not_running(db, monkeypatch):
     import os
     from concurrent.futures.process import BrokenProcessPool
 
@@ -132,9 +132,10 @@ def test_a_scheduled_run_whose_process_dies_leaves_its_job_failed_not_running(db
     # The run had created its job and started archiving when its process was killed.
     running = BackupJob.objects.create(type="scheduled", schedule=schedule, status="running")
     elsewhere = BackupJob.objects.create(type="scheduled", schedule=other, status="running")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(tasks, "run_heavy", lambda task, fn, *args: jobs.in_own_process(os._exit, 9))
-        result = tasks.run_scheduled_backup.apply(args=(schedule.pk,), throw=False)
+    monkeypatch.setattr(
+        tasks, "run_heavy", lambda task, fn, *args: jobs.in_own_process(os._exit, 9)
+    )
+    result = tasks.run_scheduled_backup.apply(args=(schedule.pk,), throw=False)
     assert isinstance(result.result, BrokenProcessPool)  # the task failed, as in the worker
 
     running.refresh_from_db()
