@@ -146,7 +146,7 @@ class SmartEmulator:
         elif state.outlet is not None or not state.children:
             outlet = state.outlet
         else:
-            return [c.outlet for c in state.children if c.outlet is not None]
+            return state.meters()
         if outlet is None:
             raise EmulatorError(f"{host} child {child!r} has no relay")
         return [outlet]

@@ -26,6 +26,7 @@ from aiohttp import web
 
 from . import crypto
 from .energy import Clock
+from .iot_device import IotDevice
 from .smart_device import Identity, SmartDevice
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,9 @@ class DeviceSpec:
     fixture: str  # a recording's file name without .json, e.g. "KP125M(US)_1.0_1.2.3"
     host: str = ""  # a 127.x.y.z address; SmartEmulator fills it from a free block
     alias: str | None = None
-    http_port: int | None = None  # None: 80 when it can be bound, else a free port; 0: free
+    # TCP port (HTTP for KLAP/AES, XOR for legacy devices). None: the device's usual one
+    # (80, or 9999 for XOR) when it can be bound, else a free one; 0: a free one.
+    port: int | None = None
     username: str = DEFAULT_USERNAME
     password: str = DEFAULT_PASSWORD
     load_w: float | None = None  # watts drawn while on (default: the recorded reading)
@@ -76,6 +79,23 @@ def discovery_header(payload: bytes, serial: int) -> bytes:
     head = struct.pack(">BBHHBBI", 2, 0, 1, len(payload), 0x11, 0, serial)
     crc = zlib.crc32(head + b"\x5a\x6b\x7c\x8d" + payload)
     return head + struct.pack(">I", crc)
+
+
+def xor_encrypt(plain: bytes) -> bytes:
+    """The legacy protocol's autokey XOR (initial key 171)."""
+    key, out = 171, bytearray()
+    for byte in plain:
+        key ^= byte
+        out.append(key)
+    return bytes(out)
+
+
+def xor_decrypt(cipher: bytes) -> bytes:
+    key, out = 171, bytearray()
+    for byte in cipher:
+        out.append(key ^ byte)
+        key = byte
+    return bytes(out)
 
 
 class _Udp(asyncio.DatagramProtocol):
@@ -108,7 +128,7 @@ class DeviceServer:
         self.http_port = 0
         self.username, self.password = spec.username, spec.password
         self.online = False
-        self.state: SmartDevice | None = None
+        self.state: SmartDevice | IotDevice | None = None
         self.sessions: dict[str, _Session] = {}
         self.counters = {"handshakes": 0, "logins": 0, "failed_logins": 0, "requests": 0}
         self.boots = 0
@@ -118,42 +138,66 @@ class DeviceServer:
     # -- lifecycle -----------------------------------------------------------------------
 
     async def start(self) -> None:
-        sock = self._bind_http()
+        sock = self._bind_tcp()
         self.http_port = sock.getsockname()[1]
         alias = self.spec.alias or f"{self.fixture_model()} {self.host}"
         identity = Identity.derive(self.host, self.http_port, alias, self.spec.fixture)
-        self.state = SmartDevice(
-            self.fixture,
-            identity,
-            self.clock,
-            page_size=self.spec.page_size,
-            load_w=self.spec.load_w,
-            child_aliases=self.spec.child_aliases,
-        )
+        if self.spec.kind == "iot":
+            self.state = IotDevice(
+                self.fixture,
+                identity,
+                self.clock,
+                load_w=self.spec.load_w,
+                child_aliases=self.spec.child_aliases,
+            )
+        else:
+            self.state = SmartDevice(
+                self.fixture,
+                identity,
+                self.clock,
+                page_size=self.spec.page_size,
+                load_w=self.spec.load_w,
+                child_aliases=self.spec.child_aliases,
+            )
         await self._go_online(sock)
 
+    @property
+    def is_xor(self) -> bool:
+        if self.state is not None:
+            return self.state.encryption == "XOR"
+        return self.spec.kind == "iot" and "discovery_result" not in self.fixture
+
     def fixture_model(self) -> str:
+        if "system" in self.fixture:
+            return self.fixture["system"]["get_sysinfo"].get("model", "device").split("(")[0]
         result = self.fixture.get("discovery_result", {})
         return result.get("result", result).get("device_model", "device").split("(")[0]
 
-    def _bind_http(self) -> socket.socket:
-        port = self.spec.http_port
+    def _bind_tcp(self) -> socket.socket:
+        port = self.spec.port
         if port is None:
             try:
-                return _bind(socket.SOCK_STREAM, self.host, 80)
+                return _bind(socket.SOCK_STREAM, self.host, LEGACY_PORT if self.is_xor else 80)
             except OSError:
                 port = 0
         return _bind(socket.SOCK_STREAM, self.host, port)
 
-    async def _go_online(self, http_sock: socket.socket | None = None) -> None:
+    async def _go_online(self, tcp_sock: socket.socket | None = None) -> None:
         loop = asyncio.get_running_loop()
-        if http_sock is None:
-            http_sock = _bind(socket.SOCK_STREAM, self.host, self.http_port)
-        udp_sock = _bind(socket.SOCK_DGRAM, self.host, DISCOVERY_PORT)
+        if tcp_sock is None:
+            tcp_sock = _bind(socket.SOCK_STREAM, self.host, self.http_port)
+        udp_port = LEGACY_PORT if self.is_xor else DISCOVERY_PORT
+        udp_sock = _bind(socket.SOCK_DGRAM, self.host, udp_port)
         transport, _ = await loop.create_datagram_endpoint(
             lambda: _Udp(self._on_discovery), sock=udp_sock
         )
         self._udp = [transport]
+        if self.is_xor:
+            self._xor_server = await asyncio.start_server(self._xor_connection, sock=tcp_sock)
+            self._xor_writers: set[asyncio.StreamWriter] = set()
+            self.online = True
+            self.boots += 1
+            return
         app = web.Application()
         app.router.add_post("/app/handshake1", self._klap_handshake1)
         app.router.add_post("/app/handshake2", self._klap_handshake2)
@@ -161,7 +205,7 @@ class DeviceServer:
         app.router.add_post("/app", self._aes)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
-        await web.SockSite(self._runner, http_sock, shutdown_timeout=0.1).start()
+        await web.SockSite(self._runner, tcp_sock, shutdown_timeout=0.1).start()
         self.online = True
         self.boots += 1
 
@@ -171,6 +215,11 @@ class DeviceServer:
         for transport in self._udp:
             transport.close()
         self._udp = []
+        if getattr(self, "_xor_server", None) is not None:
+            self._xor_server.close()
+            for writer in list(self._xor_writers):
+                writer.close()
+            self._xor_server = None
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
@@ -196,7 +245,16 @@ class DeviceServer:
     # -- discovery -----------------------------------------------------------------------
 
     def discovery_answer(self, probe: bytes) -> bytes | None:
-        if len(probe) < 16 or probe[0] != 2 or self.state is None:
+        if self.state is None:
+            return None
+        if self.is_xor:
+            assert isinstance(self.state, IotDevice)
+            try:
+                json.loads(xor_decrypt(probe))
+            except ValueError:
+                return None
+            return xor_encrypt(json.dumps(self.state.discovery_sysinfo()).encode())
+        if len(probe) < 16 or probe[0] != 2:
             return None
         payload = json.dumps(self.state.discovery).encode()
         serial = struct.unpack(">I", probe[8:12])[0]
@@ -213,10 +271,32 @@ class DeviceServer:
         if answer is not None:
             self._udp[0].sendto(answer, addr)
 
+    # -- XOR (legacy TCP: 4-byte length + autokey XOR) ----------------------------------
+
+    async def _xor_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self._xor_writers.add(writer)
+        try:
+            while True:
+                header = await reader.readexactly(4)
+                body = await reader.readexactly(struct.unpack(">I", header)[0])
+                try:
+                    message = json.loads(xor_decrypt(body))
+                except ValueError:
+                    break
+                answer = xor_encrypt(json.dumps(self._dispatch(message)).encode())
+                writer.write(struct.pack(">I", len(answer)) + answer)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            self._xor_writers.discard(writer)
+            writer.close()
+
     # -- sessions ------------------------------------------------------------------------
 
     @property
     def klap_version(self) -> int:
+        """python-kasa's choice: v2 for SMART devices and login version 2, else v1."""
         assert self.state is not None
         family = self.state.family
         lv = self.state.login_version
@@ -334,6 +414,8 @@ class DeviceServer:
 
     def _dispatch(self, message: Any) -> dict[str, Any]:
         self.counters["requests"] += 1
+        if isinstance(self.state, IotDevice):
+            return self.state.handle(message)
         if not isinstance(message, dict) or not isinstance(message.get("method"), str):
             return {"error_code": -1003}
         assert self.state is not None
@@ -360,8 +442,8 @@ class DeviceServer:
             "password": self.password,
             "online": self.online,
             "children": [
-                {"device_id": c.device_id, "on": c.outlet.on if c.outlet else None}
-                for c in state.children
+                {"device_id": state.child(i).device_id, "on": state.child(i).outlet.on}
+                for i in range(len(state.children))
             ],
             **self.counters,
             "sessions": len(self.sessions),
@@ -370,27 +452,32 @@ class DeviceServer:
 
 
 class BroadcastListener:
-    """127.255.255.255:20002 — hands each broadcast probe to every online device."""
+    """127.255.255.255 on 20002 and 9999: hands each broadcast probe to every online
+    device listening on that port, which answers from its own address."""
 
     def __init__(self, devices: dict[str, DeviceServer], address: str = BROADCAST_ADDRESS):
         self.devices = devices
         self.address = address
-        self.transport: asyncio.DatagramTransport | None = None
+        self.transports: list[asyncio.DatagramTransport] = []
 
-    async def start(self) -> None:
+    async def start(self, ports: tuple[int, ...] = (DISCOVERY_PORT, LEGACY_PORT)) -> None:
         loop = asyncio.get_running_loop()
-        sock = _bind(socket.SOCK_DGRAM, self.address, DISCOVERY_PORT)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
-        self.transport, _ = await loop.create_datagram_endpoint(
-            lambda: _Udp(self._forward), sock=sock
-        )
+        for port in ports:
+            sock = _bind(socket.SOCK_DGRAM, self.address, port)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+            transport, _ = await loop.create_datagram_endpoint(
+                lambda port=port: _Udp(lambda data, addr: self._forward(port, data, addr)),
+                sock=sock,
+            )
+            self.transports.append(transport)
 
-    def _forward(self, data: bytes, addr: tuple[str, int]) -> None:
+    def _forward(self, port: int, data: bytes, addr: tuple[str, int]) -> None:
         for device in list(self.devices.values()):
-            device.answer_probe(data, addr)
+            if (LEGACY_PORT if device.is_xor else DISCOVERY_PORT) == port:
+                device.answer_probe(data, addr)
 
     def close(self) -> None:
-        if self.transport is not None:
+        for transport in self.transports:
             with contextlib.suppress(Exception):
-                self.transport.close()
-            self.transport = None
+                transport.close()
+        self.transports = []
