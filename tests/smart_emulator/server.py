@@ -203,9 +203,11 @@ class DeviceServer:
         app.router.add_post("/app/handshake2", self._klap_handshake2)
         app.router.add_post("/app/request", self._klap_request)
         app.router.add_post("/app", self._aes)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=0.1
+        )
         await self._runner.setup()
-        await web.SockSite(self._runner, tcp_sock, shutdown_timeout=0.1).start()
+        await web.SockSite(self._runner, tcp_sock).start()
         self.online = True
         self.boots += 1
 
