@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt bench migrate superuser clean
+.PHONY: help run test lint fmt bench migrate superuser clean fixtures
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -21,6 +21,11 @@ SIM := tests/kasa_sim/node_modules/.package-lock.json
 $(SIM): tests/kasa_sim/package-lock.json
 	npm ci --prefix tests/kasa_sim --no-audit --no-fund --loglevel=error
 
+# python-kasa's recorded device answers for tests/smart_emulator, downloaded once per
+# machine into ~/.cache/kasa-monitor (or $KASA_FIXTURES_DIR), never into the repository.
+fixtures: $(STAMP)  ## fetch the device recordings the smart emulator serves (needs PyPI)
+	$(PY) -m tests.smart_emulator
+
 # Browser tests drive Debian's Chromium; install it when we can (root + apt), as .ci/run does.
 CHROMIUM := /usr/bin/chromium
 
@@ -32,7 +37,7 @@ $(CHROMIUM):
 run: $(STAMP)  ## migrate, collect static and run web + worker + scheduler (Ctrl-C stops all)
 	$(PY) -m kasamonitor.run
 
-test: $(STAMP) $(SIM) $(CHROMIUM)  ## run the whole test suite (installs the simulator and Chromium too)
+test: $(STAMP) $(SIM) $(CHROMIUM) fixtures  ## run the whole test suite (installs the simulator, recordings and Chromium too)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)  ## ruff check + format check

@@ -5,7 +5,7 @@ python-kasa's sdist ships the answers of real devices (``tests/fixtures/smart/*.
 repository: they are downloaded once per machine with pip (the ordinary PyPI client) into a
 cache directory and read from there.
 
-    python -m tests.smart_emulator.fixtures      # fetch (install step; needs PyPI)
+    python -m tests.smart_emulator      # fetch (install step; needs PyPI)
 
 The cache is ``$KASA_FIXTURES_DIR`` when set, else ``$XDG_CACHE_HOME/kasa-monitor``
 (``~/.cache/kasa-monitor``). Tests only read it: in CI they run in a network namespace
@@ -14,7 +14,6 @@ with loopback only, after the install step has fetched the fixtures.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import hashlib
 import json
@@ -64,7 +63,7 @@ def fixtures_dir(version: str | None = None) -> Path:
 
 def fetch_hint() -> str:
     return (
-        "run `.venv/bin/python -m tests.smart_emulator.fixtures` (or `make fixtures`) once "
+        "run `.venv/bin/python -m tests.smart_emulator` (or `make fixtures`) once "
         "with access to PyPI; set KASA_FIXTURES_DIR to use another cache directory"
     )
 
@@ -161,8 +160,3 @@ def main() -> int:
     counts = {kind: len(list((path / kind).glob("*.json"))) for kind in KINDS}
     print(f"python-kasa device recordings in {path}: {counts}")
     return 0
-
-
-if __name__ == "__main__":
-    with contextlib.suppress(KeyboardInterrupt):
-        sys.exit(main())
