@@ -101,7 +101,7 @@ def _download_and_unpack(version: str, target: Path) -> None:
         if result.returncode != 0 or not sdists:
             raise FixturesMissing(
                 f"could not download python-kasa {version}'s source distribution "
-                f"({' '.join(command)}): {result.stderr.strip()[-2000:]}"
+                f"into {target}; {fetch_hint()}. pip said: {result.stderr.strip()[-1500:]}"
             )
         digest = hashlib.sha256(sdists[0].read_bytes()).hexdigest()
         if digest != expected:
