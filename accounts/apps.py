@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 class AccountsConfig(AppConfig):
@@ -17,6 +17,9 @@ class AccountsConfig(AppConfig):
         post_migrate.connect(groups.ensure_role_groups, sender=self, dispatch_uid="role_groups")
         post_migrate.connect(_cleanup_schedule, sender=self, dispatch_uid="accounts_cleanup")
         post_save.connect(_sync_group, sender=User, dispatch_uid="user_role_group")
+        # However a user is disabled or deleted (API, console, shell), their sockets close.
+        post_save.connect(_end_sockets_of_disabled, sender=User, dispatch_uid="user_sockets")
+        post_delete.connect(_end_sockets_of_deleted, sender=User, dispatch_uid="user_sockets")
         user_logged_in.connect(signals.audit_login, dispatch_uid="accounts_audit_login")
         user_login_failed.connect(
             signals.audit_login_failed, dispatch_uid="accounts_audit_login_failed"
@@ -30,6 +33,19 @@ def _sync_group(sender, instance, **kwargs):
     from .groups import sync_user_group
 
     sync_user_group(instance)
+
+
+def _end_sockets_of_disabled(sender, instance, created, **kwargs):
+    if not created and not instance.is_active:
+        from .ws_auth import sockets_end_for_user
+
+        sockets_end_for_user(instance.pk)
+
+
+def _end_sockets_of_deleted(sender, instance, **kwargs):
+    from .ws_auth import sockets_end_for_user
+
+    sockets_end_for_user(instance.pk)
 
 
 def _cleanup_schedule(**kwargs):

@@ -19,6 +19,7 @@ from security.services import audit_record
 from . import tokens
 from .exceptions import InvalidToken, RefreshTokenReused, SessionRevoked
 from .models import LoginSession, User
+from .ws_auth import sockets_end_for_sessions
 
 TOUCH_INTERVAL = 60  # seconds: last_activity is written at most this often per session
 
@@ -145,6 +146,7 @@ def session_end(session: LoginSession, *, reason: str, actor=None, request=None)
         revoked_at=timezone.now(), revoked_reason=reason
     )
     if ended:
+        sockets_end_for_sessions([session.pk])
         audit_record(
             "session_revoked",
             actor=actor,
@@ -162,8 +164,12 @@ def session_end_all(
     live = LoginSession.objects.active().filter(user=user)
     if keep is not None:
         live = live.exclude(pk=keep)
-    count = live.update(revoked_at=timezone.now(), revoked_reason=reason)
+    ending = list(live.values_list("pk", flat=True))
+    count = LoginSession.objects.filter(pk__in=ending, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason
+    )
     if count:
+        sockets_end_for_sessions(ending)
         audit_record(
             "session_revoked",
             actor=actor,

@@ -2,26 +2,92 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+from accounts import ws_auth
+from kasamonitor.asgi_sockets import refuse_handshake
 
 from .events import ALL_DEVICES
 
 
+class _Sockets:
+    """Sockets open in this web process, against WS_MAX_CONNECTIONS."""
+
+    open = 0
+
+
 class DeviceConsumer(AsyncJsonWebsocketConsumer):
+    joined: list[str] = []
+    counted = False
+    expiry: asyncio.TimerHandle | None = None
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception:
+            # kasamonitor.asgi_sockets answers the client; here the socket stops counting.
+            with contextlib.suppress(Exception):  # Redis may be the part that failed
+                await self._forget()
+            raise
+
     async def connect(self):
         user = self.scope.get("user")
         if not (user and user.is_authenticated):
-            await self.close(code=4401)
+            await self.close(code=ws_auth.CLOSE_UNAUTHORISED)
             return
+        if _Sockets.open >= settings.WS_MAX_CONNECTIONS:
+            await refuse_handshake(
+                self.base_send,
+                "TOO_MANY_CONNECTIONS",
+                "This server has as many live connections as it takes; try again later.",
+            )
+            return
+        _Sockets.open += 1
+        self.counted = True
         self.device_ips: set[str] = set()
         self.everything = False
-        # One shared group: events arrive in batches and are filtered here, per socket.
-        await self.channel_layer.group_add(ALL_DEVICES, self.channel_name)
+        # One shared group for events (filtered here, per socket) and the groups that end
+        # the socket with its login session.
+        self.joined = [ALL_DEVICES, *ws_auth.groups_of(self.scope)]
+        for group in self.joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        self.expiry = asyncio.get_running_loop().call_later(
+            ws_auth.seconds_left(self.scope), self._expire
+        )
 
     async def disconnect(self, code):
-        if hasattr(self, "device_ips"):
-            await self.channel_layer.group_discard(ALL_DEVICES, self.channel_name)
+        await self._forget()
+
+    async def _forget(self):
+        if self.expiry is not None:
+            self.expiry.cancel()
+            self.expiry = None
+        if self.counted:
+            _Sockets.open -= 1
+            self.counted = False
+        joined, self.joined = self.joined, []
+        for group in joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    def _expire(self):
+        self.expiry = None
+        asyncio.ensure_future(self.close(code=ws_auth.CLOSE_UNAUTHORISED))
+
+    async def session_ended(self, message):
+        await self.close(code=ws_auth.CLOSE_UNAUTHORISED)
+
+    @classmethod
+    async def decode_json(cls, text_data):
+        try:
+            return json.loads(text_data)
+        except ValueError:
+            return None  # answered as a malformed event below
 
     async def receive_json(self, content, **kwargs):
         event = content.get("event") if isinstance(content, dict) else None

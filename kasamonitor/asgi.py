@@ -17,6 +17,7 @@ from accounts.ws_auth import JWTAuthMiddleware  # noqa: E402
 from devices.routing import websocket_urlpatterns  # noqa: E402
 from kasamonitor.asgi_django import PooledThreads, SyncChainHandler  # noqa: E402
 from kasamonitor.asgi_health import HealthFastPath  # noqa: E402
+from kasamonitor.asgi_sockets import SocketGuard  # noqa: E402
 
 django_asgi_app = PooledThreads(SyncChainHandler(), settings.WEB_THREADS)
 
@@ -24,8 +25,8 @@ application = HealthFastPath(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
-            "websocket": AllowedHostsOriginValidator(
-                JWTAuthMiddleware(URLRouter(websocket_urlpatterns))
+            "websocket": SocketGuard(
+                AllowedHostsOriginValidator(JWTAuthMiddleware(URLRouter(websocket_urlpatterns)))
             ),
         }
     )

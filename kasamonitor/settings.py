@@ -155,12 +155,31 @@ CACHES = {
         },
     }
 }
+# Live events fan out through Redis pub/sub: each web process holds ONE subscription for all
+# its sockets and copies each message to them in memory, instead of a blocking read and a
+# pooled connection per consumer (docs/architecture.md, "Live events", has the measurements).
+# Nothing in this layer blocks on a Redis read, so redis-py's socket timeout cannot cut a
+# waiting socket; the health check finds a half-open connection within a minute.
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_PREFIX", default="asgi")},
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {
+            "hosts": [
+                {
+                    "address": REDIS_URL,
+                    "socket_connect_timeout": 2,
+                    "socket_timeout": 5,
+                    "health_check_interval": 30,
+                }
+            ],
+            "prefix": env.str("CHANNEL_PREFIX", default="asgi"),
+        },
     }
 }
+
+# Live sockets one web process accepts; past it a handshake gets 503 + Retry-After
+# (docs/performance.md, "Live sockets", for what one process was measured to carry).
+WS_MAX_CONNECTIONS = env.int("WS_MAX_CONNECTIONS", default=2000)
 
 # CELERY
 # ------------------------------------------------------------------------------
@@ -390,13 +409,16 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "kasamonitor.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "kasamonitor.logging.RequestIdFilter"},
+        "answered_handshake": {"()": "kasamonitor.logging.AnsweredHandshakeFilter"},
+    },
     "formatters": {"json": {"()": "kasamonitor.logging.JsonFormatter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json",
-            "filters": ["request_id"],
+            "filters": ["request_id", "answered_handshake"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

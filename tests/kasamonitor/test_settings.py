@@ -82,7 +82,7 @@ def test_it_reads_every_variable(tmp_path):
     assert s["DEBUG"] is True and s["HOST"] == "0.0.0.0" and s["PORT"] == 8080
     assert s["ENGINE"] == "django.db.backends.postgresql" and s["DB_NAME"] == "kasa"
     assert s["CACHE"] == s["BROKER"] == "redis://127.0.0.1:6390/2"
-    assert s["LAYER"] == ["redis://127.0.0.1:6390/2"]
+    assert [host["address"] for host in s["LAYER"]] == ["redis://127.0.0.1:6390/2"]
     assert s["TARGET"] == ["127.255.255.255", "127.0.0.9"]
     assert s["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
     assert s["CORS"] == ["https://a.example", "https://b.example"]
