@@ -234,3 +234,35 @@ def test_every_main_page_renders_for_an_admin(page, browser_app):
     screenshot(page, "dashboard-phone")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert not errors, errors
+
+
+def test_a_time_of_use_plan_with_uncovered_hours_says_what_they_cost(page, browser_app):
+    errors = watch_errors(page)
+    log_in(page, UserFactory(username="otto", role="operator"), browser_app)
+    page.goto("/rates")
+    page.get_by_label("Plan type").select_option("time_of_use")
+    for n, (label, start, end, rate) in enumerate(
+        [("Off-Peak", "0", "6", "0.08"), ("Peak", "6", "22", "0.12")]
+    ):
+        if n:
+            page.get_by_role("button", name="Add a period").click()
+        row = page.locator(".tou-row").nth(n)
+        row.get_by_label("Name").fill(label)
+        row.get_by_label("From hour").fill(start)
+        row.get_by_label("To hour").fill(end)
+        row.get_by_label("Price per kWh").fill(rate)
+    page.get_by_role("button", name="Save plan").click()
+    expect(page.locator("#rates-message")).to_contain_text("Saved")
+    fallback = page.locator("#rates-fallback")
+    expect(fallback).to_have_text(
+        "Hours no period covers are priced at 0.08 per kWh (the first period's price): "
+        "22:00–24:00 every day."
+    )
+    page.get_by_label("Price for other hours").fill("0.05")
+    page.get_by_role("button", name="Save plan").click()
+    expect(fallback).to_contain_text("at 0.05 per kWh (the price for other hours)")
+    screenshot(page, "rates-uncovered-hours")
+    page.reload()
+    expect(fallback).to_contain_text("at 0.05 per kWh")
+    expect(page.get_by_label("Price for other hours")).to_have_value("0.05")
+    assert not errors, errors
