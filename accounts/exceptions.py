@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import exceptions as drf
 
-from kasamonitor.errors import ApiError, Conflict
+from kasamonitor.errors import ApiError, Conflict, RateLimited
 
 
 class AuthError(ApiError, drf.AuthenticationFailed):
@@ -105,3 +105,17 @@ class EmailAlreadyVerified(Conflict):
 class WrongOtpCode(ApiError):
     error_code = "INVALID_2FA_CODE"
     message = "The two-factor code is invalid."
+
+
+class TwoFactorThrottled(RateLimited):
+    """django-otp holds the device after wrong codes: the code was not checked at all."""
+
+    error_code = "TWO_FACTOR_THROTTLED"
+
+    def __init__(self, seconds: int):
+        unit = "second" if seconds == 1 else "seconds"
+        super().__init__(
+            f"Too many wrong codes in a row: wait {seconds} {unit}, then try again.",
+            retry_after=seconds,
+            retryAfter=seconds,
+        )

@@ -123,6 +123,7 @@ class LoginChallengeApi(PublicApi):
         responses={
             200: s.LoginResponseSerializer,
             401: OpenApiResponse(description="INVALID_2FA_CODE or INVALID_2FA_CHALLENGE"),
+            429: OpenApiResponse(description="TWO_FACTOR_THROTTLED: wait Retry-After seconds"),
         },
     )
     def post(self, request):

@@ -1,5 +1,5 @@
 // Account: email verification, password change, 2FA setup/disable, sessions.
-import { api, $, $$, say, showError, busy, formData, flash } from "./api.js";
+import { api, $, $$, say, showError, busy, formData, flash, waitOut } from "./api.js";
 
 // -- email verification ----------------------------------------------------------------------
 const verify = $("#verify-form");
@@ -83,7 +83,7 @@ $("#tfa-verify-form").addEventListener("submit", async (event) => {
       form.reset();
       show("on");
       say(tfaBox, "Two-factor authentication is on. You'll be asked for a code when you log in.", "success");
-    } catch (err) { showError(form, err, tfaBox); }
+    } catch (err) { if (!waitOut(form.querySelector("button"), err, tfaBox)) showError(form, err, tfaBox); }
   });
 });
 
@@ -99,7 +99,9 @@ $("#tfa-disable-form").addEventListener("submit", async (event) => {
       form.reset();
       show("off");
       say(tfaBox, "Two-factor authentication is off.", "success");
-    } catch (err) { showError(form, { ...err, field: "proof", message: err.message }, tfaBox); }
+    } catch (err) {
+      if (!waitOut(form.querySelector("button"), err, tfaBox)) showError(form, { ...err, field: "proof", message: err.message }, tfaBox);
+    }
   });
 });
 

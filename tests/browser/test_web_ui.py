@@ -266,3 +266,36 @@ def test_a_time_of_use_plan_with_uncovered_hours_says_what_they_cost(page, brows
     expect(fallback).to_contain_text("at 0.05 per kWh")
     expect(page.get_by_label("Price for other hours")).to_have_value("0.05")
     assert not errors, errors
+
+
+def test_a_right_code_while_the_app_is_held_shows_the_wait(page, browser_app):
+    from accounts import totp as two_factor
+    from accounts.models import User
+
+    errors = watch_errors(page)
+    UserFactory(username="hana", role="viewer", email="hana@example.com")
+    user = User.objects.get(username="hana")
+    secret = two_factor.setup(user).secret
+    two_factor.enable(user, totp_code(secret))
+    page.goto("/login")
+    page.get_by_label("Username or email").fill("hana")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    code_box, box = page.get_by_label("Code"), page.locator("#otp-error")
+    verify = page.locator("#otp-form button[type=submit]")
+    for _ in range(2):  # two wrong codes, the second after the first one's 1 s hold
+        time.sleep(1.1)
+        code_box.fill("000000" if totp_code(secret) != "000000" else "111111")
+        verify.click()
+        expect(box).to_contain_text("invalid")
+    code_box.fill(unused_totp_code(user, secret))
+    verify.click()  # the app is held for 2 s: the page says to wait and counts down
+    expect(box).to_contain_text("Too many wrong codes in a row: wait 2 seconds")
+    expect(verify).to_be_disabled()
+    expect(verify).to_have_text(re.compile(r"^Wait \d s$"))
+    screenshot(page, "login-2fa-wait")
+    expect(verify).to_have_text("Verify", timeout=5_000)
+    expect(box).to_have_text("You can try again now.")
+    verify.click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    assert not errors, errors
