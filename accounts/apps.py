@@ -17,6 +17,7 @@ class AccountsConfig(AppConfig):
         post_migrate.connect(groups.ensure_role_groups, sender=self, dispatch_uid="role_groups")
         post_migrate.connect(_cleanup_schedule, sender=self, dispatch_uid="accounts_cleanup")
         post_save.connect(_sync_group, sender=User, dispatch_uid="user_role_group")
+        post_save.connect(_first_password, sender=User, dispatch_uid="user_first_password")
         user_logged_in.connect(signals.audit_login, dispatch_uid="accounts_audit_login")
         user_login_failed.connect(
             signals.audit_login_failed, dispatch_uid="accounts_audit_login_failed"
@@ -30,6 +31,14 @@ def _sync_group(sender, instance, **kwargs):
     from .groups import sync_user_group
 
     sync_user_group(instance)
+
+
+def _first_password(sender, instance, created, raw=False, **kwargs):
+    # The password a user is created with is the first of their history (loaddata: raw).
+    if created and not raw:
+        from .passwords import record_history
+
+        record_history(instance)
 
 
 def _cleanup_schedule(**kwargs):
