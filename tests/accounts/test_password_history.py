@@ -11,7 +11,6 @@ from accounts.models import User
 from devices.models import SystemConfig
 from tests.accounts.conftest import assert_error, bearer
 from tests.auth import access_token_for
-from tests.web.conftest import logged_in_client
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +48,7 @@ def _by_createsuperuser(admin_api, monkeypatch):
 
 
 def _by_admin_form(admin_user, monkeypatch):
-    client = logged_in_client(admin_user)
+    client = Client()
     client.force_login(admin_user)
     form = {"username": "dora", "email": EMAIL, "role": "viewer", "password1": P0,
             "password2": P0, "usable_password": "true"}  # fmt: skip
