@@ -54,6 +54,16 @@ class InvalidChallenge(AuthError):
     message = "The login challenge is invalid or expired. Please log in again."
 
 
+class RefreshTokenRequired(ApiError):
+    error_code = "REFRESH_TOKEN_REQUIRED"
+    message = "Refresh token required"
+
+
+class NotCurrentSession(ApiError):
+    error_code = "NOT_CURRENT_SESSION"
+    message = "sessionId must be the id of your current session (the one this request is from)."
+
+
 class CsrfFailed(ApiError, drf.PermissionDenied):
     status_code = 403
     error = "csrf_failed"

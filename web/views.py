@@ -152,6 +152,7 @@ def account(request):
     sessions = selectors.session_list(request.user)
     context = {
         "sessions": [{"session": s, "is_current": s.pk == current} for s in sessions],
+        "current_session": f"sess_{current.hex}" if current else "",
         "two_factor": totp.status(request.user),
         "max_sessions": settings.MAX_SESSIONS_PER_USER,
     }

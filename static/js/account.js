@@ -122,9 +122,10 @@ sessions.addEventListener("click", async (event) => {
 
 $("[data-action=revoke-others]").addEventListener("click", async (event) => {
   if (!confirm("Log out every other browser and device?")) return;
+  const sessionId = event.currentTarget.dataset.sessionId; // this page's own session is kept
   await busy(event.currentTarget, async () => {
     try {
-      const answer = await api("/api/security/sessions/revoke-others", { method: "POST", body: {} });
+      const answer = await api("/api/security/sessions/revoke-others", { method: "POST", body: { sessionId } });
       $$("tr", sessions).filter((tr) => tr.querySelector("[data-action=revoke]")).forEach((tr) => tr.remove());
       flash(`${answer.sessions_terminated ?? "All"} other session(s) logged out.`);
     } catch (err) { flash(err.message, "error"); }

@@ -299,3 +299,26 @@ def test_a_right_code_while_the_app_is_held_shows_the_wait(page, browser_app):
     verify.click()
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     assert not errors, errors
+
+
+def test_log_out_everywhere_else_keeps_this_session(page, browser_app, chromium):
+    errors = watch_errors(page)
+    viewer = UserFactory(username="wendy", role="viewer")
+    other = chromium.new_context(base_url=browser_app)
+    try:
+        other_page = other.new_page()
+        log_in(other_page, viewer, browser_app)
+        log_in(page, viewer, browser_app)
+        page.goto("/account")
+        expect(page.locator("#sessions-table tbody tr")).to_have_count(2)
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="Log out everywhere else").click()
+        expect(page.locator("#flash")).to_contain_text("1 other session(s) logged out.")
+        expect(page.locator("#sessions-table tbody tr")).to_have_count(1)
+        other_page.goto("/costs")
+        expect(other_page).to_have_url(re.compile(r"/login\?next="))
+        page.goto("/costs")
+        expect(page.get_by_role("heading", name="Costs", level=1)).to_be_visible()
+    finally:
+        other.close()
+    assert not errors, errors
