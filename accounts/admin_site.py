@@ -27,11 +27,14 @@ class KasaAdminAuthenticationForm(OTPAdminAuthenticationForm):
         return totp.device_for(user, self.cleaned_data.get("otp_token") or "")
 
     def _verify_token(self, user, token, device=None):
-        if device is not None:
-            try:
-                totp.throttle_check(device)
-            except TwoFactorThrottled as exc:
-                raise forms.ValidationError(exc.message, code="throttled") from exc
+        if device is None:  # e.g. a backup-code-like text from a user without backup codes
+            raise forms.ValidationError(
+                self.otp_error_messages["invalid_token"], code="invalid_token"
+            )
+        try:
+            totp.throttle_check(device)
+        except TwoFactorThrottled as exc:
+            raise forms.ValidationError(exc.message, code="throttled") from exc
         return super()._verify_token(user, token, device)
 
 

@@ -36,6 +36,8 @@ def test_an_admin_with_2fa_must_give_a_code(admin_user, password):
     device = TOTPDevice.objects.create(user=admin_user, name="app", confirmed=True)
     _client, refused = _admin_login(password)
     assert refused.status_code == 200  # the form again, asking for the code
+    _client, refused = _admin_login(password, otp_token="ABCDE-FGHJK")  # no backup codes here
+    assert refused.status_code == 200 and "Invalid token" in _errors(refused)
     code = f"{totp(device.bin_key):06d}"
     client, response = _admin_login(password, otp_device=device.persistent_id, otp_token=code)
     assert response.status_code == 302
