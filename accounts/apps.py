@@ -20,6 +20,7 @@ class AccountsConfig(AppConfig):
         # However a user is disabled or deleted (API, console, shell), their sockets close.
         post_save.connect(_end_sockets_of_disabled, sender=User, dispatch_uid="user_sockets")
         post_delete.connect(_end_sockets_of_deleted, sender=User, dispatch_uid="user_sockets")
+        post_save.connect(_first_password, sender=User, dispatch_uid="user_first_password")
         user_logged_in.connect(signals.audit_login, dispatch_uid="accounts_audit_login")
         user_login_failed.connect(
             signals.audit_login_failed, dispatch_uid="accounts_audit_login_failed"
@@ -46,6 +47,14 @@ def _end_sockets_of_deleted(sender, instance, **kwargs):
     from .ws_auth import sockets_end_for_user
 
     sockets_end_for_user(instance.pk)
+
+
+def _first_password(sender, instance, created, raw=False, **kwargs):
+    # The password a user is created with is the first of their history (loaddata: raw).
+    if created and not raw:
+        from .passwords import record_history
+
+        record_history(instance)
 
 
 def _cleanup_schedule(**kwargs):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import exceptions as drf
 
-from kasamonitor.errors import ApiError, Conflict
+from kasamonitor.errors import ApiError, Conflict, RateLimited
 
 
 class AuthError(ApiError, drf.AuthenticationFailed):
@@ -52,6 +52,16 @@ class InvalidOtpCode(AuthError):
 class InvalidChallenge(AuthError):
     error_code = "INVALID_2FA_CHALLENGE"
     message = "The login challenge is invalid or expired. Please log in again."
+
+
+class RefreshTokenRequired(ApiError):
+    error_code = "REFRESH_TOKEN_REQUIRED"
+    message = "Refresh token required"
+
+
+class NotCurrentSession(ApiError):
+    error_code = "NOT_CURRENT_SESSION"
+    message = "sessionId must be the id of your current session (the one this request is from)."
 
 
 class CsrfFailed(ApiError, drf.PermissionDenied):
@@ -105,3 +115,17 @@ class EmailAlreadyVerified(Conflict):
 class WrongOtpCode(ApiError):
     error_code = "INVALID_2FA_CODE"
     message = "The two-factor code is invalid."
+
+
+class TwoFactorThrottled(RateLimited):
+    """django-otp holds the device after wrong codes: the code was not checked at all."""
+
+    error_code = "TWO_FACTOR_THROTTLED"
+
+    def __init__(self, seconds: int):
+        unit = "second" if seconds == 1 else "seconds"
+        super().__init__(
+            f"Too many wrong codes in a row: wait {seconds} {unit}, then try again.",
+            retry_after=seconds,
+            retryAfter=seconds,
+        )

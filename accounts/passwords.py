@@ -42,7 +42,14 @@ def is_recent(user: User, password: str, count: int) -> bool:
 
 
 def record_history(user: User) -> None:
-    """Remember the user's new password hash; keep only as many as the policy needs."""
+    """Remember the user's current password hash, once; keep only as many as the policy needs.
+
+    Called when a user is created (whatever the path: Django's create_user hashes without
+    set_password, so its password_changed hook never runs) and after each set_password.
+    """
+    newest = PasswordHistory.objects.filter(user=user).values_list("password", flat=True).first()
+    if not user.has_usable_password() or newest == user.password:
+        return
     keep = max(settings.PASSWORD_POLICY["history"], 1)
     PasswordHistory.objects.create(user=user, password=user.password)
     stale = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[keep:]

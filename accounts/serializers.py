@@ -174,7 +174,9 @@ class RefreshSerializer(serializers.Serializer):
 
 
 class SecurityRefreshSerializer(serializers.Serializer):
-    refreshToken = serializers.CharField(required=False)  # noqa: N815 (spec's name)
+    refreshToken = serializers.CharField(  # noqa: N815 (spec's name)
+        required=False, allow_blank=True, allow_null=True, help_text="else the refresh cookie"
+    )
 
 
 class SecurityTokensSerializer(serializers.Serializer):
@@ -262,7 +264,12 @@ class SecuritySessionSerializer(serializers.Serializer):
 
 class RevokeOthersSerializer(serializers.Serializer):
     sessionId = serializers.CharField(  # noqa: N815
-        required=False, help_text="The session to keep; defaults to the current one."
+        help_text="The id of your current session (the one kept): a UUID or sess_<hex>.",
+        error_messages={
+            "required": "sessionId is required: the id of your current session.",
+            "blank": "sessionId is required: the id of your current session.",
+            "null": "sessionId is required: the id of your current session.",
+        },
     )
 
 

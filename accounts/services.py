@@ -14,7 +14,13 @@ from security.services import audit_record, client_ip
 
 from . import ratelimits, sessions, totp
 from .backends import find_user
-from .exceptions import InvalidCredentials, InvalidOtpCode, RegistrationClosed, SetupComplete
+from .exceptions import (
+    InvalidCredentials,
+    InvalidOtpCode,
+    RegistrationClosed,
+    SetupComplete,
+    TwoFactorThrottled,
+)
 from .models import User
 from .passwords import check_policy
 from .roles import ADMIN, VIEWER
@@ -60,13 +66,14 @@ def login_with_challenge(*, challenge_token: str, code: str, request) -> session
     ratelimits.enforce(request, "two_factor")
     try:
         user = totp.challenge_redeem(challenge_token, code)
-    except InvalidOtpCode:
+    except (InvalidOtpCode, TwoFactorThrottled) as exc:
+        reason = "2fa_throttled" if isinstance(exc, TwoFactorThrottled) else "invalid_2fa_code"
         audit_record(
             "login_failed",
             request=request,
             outcome="failure",
             severity="warning",
-            details={"reason": "invalid_2fa_code"},
+            details={"reason": reason},
         )
         raise
     return _start(user, request)

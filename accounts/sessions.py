@@ -17,7 +17,7 @@ from kasamonitor.errors import NotFound, PermissionRequired
 from security.services import audit_record
 
 from . import tokens
-from .exceptions import InvalidToken, RefreshTokenReused, SessionRevoked
+from .exceptions import InvalidToken, NotCurrentSession, RefreshTokenReused, SessionRevoked
 from .models import LoginSession, User
 from .ws_auth import sockets_end_for_sessions
 
@@ -196,3 +196,16 @@ def current_session_id(request) -> uuid.UUID | None:
     if token is None or tokens.SESSION_CLAIM not in token:
         return None
     return uuid.UUID(hex=str(token[tokens.SESSION_CLAIM]))
+
+
+def current_session_or_refuse(request, session_id: str) -> uuid.UUID:
+    """Return the request's session id when session_id names it (a UUID or sess_<hex>);
+    a 400 otherwise, so a stale page or another device's id never picks what survives."""
+    current = current_session_id(request)
+    try:
+        named = parse_session_id(session_id)
+    except NotFound:
+        named = None
+    if current is None or named != current:
+        raise NotCurrentSession(field="sessionId")
+    return current

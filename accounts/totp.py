@@ -3,10 +3,15 @@
 Backup codes are shown once and stored as keyed hashes in a static device
 (models.BackupCodeDevice). A login of a user with 2FA first yields a short-lived signed
 challenge, redeemed once with a TOTP or backup code (services.login_with_challenge).
+
+A code goes only to the device it is for (digits: the app; otherwise: the backup codes), so
+a wrong app code never throttles the backup codes. A device django-otp holds after wrong
+codes answers 429 with the wait (TwoFactorThrottled), never "invalid".
 """
 
 from __future__ import annotations
 
+import math
 import secrets
 from base64 import b32encode
 from dataclasses import dataclass
@@ -16,12 +21,20 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from security.services import audit_record
 
-from .exceptions import InvalidChallenge, InvalidOtpCode, TwoFactorState, WrongOtpCode
+from .exceptions import (
+    InvalidChallenge,
+    InvalidOtpCode,
+    TwoFactorState,
+    TwoFactorThrottled,
+    WrongOtpCode,
+)
 from .models import BackupCodeDevice, User
 
 BACKUP_CODES = 10
@@ -96,7 +109,11 @@ def setup(user: User) -> TotpSetup:
 
 @transaction.atomic
 def enable(user: User, code: str, *, request=None) -> None:
-    """Confirm enrolment with a first code from the app; 2FA is on from now."""
+    """Confirm enrolment with a first code from the app; 2FA is on from now.
+
+    A wrong code rolls back with the refusal, so enrolment is never held: there is nothing
+    to guess here, as the user was just shown the secret.
+    """
     device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
     if device is None:
         raise TwoFactorState("Nothing to verify: start with POST /api/auth/2fa/setup.")
@@ -107,21 +124,39 @@ def enable(user: User, code: str, *, request=None) -> None:
     audit_record("2fa_enabled", actor=user, request=request, target=user)
 
 
+def device_for(user: User, code: str, *, lock: bool = False) -> Device | None:
+    """The confirmed device a code is meant for: the app's for digits, else the backup codes'."""
+    text = _normalise(code)
+    model = TOTPDevice if text.isdigit() and len(text) <= 8 else BackupCodeDevice
+    devices = model.objects.filter(user=user, confirmed=True)
+    return (devices.select_for_update() if lock else devices).first()
+
+
+def throttle_check(device: Device) -> None:
+    """Raise a 429 with the wait while django-otp holds the device after wrong codes."""
+    allowed, info = device.verify_is_allowed()
+    if not allowed:
+        until = (info or {}).get("locked_until")
+        left = (until - timezone.now()).total_seconds() if until else 1
+        raise TwoFactorThrottled(max(1, math.ceil(left)))
+
+
 def verify_code(user: User, code: str) -> bool:
-    """Check a TOTP code or consume a backup code of a user with 2FA."""
+    """Check a TOTP code or consume a backup code of a user with 2FA (429 while throttled)."""
     with transaction.atomic():
-        for device in TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True):
-            if device.verify_token(_normalise(code)):
-                return True
-        backup = BackupCodeDevice.objects.select_for_update().filter(user=user, confirmed=True)
-        return any(device.verify_token(code) for device in backup)
+        device = device_for(user, code, lock=True)
+        if device is None:
+            return False
+        throttle_check(device)
+        return device.verify_token(_normalise(code))
 
 
 def disable(user: User, *, code: str = "", password: str = "", request=None) -> None:
-    """Turn 2FA off; needs a current code (TOTP or backup) or the account password."""
+    """Turn 2FA off; needs the account password or a current code (TOTP or backup)."""
     if not is_enabled(user):
         raise TwoFactorState("Two-factor authentication is not enabled.")
-    proven = (code and verify_code(user, code)) or (password and user.check_password(password))
+    proven = bool(password) and user.check_password(password)
+    proven = proven or (bool(code) and verify_code(user, code))
     if not proven:
         audit_record("2fa_disabled", actor=user, request=request, outcome="failure")
         raise WrongOtpCode("A valid two-factor code or your password is required.")
@@ -146,11 +181,14 @@ def challenge_redeem(challenge: str, code: str) -> User:
         raise InvalidChallenge() from exc
     used_key = f"accounts:2fa-challenge:{data['n']}"
     tries_key = used_key + ":tries"
-    cache.add(tries_key, 0, settings.TWO_FACTOR_CHALLENGE_SECONDS)
-    if cache.get(used_key) or cache.incr(tries_key) > settings.TWO_FACTOR_MAX_TRIES:
-        raise InvalidChallenge()
     user = User.objects.filter(pk=data["uid"], is_active=True).first()
-    if user is None:
+    if user is None or cache.get(used_key):
+        raise InvalidChallenge()
+    device = device_for(user, code)
+    if device is not None:
+        throttle_check(device)  # a held device checks no code: the try is not spent
+    cache.add(tries_key, 0, settings.TWO_FACTOR_CHALLENGE_SECONDS)
+    if cache.incr(tries_key) > settings.TWO_FACTOR_MAX_TRIES:
         raise InvalidChallenge()
     if not verify_code(user, code):
         raise InvalidOtpCode()

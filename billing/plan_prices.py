@@ -46,7 +46,9 @@ _NEEDS = {
 
 
 def pricing(fields: Fields, kind: str) -> dict:
-    """Return {rate_per_kwh, time_of_use_rates, tier_rates} for a plan or a season of kind."""
+    """Return {rate_per_kwh, time_of_use_rates, default_rate, tier_rates} for a plan or a
+    season of kind. default_rate prices the hours no period covers (None: the first period's
+    rate); it is None, and ignored, without periods."""
     rate_need, tou_need, tier_need = _NEEDS[kind]
     rate, rate_path = fields.find("rate_per_kwh", "flat_rate", "base_rate")
     periods, periods_path = fields.find("time_of_use_rates")
@@ -62,6 +64,12 @@ def pricing(fields: Fields, kind: str) -> dict:
         else _periods(periods, periods_path),
         "tier_rates": tiers or [],
     }
+    default, default_path = fields.find("default_rate")
+    prices["default_rate"] = (
+        number(default, default_path)
+        if prices["time_of_use_rates"] and default is not None
+        else None
+    )
     if prices["rate_per_kwh"] is None and not prices["time_of_use_rates"] and not tiers:
         raise PlanError(
             fields.find("base_rate")[1], "give a base_rate, time_of_use_rates or tier_rates"
@@ -85,6 +93,38 @@ def season_months(season: Mapping) -> list[int]:
     if start <= end:
         return list(range(start, end + 1))
     return list(range(start, 13)) + list(range(1, end + 1))
+
+
+def fallback_rate(prices: Mapping) -> Decimal:
+    """The rate of the hours no time-of-use period covers: default_rate, else the first period's
+    (as the original Kasa Monitor priced them)."""
+    if prices["default_rate"] is not None:
+        return prices["default_rate"]
+    return prices["time_of_use_rates"][0]["rate"]
+
+
+def uncovered_hours(prices: Mapping) -> list[dict]:
+    """The stretches of each weekday no period covers, as {start_minute, end_minute,
+    days_of_week}: one entry per stretch, listing the days it is uncovered on."""
+    periods = prices["time_of_use_rates"]
+    gaps: dict[tuple[int, int], list[int]] = {}
+    for day in range(7) if periods else ():
+        cursor = 0
+        for start, end in sorted(_day_pieces(periods, day)):
+            if start > cursor:
+                gaps.setdefault((cursor, start), []).append(day)
+            cursor = max(cursor, end)
+        if cursor < DAY_MINUTES:
+            gaps.setdefault((cursor, DAY_MINUTES), []).append(day)
+    stretches = [
+        {"start_minute": start, "end_minute": end, "days_of_week": days}
+        for (start, end), days in gaps.items()
+    ]
+    return sorted(stretches, key=lambda g: (g["days_of_week"][0], g["start_minute"]))
+
+
+def _day_pieces(periods: list[dict], day: int) -> list[tuple[int, int]]:
+    return [piece for p in periods if day in p["days_of_week"] for piece in period_pieces(p)]
 
 
 def period_pieces(period: Mapping) -> list[tuple[int, int]]:
@@ -189,7 +229,7 @@ def _days(value: Any, path: str) -> list[int]:
 
 
 def _check_day(periods: list[dict], where: list[dict[str, str]], path: str, day: int) -> None:
-    """Periods that apply on day must cover its 24 hours once, without gaps or overlaps."""
+    """Periods that apply on day must not overlap; hours none covers get the fallback rate."""
     pieces = sorted(
         (start, end, i)
         for i, period in enumerate(periods)
@@ -198,11 +238,6 @@ def _check_day(periods: list[dict], where: list[dict[str, str]], path: str, day:
     )
     cursor, previous, name = 0, None, DAY_NAMES[day]
     for start, end, i in pieces:
-        if start > cursor:
-            field = where[previous]["end"] if previous is not None else where[i]["start"]
-            raise PlanError(
-                field, f"leaves {_hhmm(cursor)}-{_hhmm(start)} on {name} without a rate"
-            )
         if start < cursor:
             # Blame the start of a period that began inside the previous one when that
             # one runs to midnight only because it wraps; otherwise the previous end.
@@ -213,9 +248,6 @@ def _check_day(periods: list[dict], where: list[dict[str, str]], path: str, day:
                 f"overlaps {path}[{i}] on {name} from {_hhmm(start)} to {_hhmm(min(cursor, end))}",
             )
         cursor, previous = end, i
-    if cursor < DAY_MINUTES:
-        field = where[previous]["end"] if previous is not None else f"{path}[0].days_of_week"
-        raise PlanError(field, f"leaves {_hhmm(cursor)}-24:00 on {name} without a rate")
 
 
 def _hhmm(minute: int) -> str:

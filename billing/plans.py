@@ -20,7 +20,7 @@ from billing.plan_fields import (
     optional_number,
     whole,
 )
-from billing.plan_prices import pricing, seasons
+from billing.plan_prices import fallback_rate, pricing, seasons, uncovered_hours
 
 __all__ = [
     "PlanError",
@@ -92,7 +92,7 @@ def plan_to_api(plan: Mapping[str, Any]) -> dict:
         "timezone": plan["timezone"],
         "billing_cycle_start_day": plan["billing_cycle_start_day"],
         "rate_structure": _structure_to_api(plan),
-        "time_of_use_rates": [_period_to_api(p) for p in plan["time_of_use_rates"]],
+        **_tou_to_api(plan),
         "seasonal_rates": [_season_to_api(s) for s in plan["seasonal_rates"]],
         "monthly_service_charge": plan["monthly_service_charge"],
         "demand_charge_per_kw": plan["demand_charge_per_kw"],
@@ -133,6 +133,7 @@ def _energy_prices(fields: Fields, rate_type: str) -> dict:
     return {
         "rate_per_kwh": None,
         "time_of_use_rates": [],
+        "default_rate": None,
         "tier_rates": [],
         "seasonal_rates": seasons(value, path, rate_type),
     }
@@ -251,7 +252,26 @@ def _season_to_api(season: Mapping[str, Any]) -> dict:
         "end_month": season["end_month"],
         "label": season["label"],
         "rate_structure": _structure_to_api(season),
-        "time_of_use_rates": [_period_to_api(p) for p in season["time_of_use_rates"]],
+        **_tou_to_api(season),
+    }
+
+
+def _tou_to_api(prices: Mapping[str, Any]) -> dict:
+    """The periods, the default rate and the hours that fall back to it (with their rate)."""
+    periods = prices["time_of_use_rates"]
+    fallback = fallback_rate(prices) if periods else None
+    return {
+        "time_of_use_rates": [_period_to_api(p) for p in periods],
+        "default_rate": prices["default_rate"],
+        "uncovered_hours": [
+            {
+                "start_hour": _clock(gap["start_minute"]),
+                "end_hour": _clock(gap["end_minute"]),
+                "days_of_week": gap["days_of_week"],
+                "rate": fallback,
+            }
+            for gap in uncovered_hours(prices)
+        ],
     }
 
 

@@ -23,6 +23,13 @@ class TouPeriod(serializers.Serializer):
     )
 
 
+class UncoveredHours(serializers.Serializer):
+    start_hour = serializers.JSONField(help_text='0-23, or "HH:MM"')
+    end_hour = serializers.JSONField(help_text='1-24, or "HH:MM"')
+    days_of_week = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=6))
+    rate = serializers.DecimalField(**MONEY, help_text="default_rate, or the first period's")
+
+
 class RatePlanIn(serializers.Serializer):
     rate_type = serializers.ChoiceField(choices=sorted(RATE_TYPES))
     currency = serializers.CharField(required=False, help_text="ISO 4217, default USD")
@@ -33,6 +40,11 @@ class RatePlanIn(serializers.Serializer):
     )
     rate_config = serializers.DictField(required=False, help_text="the original product's fields")
     time_of_use_rates = TouPeriod(many=True, required=False)
+    default_rate = serializers.DecimalField(
+        **MONEY,
+        required=False,
+        help_text="price of hours no period covers; default: the first period's",
+    )
     tier_rates = serializers.ListField(child=serializers.DictField(), required=False)
     seasonal_rates = serializers.ListField(child=serializers.DictField(), required=False)
     monthly_service_charge = serializers.DecimalField(**MONEY, required=False)
@@ -54,6 +66,8 @@ class RatePlanOut(serializers.Serializer):
     billing_cycle_start_day = serializers.IntegerField()
     rate_structure = serializers.DictField()
     time_of_use_rates = TouPeriod(many=True)
+    default_rate = serializers.DecimalField(**MONEY, allow_null=True)
+    uncovered_hours = UncoveredHours(many=True, help_text="hours priced at the fallback rate")
     seasonal_rates = serializers.ListField(child=serializers.DictField())
     monthly_service_charge = serializers.DecimalField(**MONEY)
     demand_charge_per_kw = serializers.DecimalField(**MONEY)

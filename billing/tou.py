@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from billing.decimals import ZERO
 from billing.periods import MICROSECOND, Versions
-from billing.plan_prices import DAY_MINUTES, period_pieces, season_months
+from billing.plan_prices import DAY_MINUTES, fallback_rate, period_pieces, season_months
 
 
 def prices_for_month(plan: Mapping[str, Any], month: int) -> Mapping[str, Any]:
@@ -25,8 +25,9 @@ def prices_for_month(plan: Mapping[str, Any], month: int) -> Mapping[str, Any]:
 def band_rate(prices: Mapping[str, Any], local: datetime) -> Decimal:
     """The per-kWh rate that does not depend on tiers, at a local wall-clock time.
 
-    The time-of-use period's rate if there are periods; else the flat rate, unless the
-    price is tiers alone, where the tier supplies the whole rate.
+    The time-of-use period's rate if there are periods (the fallback rate in hours none
+    covers); else the flat rate, unless the price is tiers alone, where the tier supplies
+    the whole rate.
     """
     periods = prices["time_of_use_rates"]
     if not periods:
@@ -35,7 +36,7 @@ def band_rate(prices: Mapping[str, Any], local: datetime) -> Decimal:
     for period in periods:
         if day in period["days_of_week"] and any(s <= minute < e for s, e in period_pieces(period)):
             return period["rate"]
-    raise LookupError(f"no time-of-use period covers {local}")  # normalise_plan prevents it
+    return fallback_rate(prices)
 
 
 class PriceChanges:

@@ -15,7 +15,7 @@ from . import conf
 from .errors import InvalidDateRange, InvalidExportRequest
 from .formulas import Formula, compile_formula
 from .models import ExportType
-from .periods import AGGREGATIONS, resolve_range, zone
+from .periods import AGGREGATIONS, preset_of, resolve_range, zone
 
 # field: (name, description, data_type, unit)
 METRICS: dict[str, tuple[str, str, str, str]] = {
@@ -66,6 +66,7 @@ class ExportConfig:
     start: datetime
     end: datetime
     tz: ZoneInfo
+    preset: str | None = None  # the date_range preset used (the default when none was given)
     compression: str = ""
     device_ids: list[int] = field(default_factory=list)
     fields: list[str] = field(default_factory=lambda: list(DEFAULT_FIELDS))
@@ -98,6 +99,7 @@ def parse(data: Any, *, now: datetime) -> ExportConfig:
     start, end = resolve_range(data.get("date_range"), tz, now)
     _check_span(start, end)
     cfg = ExportConfig(export_type=export_type, format=fmt, start=start, end=end, tz=tz)
+    cfg.preset = preset_of(data.get("date_range"))
     cfg.compression = _compression(data)
     cfg.include_headers = bool(options.get("include_headers", True))
     cfg.decimal_places = _int(options.get("decimal_places"), "options.decimal_places", 0, 10)
@@ -132,7 +134,8 @@ def _report_part(cfg: ExportConfig, data: dict) -> None:
 
 def _stored(data: dict, cfg: ExportConfig) -> dict:
     stored = {k: v for k, v in data.items() if k != "date_range"}
-    stored["date_range"] = {"start": cfg.start.isoformat(), "end": cfg.end.isoformat()}
+    stored["date_range"] = {"start": cfg.start.isoformat(), "end": cfg.end.isoformat(),
+                            "preset": cfg.preset}  # fmt: skip
     stored["format"] = cfg.format
     stored["export_type"] = cfg.export_type
     return stored

@@ -25,6 +25,14 @@ PRESETS = (
     "this_year",
     "last_year",
 )
+DEFAULT_RANGE = "last_30_days"  # when a request gives no date_range
+
+
+def preset_of(value) -> str | None:
+    """The preset a date_range value names (the default when it is missing), else None."""
+    if value in (None, ""):
+        return DEFAULT_RANGE
+    return value if isinstance(value, str) else None
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -37,10 +45,8 @@ def zone(name: str | None) -> ZoneInfo:
 
 def resolve_range(value, tz: ZoneInfo, now: datetime) -> tuple[datetime, datetime]:
     """Return (start, end) as aware datetimes from {"start","end"} or a preset name."""
-    if value in (None, ""):
-        value = "last_30_days"
-    if isinstance(value, str):
-        return _preset(value, tz, now)
+    if preset_of(value) is not None:
+        return _preset(preset_of(value), tz, now)
     if not isinstance(value, dict) or "start" not in value or "end" not in value:
         raise InvalidDateRange("date_range needs 'start' and 'end', or a preset name.")
     start = _moment(value["start"], tz, end=False)
@@ -66,6 +72,7 @@ def _midnight(day: date, tz: ZoneInfo) -> datetime:
 
 
 def _preset(name: str, tz: ZoneInfo, now: datetime) -> tuple[datetime, datetime]:
+    """The "last N days" presets end with today, so they hold the readings just taken."""
     today = now.astimezone(tz).date()
     month_start = today.replace(day=1)
     last_month_start = (month_start - timedelta(days=1)).replace(day=1)
@@ -73,8 +80,8 @@ def _preset(name: str, tz: ZoneInfo, now: datetime) -> tuple[datetime, datetime]
     days: dict[str, tuple[date, date]] = {
         "today": (today, today + timedelta(days=1)),
         "yesterday": (today - timedelta(days=1), today),
-        "last_7_days": (today - timedelta(days=7), today),
-        "last_30_days": (today - timedelta(days=30), today),
+        "last_7_days": (today - timedelta(days=6), today + timedelta(days=1)),
+        "last_30_days": (today - timedelta(days=29), today + timedelta(days=1)),
         "this_week": (monday, today + timedelta(days=1)),
         "last_week": (monday - timedelta(days=7), monday),
         "this_month": (month_start, today + timedelta(days=1)),

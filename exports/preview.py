@@ -63,6 +63,7 @@ def export_preview(*, user, data: dict, limit: int) -> dict:
         "columns": keys,
         "sections": [t.name for t in doc.tables],
         "total_records": total,
+        "date_range": cfg.raw["date_range"],
         "estimated_file_size": files.human_size(_row_bytes(rows) * total),
         "preview_note": f"Showing first {len(rows)} records"
         + ("" if doc.single else f" of '{table.name}'"),

@@ -6,7 +6,6 @@ import logging
 from datetime import datetime
 
 from croniter import croniter
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
@@ -14,6 +13,7 @@ from django.utils import timezone
 
 from kasamonitor.errors import ApiError
 from security.services import audit_record
+from security.signed_urls import signed_url_for
 
 from . import conf, files, services
 from .config import parse
@@ -153,9 +153,15 @@ def deliver(job: ExportJob) -> None:
     path = files.job_path(job)
     body = (f"Your scheduled export '{schedule.name}' is ready: {job.record_count} records, "
             f"{files.human_size(job.file_size or 0)}.")  # fmt: skip
-    link = _signed_link(job, path) if _wants_link(schedule, job) else None
-    if link:
-        _mail(schedule, body + f"\n\nDownload it (the link expires): {link}")
+    link = None
+    if _wants_link(schedule, job):
+        minutes = conf.limit("signed_link_minutes")
+        try:  # signed for the owner: the link works while they may read their exports
+            link = signed_url_for(path, job.user, expiry_minutes=minutes)
+        except ApiError as exc:
+            _mail(schedule, body + f"\n\nNo download link could be made: {exc.message}")
+            return
+        _mail(schedule, body + f"\n\nDownload it: {link}\nThe link works for {_span(minutes)}.")
     else:
         _mail(schedule, body + "\n\nThe file is attached.", attachment=path, job=job)
     audit_record("DATA_EXPORTED", actor=job.user, target=job,
@@ -169,14 +175,12 @@ def _wants_link(schedule: ExportSchedule, job: ExportJob) -> bool:
     return bool(schedule.delivery.get("link")) or too_big
 
 
-def _signed_link(job: ExportJob, path) -> str | None:
-    from security import services as security_services
-
-    signer = getattr(security_services, "signed_url_for", None)
-    if signer is None:
-        return None  # not available yet: attach the file instead
-    url = signer(path, job.user, conf.limit("signed_link_minutes"))
-    return settings.FRONTEND_URL + url if url.startswith("/") else url
+def _span(minutes: int) -> str:
+    size, unit = next(
+        u for u in ((1440, "day"), (60, "hour"), (1, "minute")) if minutes % u[0] == 0
+    )
+    count = minutes // size
+    return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
 def _mail(

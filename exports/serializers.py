@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .config import AGGREGATIONS, BREAKDOWNS, GROUPINGS, REPORT_SECTIONS
@@ -46,6 +47,25 @@ class ExportCreateSerializer(serializers.Serializer):
     users = serializers.ListField(child=serializers.CharField(), required=False)
 
 
+class ExportRangeUsedSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField(help_text="excluded")
+    preset = serializers.CharField(
+        allow_null=True, help_text="the preset used (last_30_days when none was given); null: dates"
+    )
+
+
+@extend_schema_field(ExportRangeUsedSerializer)
+class RangeUsedField(serializers.Field):
+    """The range an export covers, as it was resolved when the export was created."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="config", read_only=True, **kwargs)
+
+    def to_representation(self, config) -> dict | None:
+        return config.get("date_range")
+
+
 class ExportCreatedSerializer(serializers.Serializer):
     export_id = serializers.CharField(source="id")
     status = serializers.CharField()
@@ -54,6 +74,7 @@ class ExportCreatedSerializer(serializers.Serializer):
     estimated_completion = serializers.SerializerMethodField()
     estimated_records = serializers.IntegerField()
     download_url = serializers.CharField()
+    date_range = RangeUsedField()
 
     def get_estimated_completion(self, job) -> str:
         from datetime import timedelta
@@ -83,6 +104,7 @@ class ExportSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField()
     download_url = serializers.CharField()
     schedule_id = serializers.CharField()
+    date_range = RangeUsedField()
 
 
 class ExportHistorySerializer(serializers.Serializer):
@@ -141,6 +163,7 @@ class ExportPreviewSerializer(serializers.Serializer):
     columns = serializers.ListField(child=serializers.CharField())
     sections = serializers.ListField(child=serializers.CharField())
     total_records = serializers.IntegerField()
+    date_range = ExportRangeUsedSerializer(help_text="the range the preview covers")
     estimated_file_size = serializers.CharField()
     preview_note = serializers.CharField()
 

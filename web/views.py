@@ -12,6 +12,7 @@ from accounts import totp
 from accounts.roles import ROLE_CHOICES
 from backups import services as backup_services
 from billing import selectors as billing_selectors
+from billing.plans import plan_to_api
 from devices import selectors as device_selectors
 from devices.errors import DeviceNotFound
 from exports import config as export_config
@@ -101,7 +102,9 @@ def costs(request):
 
 @page("rates.view")
 def rates(request):
-    return _render(request, "web/rates.html", "web:rates")
+    plan = billing_selectors.plan_in_force().plan
+    fallback = selectors.rate_fallback(plan_to_api(plan))
+    return _render(request, "web/rates.html", "web:rates", fallback=fallback)
 
 
 # -- data ------------------------------------------------------------------------------------
@@ -149,6 +152,7 @@ def account(request):
     sessions = selectors.session_list(request.user)
     context = {
         "sessions": [{"session": s, "is_current": s.pk == current} for s in sessions],
+        "current_session": f"sess_{current.hex}" if current else "",
         "two_factor": totp.status(request.user),
         "max_sessions": settings.MAX_SESSIONS_PER_USER,
     }

@@ -12,7 +12,7 @@ from accounts import serializers as s
 from accounts import services, sessions
 from accounts.authentication import REFRESH_COOKIE, enforce_csrf
 from accounts.cookies import clear_auth_cookies, set_auth_cookies
-from accounts.exceptions import InvalidToken
+from accounts.exceptions import InvalidToken, RefreshTokenRequired
 from accounts.permissions import IsAdminRole
 
 TAG = ["auth"]
@@ -123,6 +123,7 @@ class LoginChallengeApi(PublicApi):
         responses={
             200: s.LoginResponseSerializer,
             401: OpenApiResponse(description="INVALID_2FA_CODE or INVALID_2FA_CHALLENGE"),
+            429: OpenApiResponse(description="TWO_FACTOR_THROTTLED: wait Retry-After seconds"),
         },
     )
     def post(self, request):
@@ -133,11 +134,12 @@ class LoginChallengeApi(PublicApi):
         return _logged_in(request, issued)
 
 
-def _refresh(request, raw) -> sessions.IssuedTokens:
+def _refresh(request, raw, missing: Exception) -> sessions.IssuedTokens:
+    """Rotate the body's refresh token, else the refresh cookie's; raise `missing` without."""
     if not raw:
         raw = request.COOKIES.get(REFRESH_COOKIE)
         if not raw:
-            raise InvalidToken("A refresh token is required.")
+            raise missing
         enforce_csrf(request)  # the cookie came along by itself: prove the page sent it
     return sessions.session_refresh(raw, request=request)
 
@@ -153,7 +155,9 @@ class RefreshApi(PublicApi):
     )
     def post(self, request):
         data = s.validated(s.RefreshSerializer, request.data)
-        issued = _refresh(request, data.get("refresh_token"))
+        issued = _refresh(
+            request, data.get("refresh_token"), InvalidToken("A refresh token is required.")
+        )
         response = Response(s.refresh_payload(issued))
         set_auth_cookies(response, request, issued)
         return response
@@ -164,11 +168,18 @@ class SecurityRefreshApi(PublicApi):
         tags=["security"],
         summary="Rotate the refresh token (camelCase variant)",
         request=s.SecurityRefreshSerializer,
-        responses={200: s.SecurityTokensSerializer, 401: OpenApiResponse(description="")},
+        responses={
+            200: s.SecurityTokensSerializer,
+            400: OpenApiResponse(description="REFRESH_TOKEN_REQUIRED: no token in body or cookie"),
+            401: OpenApiResponse(description="Invalid or expired refresh token"),
+        },
     )
     def post(self, request):
         data = s.validated(s.SecurityRefreshSerializer, request.data)
-        issued = _refresh(request, data.get("refreshToken"))
+        # security-api.md: a request without any refresh token is a 400, not a 401.
+        issued = _refresh(
+            request, data.get("refreshToken"), RefreshTokenRequired(field="refreshToken")
+        )
         response = Response({"accessToken": issued.access, "refreshToken": str(issued.refresh)})
         set_auth_cookies(response, request, issued)
         return response

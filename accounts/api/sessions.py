@@ -65,15 +65,16 @@ class SecuritySessionDetailApi(APIView):
 class RevokeOthersApi(APIView):
     @extend_schema(
         tags=["security"],
-        summary="End all your sessions except one",
+        summary="End all your sessions except the current one, which sessionId must name",
         request=s.RevokeOthersSerializer,
-        responses={200: s.LogoutSerializer},
+        responses={
+            200: s.LogoutSerializer,
+            400: OpenApiResponse(description="sessionId missing, or not your current session"),
+        },
     )
     def post(self, request):
         data = s.validated(s.RevokeOthersSerializer, request.data)
-        keep = sessions.current_session_id(request)
-        if data.get("sessionId"):
-            keep = sessions.parse_session_id(data["sessionId"])
+        keep = sessions.current_session_or_refuse(request, data["sessionId"])
         count = sessions.session_end_all(
             request.user, reason="revoked_by_user", keep=keep, actor=request.user, request=request
         )

@@ -49,7 +49,11 @@ class TwoFactorDisableApi(APIView):
         tags=TAG,
         summary="Turn 2FA off (needs a current code or your password)",
         request=s.TwoFactorDisableSerializer,
-        responses={200: s.MessageSerializer, 400: OpenApiResponse(description="Not proven")},
+        responses={
+            200: s.MessageSerializer,
+            400: OpenApiResponse(description="Not proven"),
+            429: OpenApiResponse(description="TWO_FACTOR_THROTTLED: wait Retry-After seconds"),
+        },
     )
     def post(self, request):
         data = s.validated(s.TwoFactorDisableSerializer, request.data)

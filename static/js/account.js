@@ -1,5 +1,5 @@
 // Account: email verification, password change, 2FA setup/disable, sessions.
-import { api, $, $$, say, showError, busy, formData, flash } from "./api.js";
+import { api, $, $$, say, showError, busy, formData, flash, waitOut } from "./api.js";
 
 // -- email verification ----------------------------------------------------------------------
 const verify = $("#verify-form");
@@ -83,7 +83,7 @@ $("#tfa-verify-form").addEventListener("submit", async (event) => {
       form.reset();
       show("on");
       say(tfaBox, "Two-factor authentication is on. You'll be asked for a code when you log in.", "success");
-    } catch (err) { showError(form, err, tfaBox); }
+    } catch (err) { if (!waitOut(form.querySelector("button"), err, tfaBox)) showError(form, err, tfaBox); }
   });
 });
 
@@ -99,7 +99,9 @@ $("#tfa-disable-form").addEventListener("submit", async (event) => {
       form.reset();
       show("off");
       say(tfaBox, "Two-factor authentication is off.", "success");
-    } catch (err) { showError(form, { ...err, field: "proof", message: err.message }, tfaBox); }
+    } catch (err) {
+      if (!waitOut(form.querySelector("button"), err, tfaBox)) showError(form, { ...err, field: "proof", message: err.message }, tfaBox);
+    }
   });
 });
 
@@ -120,9 +122,10 @@ sessions.addEventListener("click", async (event) => {
 
 $("[data-action=revoke-others]").addEventListener("click", async (event) => {
   if (!confirm("Log out every other browser and device?")) return;
+  const sessionId = event.currentTarget.dataset.sessionId; // this page's own session is kept
   await busy(event.currentTarget, async () => {
     try {
-      const answer = await api("/api/security/sessions/revoke-others", { method: "POST", body: {} });
+      const answer = await api("/api/security/sessions/revoke-others", { method: "POST", body: { sessionId } });
       $$("tr", sessions).filter((tr) => tr.querySelector("[data-action=revoke]")).forEach((tr) => tr.remove());
       flash(`${answer.sessions_terminated ?? "All"} other session(s) logged out.`);
     } catch (err) { flash(err.message, "error"); }

@@ -112,6 +112,29 @@ export function showError(form, err, box) {
   say(box, err.message, "error");
 }
 
+// After a 429 that says how long to wait (retry_after, as in Retry-After), show the message
+// and keep the button disabled, counting down, until the wait is over. True when it did.
+export function waitOut(button, err, box) {
+  let left = Math.ceil(Number(err.body && err.body.retry_after));
+  if (err.status !== 429 || !(left > 0) || !button) return false;
+  const label = button.textContent;
+  say(box, err.message, "error");
+  const tick = () => {
+    if (left <= 0) {
+      button.disabled = false;
+      button.textContent = label;
+      say(box, "You can try again now.", "");
+      return;
+    }
+    button.disabled = true;
+    button.textContent = `Wait ${left} s`;
+    left -= 1;
+    setTimeout(tick, 1000);
+  };
+  setTimeout(tick, 0); // after busy() has given the button back
+  return true;
+}
+
 export async function busy(button, work) {
   const label = button ? button.textContent : "";
   if (button) { button.disabled = true; button.setAttribute("aria-busy", "true"); }

@@ -1,5 +1,5 @@
 // Log in: password step, then (for 2FA accounts) the code step. Cookies carry the session.
-import { api, $, say, showError, busy, formData, refreshSession } from "./api.js";
+import { api, $, say, showError, busy, formData, refreshSession, waitOut } from "./api.js";
 
 const loginForm = $("#login-form");
 const otpForm = $("#otp-form");
@@ -54,7 +54,7 @@ otpForm.addEventListener("submit", async (event) => {
       done();
     } catch (err) {
       if (err.body.error_code === "INVALID_2FA_CHALLENGE") restart(err.message);
-      else showError(otpForm, err, box);
+      else if (!waitOut(otpForm.querySelector("button[type=submit]"), err, box)) showError(otpForm, err, box);
     }
   });
 });

@@ -3,6 +3,7 @@ import { api, $, $$, say, showError, busy } from "./api.js";
 
 const form = $("#rates-form");
 const message = $("#rates-message");
+const fallback = $("#rates-fallback");
 const rows = $("#tou-rows");
 const f = form.elements;
 
@@ -18,6 +19,22 @@ function addPeriod(period = {}) {
   rows.append(row);
 }
 
+const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const clock = (hour) => (typeof hour === "number" ? `${String(hour).padStart(2, "0")}:00` : hour);
+
+// Say which hours no period covers, and the price they get (the API's uncovered_hours).
+function showFallback(plan) {
+  const gaps = plan.uncovered_hours || [];
+  fallback.hidden = !gaps.length;
+  if (!gaps.length) return;
+  const source = plan.default_rate == null ? "the first period's price" : "the price for other hours";
+  const hours = gaps.map((g) => {
+    const days = g.days_of_week.length === 7 ? "every day" : `on ${g.days_of_week.map((d) => DAYS[d]).join(", ")}`;
+    return `${clock(g.start_hour)}–${clock(g.end_hour)} ${days}`;
+  });
+  fallback.textContent = `Hours no period covers are priced at ${gaps[0].rate} per kWh (${source}): ${hours.join("; ")}.`;
+}
+
 function fill(plan) {
   const type = ["simple", "tiered", "time_of_use"].includes(plan.rate_type) ? plan.rate_type : "simple";
   f.rate_type.value = type;
@@ -27,6 +44,8 @@ function fill(plan) {
   for (const name of ["rate_per_kwh", "tier1_limit", "tier1_rate", "tier2_limit", "tier2_rate", "tier3_rate"]) {
     if (s[name] != null) f[name].value = s[name];
   }
+  f.default_rate.value = plan.default_rate ?? "";
+  showFallback(plan);
   rows.replaceChildren();
   (plan.time_of_use_rates || []).forEach(addPeriod);
   if (!rows.children.length) addPeriod();
@@ -55,6 +74,8 @@ function plan() {
       end_hour: num(row.querySelector("[name=end_hour]").value),
       rate: num(row.querySelector("[name=rate]").value),
     }));
+    const other = num(f.default_rate.value);
+    if (other !== undefined) body.default_rate = other;
   }
   return body;
 }

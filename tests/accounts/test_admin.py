@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.admin.utils import quote
 from django.test import Client
 from django_otp.oath import totp
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import LoginSession
@@ -33,6 +36,8 @@ def test_an_admin_with_2fa_must_give_a_code(admin_user, password):
     device = TOTPDevice.objects.create(user=admin_user, name="app", confirmed=True)
     _client, refused = _admin_login(password)
     assert refused.status_code == 200  # the form again, asking for the code
+    _client, refused = _admin_login(password, otp_token="ABCDE-FGHJK")  # no backup codes here
+    assert refused.status_code == 200 and "Invalid token" in _errors(refused)
     code = f"{totp(device.bin_key):06d}"
     client, response = _admin_login(password, otp_device=device.persistent_id, otp_token=code)
     assert response.status_code == 302
@@ -81,3 +86,43 @@ def test_the_session_revoke_action(admin_client, viewer_user):
         "/admin/accounts/loginsession/", {"action": "revoke", "_selected_action": [session.pk]}
     )
     assert_error(bearer(token).get("/api/auth/me"), 401, "SESSION_REVOKED")
+
+
+def _errors(response) -> str:
+    return " ".join(
+        re.findall(r'class="errornote">\s*(.*?)\s*</p>', response.content.decode(), re.S)
+    )
+
+
+@pytest.fixture
+def admin_2fa(admin_user, admin_api):
+    """alice with 2FA on; returns (her app device, her backup codes)."""
+    codes = admin_api.post("/api/auth/2fa/setup").json()["backup_codes"]
+    device = TOTPDevice.objects.get(user=admin_user)
+    verified = admin_api.post("/api/auth/2fa/verify", {"token": f"{totp(device.bin_key):06d}"})
+    assert verified.status_code == 200
+    return device, codes
+
+
+def test_an_admin_logs_in_with_a_backup_code(admin_2fa, password):
+    _device, codes = admin_2fa
+    client, response = _admin_login(password, otp_token=codes[0])
+    assert response.status_code == 302, _errors(response)
+    assert client.get("/admin/").status_code == 200
+    # The form's device list names the backup codes by django-otp's static device: it works too.
+    static = StaticDevice.objects.get(user__username="alice")
+    _client, response = _admin_login(password, otp_device=static.persistent_id, otp_token=codes[1])
+    assert response.status_code == 302, _errors(response)
+
+
+def test_a_right_admin_code_while_held_says_to_wait_not_invalid(admin_2fa, password):
+    device, codes = admin_2fa
+    right = f"{totp(device.bin_key, drift=1):06d}"
+    wrong = next(c for c in ("000000", "111111", "222222") if c != right)
+    _client, refused = _admin_login(password, otp_device=device.persistent_id, otp_token=wrong)
+    assert "Invalid" in _errors(refused)
+    _client, held = _admin_login(password, otp_device=device.persistent_id, otp_token=right)
+    assert held.status_code == 200
+    assert _errors(held) == "Too many wrong codes in a row: wait 1 second, then try again."
+    client, response = _admin_login(password, otp_token=codes[0])  # the backup codes are not held
+    assert response.status_code == 302, _errors(response)

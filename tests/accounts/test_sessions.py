@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import LoginSession
+from accounts.sessions import session_start
 from security.models import AuditLog
 from tests.accounts.conftest import assert_error, bearer, login
 from tests.auth import access_token_for
@@ -72,14 +73,44 @@ def test_nobody_revokes_someone_elses_session(viewer_user, operator_user):
     assert bearer(victim["access_token"]).get("/api/auth/me").status_code == 200
 
 
-def test_revoke_others_keeps_only_the_current_session(viewer_user):
-    first, second, mine = _login(), _login(), _login()
-    client = bearer(mine["access_token"])
-    response = client.post("/api/security/sessions/revoke-others", {}, format="json")
+def _started(user):
+    return session_start(user, ip="127.0.0.1", user_agent="pytest")
+
+
+REVOKE_OTHERS = "/api/security/sessions/revoke-others"
+
+
+@pytest.mark.parametrize("form", ["uuid", "public id"])
+def test_revoke_others_keeps_the_current_session_it_names(viewer_user, form):
+    first, second, mine = _started(viewer_user), _started(viewer_user), _started(viewer_user)
+    client = bearer(mine.access)
+    session_id = str(mine.session.pk) if form == "uuid" else mine.session.public_id
+    response = client.post(REVOKE_OTHERS, {"sessionId": session_id}, format="json")
+    assert response.status_code == 200, response.json()
     assert response.json()["sessions_terminated"] == 2
     for other in (first, second):
-        assert_error(bearer(other["access_token"]).get("/api/auth/me"), 401, "SESSION_REVOKED")
+        assert_error(bearer(other.access).get("/api/auth/me"), 401, "SESSION_REVOKED")
     assert client.get("/api/auth/me").status_code == 200
+
+
+def test_revoke_others_needs_the_session_id(viewer_user):
+    other, mine = _started(viewer_user), _started(viewer_user)
+    for body in ({}, {"sessionId": ""}):
+        refused = bearer(mine.access).post(REVOKE_OTHERS, body, format="json")
+        assert assert_error(refused, 400, "VALIDATION_ERROR")["field"] == "sessionId"
+    assert bearer(other.access).get("/api/auth/me").status_code == 200
+
+
+def test_revoke_others_refuses_any_session_but_the_callers_current_one(viewer_user, operator_user):
+    other, mine = _started(viewer_user), _started(viewer_user)
+    someone_else = _started(operator_user)
+    for session_id in (str(other.session.pk), other.session.public_id,
+                       str(someone_else.session.pk), "not-a-session"):  # fmt: skip
+        refused = bearer(mine.access).post(REVOKE_OTHERS, {"sessionId": session_id}, format="json")
+        body = assert_error(refused, 400, "NOT_CURRENT_SESSION")
+        assert body["field"] == "sessionId" and "current session" in body["message"]
+    for tokens in (other, mine, someone_else):
+        assert bearer(tokens.access).get("/api/auth/me").status_code == 200
 
 
 def test_logout_ends_only_the_current_session(viewer_user):

@@ -108,6 +108,23 @@ def test_refresh_needs_a_token(api_client):
     assert_error(bad, 401, "INVALID_TOKEN")
 
 
+@pytest.mark.parametrize("body", [{}, {"refreshToken": ""}, {"refreshToken": None}])
+def test_security_refresh_without_a_token_is_400_refresh_token_required(api_client, body):
+    response = api_client.post("/api/security/refresh-token", body, format="json")
+    answer = assert_error(response, 400, "REFRESH_TOKEN_REQUIRED")
+    assert answer["message"] == "Refresh token required" and answer["field"] == "refreshToken"
+
+
+def test_security_refresh_takes_the_refresh_cookie_when_the_body_has_none(viewer_user):
+    client = APIClient(enforce_csrf_checks=True)
+    login(client, "charlie")
+    client.get("/login")  # the page sets the CSRF cookie its scripts send back
+    csrf = client.cookies["csrftoken"].value
+    response = client.post("/api/security/refresh-token", {}, format="json", HTTP_X_CSRFTOKEN=csrf)
+    assert response.status_code == 200, response.json()
+    assert set(response.json()) == {"accessToken", "refreshToken"}
+
+
 def test_an_expired_refresh_token_is_refused(api_client, viewer_user):
     old = login(api_client, "charlie").json()["refresh_token"]
     with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1)):

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
@@ -52,7 +56,6 @@ def test_verify_turns_2fa_on_with_a_real_code(viewer_api, viewer_user):
     assert_error(
         viewer_api.post("/api/auth/2fa/verify", {"token": "000000"}), 400, "INVALID_2FA_CODE"
     )
-    TOTPDevice.objects.update(throttling_failure_count=0, throttling_failure_timestamp=None)
     assert viewer_api.post("/api/auth/2fa/verify", {"token": code_for(viewer_user)}).json()[
         "enabled"
     ]
@@ -110,3 +113,83 @@ def test_disable_needs_a_code_or_the_password(two_factor_user, viewer_api, passw
 def test_disable_with_a_backup_code(two_factor_user, viewer_api):
     response = viewer_api.post("/api/auth/2fa/disable", {"token": two_factor_user[3]})
     assert response.status_code == 200
+
+
+# -- django-otp's throttling: a held device answers 429 with the wait, never "invalid" -------
+
+
+def _wrong_app_code(user) -> str:
+    right = {code_for(user, drift) for drift in (-1, 0, 1, 2)}
+    return next(c for c in ("000000", "111111", "222222", "333333", "444444") if c not in right)
+
+
+def assert_throttled(response) -> dict:
+    body = assert_error(response, 429, "TWO_FACTOR_THROTTLED")
+    assert "invalid" not in body["message"].lower() and "wait" in body["message"]
+    assert int(response["Retry-After"]) == body["retry_after"] >= 1
+    return body
+
+
+def test_a_backup_code_right_after_a_wrong_app_code_logs_in(two_factor_user, viewer_user):
+    challenge = _challenge()
+    assert_error(_complete(challenge, _wrong_app_code(viewer_user)), 401, "INVALID_2FA_CODE")
+    response = _complete(challenge, two_factor_user[0])
+    assert response.status_code == 200, response.json()
+    assert response.json()["user"]["username"] == "charlie"
+
+
+def test_a_right_app_code_while_the_app_is_held_answers_429_with_the_wait(
+    two_factor_user, viewer_user
+):
+    challenge = _challenge()
+    assert_error(_complete(challenge, _wrong_app_code(viewer_user)), 401, "INVALID_2FA_CODE")
+    for _ in range(5):  # more than TWO_FACTOR_MAX_TRIES: held tries are not spent
+        body = assert_throttled(_complete(challenge, code_for(viewer_user, drift=1)))
+    assert body["retry_after"] == 1  # django-otp: 1 s after one wrong code, then 2, 4, ...
+    assert AuditLog.objects.filter(action="login_failed", details__reason="2fa_throttled")
+    with time_machine.travel(timezone.now() + timedelta(seconds=body["retry_after"])):
+        response = _complete(challenge, code_for(viewer_user, drift=1))
+    assert response.status_code == 200, response.json()
+
+
+def test_wrong_backup_codes_hold_the_backup_codes_not_the_app(two_factor_user, viewer_user):
+    challenge = _challenge()
+    assert_error(_complete(challenge, "AAAAA-BBBBB"), 401, "INVALID_2FA_CODE")
+    assert_throttled(_complete(challenge, two_factor_user[0]))
+    assert _complete(challenge, code_for(viewer_user, drift=1)).status_code == 200
+
+
+def test_enrolment_is_never_held_a_right_code_after_a_wrong_one_turns_2fa_on(
+    viewer_api, viewer_user
+):
+    viewer_api.post("/api/auth/2fa/setup")
+    wrong = _wrong_app_code(viewer_user)
+    for _ in range(3):
+        refused = viewer_api.post("/api/auth/2fa/verify", {"token": wrong})
+        assert_error(refused, 400, "INVALID_2FA_CODE")
+    turned_on = viewer_api.post("/api/auth/2fa/verify", {"token": code_for(viewer_user)})
+    assert turned_on.status_code == 200, turned_on.json()
+
+
+def test_turning_off_while_held_answers_429_and_the_password_still_works(
+    two_factor_user, viewer_user, viewer_api, password
+):
+    wrong = _wrong_app_code(viewer_user)
+    assert_error(
+        viewer_api.post("/api/auth/2fa/disable", {"token": wrong}), 400, "INVALID_2FA_CODE"
+    )
+    right = code_for(viewer_user, drift=1)
+    assert_throttled(viewer_api.post("/api/auth/2fa/disable", {"token": right}))
+    assert (
+        viewer_api.post("/api/auth/2fa/disable", {"token": two_factor_user[0]}).status_code == 200
+    )
+    assert viewer_api.get("/api/auth/2fa/status").json()["enabled"] is False
+
+
+def test_turning_off_with_the_password_while_the_codes_are_held(
+    two_factor_user, viewer_api, password
+):
+    assert_error(
+        viewer_api.post("/api/auth/2fa/disable", {"token": "AAAAA-BBBBB"}), 400, "INVALID_2FA_CODE"
+    )
+    assert viewer_api.post("/api/auth/2fa/disable", {"password": password}).status_code == 200

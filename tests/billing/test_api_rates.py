@@ -85,13 +85,6 @@ def test_a_future_effective_date_waits_for_its_day(admin_at):
             ]},
             "time_of_use_rates[0].end_hour",
         ),
-        (  # TOU ranges leave 05:00-06:00 uncovered
-            {**TOU, "time_of_use_rates": [
-                {"start_hour": 22, "end_hour": 5, "rate": 0.08},
-                {"start_hour": 6, "end_hour": 22, "rate": 0.30},
-            ]},
-            "time_of_use_rates",
-        ),
         (  # tier limits must increase
             {"rate_type": "tiered", "rate_structure": {
                 "tier1_limit": 500, "tier1_rate": 0.1, "tier2_limit": 400, "tier2_rate": 0.2,

@@ -187,3 +187,51 @@ def test_weekday_bands_apply_on_the_local_weekday():
     )
 
     assert [i.cost for i in result.intervals] == [D("0.25"), D("0.08")]
+
+
+def test_hours_no_period_covers_fall_back_on_the_local_clock():
+    # Weekdays: only 07:00-19:00 is a period; weekends have none. Uncovered hours cost the
+    # first period's rate, or default_rate when the plan gives one.
+    periods = [{"start_hour": 7, "end_hour": 19, "rate": "0.30", "days_of_week": [0, 1, 2, 3, 4]}]
+    plan = {
+        "rate_type": "time_of_use",
+        "timezone": "America/New_York",
+        "time_of_use_rates": periods,
+    }
+    # Friday Jan 19 2024: 18:30-19:30 EST straddles the end of the period; Saturday noon has none.
+    items = [
+        Interval("oven", utc(2024, 1, 19, 23, 30), utc(2024, 1, 20, 0, 30), D(2)),
+        Interval("oven", utc(2024, 1, 20, 17), utc(2024, 1, 20, 18), D(1)),
+    ]
+    week = (datetime(2024, 1, 19, tzinfo=NEW_YORK), datetime(2024, 1, 21, tzinfo=NEW_YORK))
+
+    first_rate = price(items, [(utc(2024, 1, 1), normalise_plan(plan))], *week)
+    with_default = price(
+        items, [(utc(2024, 1, 1), normalise_plan({**plan, "default_rate": "0.05"}))], *week
+    )
+
+    assert [i.cost for i in first_rate.intervals] == [D("0.60"), D("0.30")]
+    assert [i.cost for i in with_default.intervals] == [D("0.35"), D("0.05")]  # 0.30 + 0.05
+
+
+def test_a_season_prices_its_uncovered_hours_at_its_own_default_rate():
+    plan = normalise_plan(
+        {
+            "rate_type": "seasonal",
+            "timezone": "UTC",
+            "seasonal_rates": [
+                {"start_month": 1, "end_month": 6, "default_rate": "0.02",
+                 "time_of_use_rates": [{"start_hour": 0, "end_hour": 12, "rate": "0.10"}]},
+                {"start_month": 7, "end_month": 12,
+                 "time_of_use_rates": [{"start_hour": 0, "end_hour": 12, "rate": "0.20"}]},
+            ],
+        }
+    )  # fmt: skip
+    items = [
+        Interval("pump", utc(2024, 3, 1, 15), utc(2024, 3, 1, 16), D(1)),
+        Interval("pump", utc(2024, 8, 1, 15), utc(2024, 8, 1, 16), D(1)),
+    ]
+
+    result = price(items, [(utc(2024, 1, 1), plan)], utc(2024, 1, 1), utc(2025, 1, 1))
+
+    assert [i.cost for i in result.intervals] == [D("0.02"), D("0.20")]

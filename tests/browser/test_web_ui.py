@@ -234,3 +234,91 @@ def test_every_main_page_renders_for_an_admin(page, browser_app):
     screenshot(page, "dashboard-phone")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert not errors, errors
+
+
+def test_a_time_of_use_plan_with_uncovered_hours_says_what_they_cost(page, browser_app):
+    errors = watch_errors(page)
+    log_in(page, UserFactory(username="otto", role="operator"), browser_app)
+    page.goto("/rates")
+    page.get_by_label("Plan type").select_option("time_of_use")
+    for n, (label, start, end, rate) in enumerate(
+        [("Off-Peak", "0", "6", "0.08"), ("Peak", "6", "22", "0.12")]
+    ):
+        if n:
+            page.get_by_role("button", name="Add a period").click()
+        row = page.locator(".tou-row").nth(n)
+        row.get_by_label("Name").fill(label)
+        row.get_by_label("From hour").fill(start)
+        row.get_by_label("To hour").fill(end)
+        row.get_by_label("Price per kWh").fill(rate)
+    page.get_by_role("button", name="Save plan").click()
+    expect(page.locator("#rates-message")).to_contain_text("Saved")
+    fallback = page.locator("#rates-fallback")
+    expect(fallback).to_have_text(
+        "Hours no period covers are priced at 0.08 per kWh (the first period's price): "
+        "22:00–24:00 every day."
+    )
+    page.get_by_label("Price for other hours").fill("0.05")
+    page.get_by_role("button", name="Save plan").click()
+    expect(fallback).to_contain_text("at 0.05 per kWh (the price for other hours)")
+    screenshot(page, "rates-uncovered-hours")
+    page.reload()
+    expect(fallback).to_contain_text("at 0.05 per kWh")
+    expect(page.get_by_label("Price for other hours")).to_have_value("0.05")
+    assert not errors, errors
+
+
+def test_a_right_code_while_the_app_is_held_shows_the_wait(page, browser_app):
+    from accounts import totp as two_factor
+    from accounts.models import User
+
+    errors = watch_errors(page)
+    UserFactory(username="hana", role="viewer", email="hana@example.com")
+    user = User.objects.get(username="hana")
+    secret = two_factor.setup(user).secret
+    two_factor.enable(user, totp_code(secret))
+    page.goto("/login")
+    page.get_by_label("Username or email").fill("hana")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    code_box, box = page.get_by_label("Code"), page.locator("#otp-error")
+    verify = page.locator("#otp-form button[type=submit]")
+    for _ in range(2):  # two wrong codes, the second after the first one's 1 s hold
+        time.sleep(1.1)
+        code_box.fill("000000" if totp_code(secret) != "000000" else "111111")
+        verify.click()
+        expect(box).to_contain_text("invalid")
+    code_box.fill(unused_totp_code(user, secret))
+    verify.click()  # the app is held for 2 s: the page says to wait and counts down
+    expect(box).to_contain_text("Too many wrong codes in a row: wait 2 seconds")
+    expect(verify).to_be_disabled()
+    expect(verify).to_have_text(re.compile(r"^Wait \d s$"))
+    screenshot(page, "login-2fa-wait")
+    expect(verify).to_have_text("Verify", timeout=5_000)
+    expect(box).to_have_text("You can try again now.")
+    verify.click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    assert not errors, errors
+
+
+def test_log_out_everywhere_else_keeps_this_session(page, browser_app, chromium):
+    errors = watch_errors(page)
+    viewer = UserFactory(username="wendy", role="viewer")
+    other = chromium.new_context(base_url=browser_app)
+    try:
+        other_page = other.new_page()
+        log_in(other_page, viewer, browser_app)
+        log_in(page, viewer, browser_app)
+        page.goto("/account")
+        expect(page.locator("#sessions-table tbody tr")).to_have_count(2)
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="Log out everywhere else").click()
+        expect(page.locator("#flash")).to_contain_text("1 other session(s) logged out.")
+        expect(page.locator("#sessions-table tbody tr")).to_have_count(1)
+        other_page.goto("/costs")
+        expect(other_page).to_have_url(re.compile(r"/login\?next="))
+        page.goto("/costs")
+        expect(page.get_by_role("heading", name="Costs", level=1)).to_be_visible()
+    finally:
+        other.close()
+    assert not errors, errors

@@ -88,21 +88,6 @@ def test_scheduled_exports_do_not_use_up_the_hourly_rate_limit(operator_user):
     assert schedules.run_due_schedules() == 1
 
 
-def test_a_signed_link_is_mailed_when_the_security_helper_provides_one(
-    operator_user, mailoutbox, monkeypatch
-):
-    import security.services
-
-    monkeypatch.setattr(security.services, "signed_url_for",
-                        lambda path, user, minutes: f"/download/{path.name}?sig=abc", raising=False)  # fmt: skip
-    data = {**SCHEDULE, "delivery": {**SCHEDULE["delivery"], "link": True}}
-    schedule = schedules.schedule_create(user=operator_user, data=data)
-    ExportSchedule.objects.filter(pk=schedule.pk).update(next_run_at=timezone.now())
-    schedules.run_due_schedules()
-    services.export_run(ExportJob.objects.get(schedule=schedule).pk)
-    assert mailoutbox[0].attachments == [] and "sig=abc" in mailoutbox[0].body
-
-
 def test_next_run_follows_the_cron_expression():
     after = datetime(2024, 1, 15, 10, 0, tzinfo=UTC)
     assert schedules.schedule_next_run("0 9 1 * *", "UTC", after) == datetime(

@@ -121,3 +121,28 @@ def test_a_revoked_session_is_treated_as_logged_out(admin_user):
 def test_garbage_cookie_is_treated_as_logged_out(client: Client):
     client.cookies["access_token"] = "not-a-jwt"
     assert client.get("/").status_code == 302
+
+
+def test_the_rates_page_says_which_hours_fall_back_to_which_price(operator_client, operator_api):
+    spec_tou = {
+        "rate_type": "time_of_use",
+        "time_of_use_rates": [
+            {"start_hour": 0, "end_hour": 6, "rate": 0.08, "label": "Off-Peak"},
+            {"start_hour": 6, "end_hour": 22, "rate": 0.12, "label": "Peak"},
+        ],
+    }
+    assert b'id="rates-fallback" hidden></p>' in operator_client.get("/rates").content
+    assert operator_api.post("/api/rates", spec_tou, format="json").status_code == 201
+    page = operator_client.get("/rates").content.decode()
+    assert (
+        "Hours no period covers are priced at 0.08 per kWh (the first period&#x27;s price): "
+        "22:00–24:00 every day." in page
+    )
+    weekdays = [{**p, "days_of_week": [0, 1, 2, 3, 4]} for p in spec_tou["time_of_use_rates"]]
+    plan = {**spec_tou, "time_of_use_rates": weekdays, "default_rate": 0.05}
+    assert operator_api.post("/api/rates", plan, format="json").status_code == 201
+    page = operator_client.get("/rates").content.decode()
+    assert (
+        "priced at 0.05 per kWh (the price for other hours): 22:00–24:00 on Monday, Tuesday, "
+        "Wednesday, Thursday, Friday; 00:00–24:00 on Saturday, Sunday." in page
+    )
