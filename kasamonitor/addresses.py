@@ -62,6 +62,11 @@ def clean_host(value: str) -> str:
         return str(ipaddress.ip_address(value.strip("[]") if ":" in value else value))
     except ValueError:
         pass
+    if not value.isascii():  # an internationalised name: its ASCII (punycode) form
+        try:
+            value = value.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise AddressError("Enter an IP address or a host name.") from None
     if HOSTNAME.fullmatch(value):
         return value.lower()
     raise AddressError("Enter an IP address or a host name.")

@@ -101,6 +101,10 @@ def test_urls_are_stored_as_re_serialised(admin_api):
         format="json",
     ).json()
     assert channel["target"] == "https://hooks.example:8443/%C3%BC"
+    host = admin_api.post(
+        "/api/hosts/", {"name": "NAS", "ip_address": "Bücher.Local"}, format="json"
+    )
+    assert host.json()["ip_address"] == "xn--bcher-kva.local"
 
 
 def test_a_webhook_url_stored_before_the_checks_is_not_sent_to(webhook):
