@@ -11,7 +11,8 @@ from .tasks import run_scheduled_backup
 
 @admin.register(BackupSchedule)
 class BackupScheduleAdmin(admin.ModelAdmin):
-    list_display = ["name", "cron", "enabled", "retention_days", "last_run_at", "updated_at"]
+    list_display = ["name", "cron", "enabled", "retention_days", "keep_last", "last_run_at",
+                    "updated_at"]  # fmt: skip
     list_filter = ["enabled"]
     search_fields = ["name", "cron"]
     readonly_fields = ["periodic_task", "last_run_at", "created_at", "updated_at"]

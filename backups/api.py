@@ -209,8 +209,8 @@ class ScheduleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BackupSchedule
-        fields = ["id", "name", "cron", "enabled", "retention_days", "options", "next_run",
-                  "last_run_at", "created_at", "updated_at"]  # fmt: skip
+        fields = ["id", "name", "cron", "enabled", "retention_days", "keep_last", "options",
+                  "next_run", "last_run_at", "created_at", "updated_at"]  # fmt: skip
         read_only_fields = ["last_run_at", "created_at", "updated_at"]
 
     def get_next_run(self, schedule) -> str | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from croniter import croniter
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 
 COMPRESSIONS = ("none", "normal", "compatible", "high")
@@ -15,7 +16,14 @@ class BackupSchedule(models.Model):
     cron = models.CharField(max_length=100, help_text="Five fields: minute hour day month weekday.")
     enabled = models.BooleanField(default=True)
     retention_days = models.PositiveIntegerField(
-        default=30, help_text="Scheduled backups older than this are deleted; 0 keeps them all."
+        default=30,
+        help_text="After a completed run, this schedule's backups older than this are deleted "
+        "(except the newest keep_last); 0 keeps them all.",
+    )
+    keep_last = models.PositiveIntegerField(
+        default=3,
+        validators=[MinValueValidator(1)],
+        help_text="This schedule's newest good backups that are kept whatever their age.",
     )
     options = models.JSONField(default=dict, blank=True)
     periodic_task = models.OneToOneField(

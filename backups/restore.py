@@ -77,6 +77,27 @@ def _check_manifest(manifest: dict, names: set[str]) -> None:
     for name in listed:
         if not archive.safe_name(name):
             raise InvalidArchive(f"The manifest names an unsafe path ({name!r}): refused.")
+    _check_members_used(manifest["database"], listed)
+
+
+# The only names restore reads by itself; anything else in the manifest is never opened.
+SNAPSHOT_MEMBERS = {"sqlite": "database/db.sqlite3", "postgresql": "database/db.pgdump"}
+CONFIG_MEMBER = "config/config.json"
+
+
+def _check_members_used(info: dict, listed: set[str]) -> None:
+    """The snapshot restore loads must be the vendor's one name, listed and checksummed like
+    every member: an absolute or ../ path here would load any file as the live database."""
+    expected = SNAPSHOT_MEMBERS.get(info.get("vendor"))
+    if expected is None:
+        raise InvalidArchive(f"The backup's database engine ({info.get('vendor')!r}) is unknown.")
+    if info.get("file") != expected or expected not in listed:
+        raise InvalidArchive(
+            f"The manifest's database file ({str(info.get('file'))[:100]!r}) is not the "
+            f"backup's listed {expected}: refused."
+        )
+    if CONFIG_MEMBER not in listed:
+        raise InvalidArchive(f"The backup has no {CONFIG_MEMBER}.")
 
 
 def _well_formed(manifest: dict) -> bool:
@@ -109,7 +130,7 @@ def _check_database(checked: CheckedArchive) -> None:
     info = checked.manifest["database"]
     kind = info.get("vendor")
     try:
-        applied = database.check_snapshot(checked.member(info["file"]), kind)
+        applied = database.check_snapshot(checked.member(SNAPSHOT_MEMBERS[kind]), kind)
     except (database.DatabaseError, KeyError) as exc:
         raise InvalidArchive(f"The backup's database snapshot is not usable: {exc}") from exc
     archived = {(a, n) for a, names in checked.manifest["migrations"].items() for n in names}
@@ -137,7 +158,7 @@ def backup_restore(
             checked = restore_validate(path, Path(tmp) / "archive", password=password)
             _check_vendor(checked, restore_database)
             if restore_config and not restore_database:
-                _config_fits(checked.member("config/config.json"))
+                _config_fits(checked.member(CONFIG_MEMBER))
         except InvalidArchive as exc:
             _audit_refusal(path, exc, actor, request)
             raise
@@ -172,14 +193,15 @@ def _apply(checked: CheckedArchive, tmp: Path, restore_database: bool, restore_c
             kept = tmp / "current-config.json"
             if not restore_config:
                 configuration.dump(kept)  # "data only": keep today's settings
-            database.load(checked.member(checked.manifest["database"]["file"]))
+            vendor = checked.manifest["database"]["vendor"]
+            database.load(checked.member(SNAPSHOT_MEMBERS[vendor]))
             restored.append("database")
             _settle()
             if not restore_config:
                 _load_config(kept)
         if restore_config:
             if not restore_database:
-                _load_config(checked.member("config/config.json"))
+                _load_config(checked.member(CONFIG_MEMBER))
             restored.append("config")
         schedules_sync_all()
     except database.DatabaseError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timedelta
 
 from croniter import croniter
@@ -17,6 +18,8 @@ from . import archive
 from .errors import InvalidSchedule
 from .models import BackupJob, BackupSchedule, schedule_problems
 from .services import backup_job_run, backups_dir, parse_name
+
+logger = logging.getLogger(__name__)
 
 TASK = "backups.tasks.run_scheduled_backup"
 OPTION_KEYS = {"include_logs", "include_exports", "compression"}
@@ -100,29 +103,35 @@ def schedules_sync_all(**kwargs) -> None:
 
 
 def schedule_run(schedule_id: int) -> BackupJob | None:
-    """Run one scheduled backup now (in the worker), then apply the schedule's retention."""
+    """Run one scheduled backup now (in the worker); only a completed one applies the
+    schedule's retention, so failing runs (a full disk) never eat the good backups."""
     schedule = BackupSchedule.objects.filter(pk=schedule_id).first()
     if schedule is None:
         return None
     job = BackupJob.objects.create(type="scheduled", options=schedule.options, schedule=schedule)
     job = backup_job_run(job.pk)
     BackupSchedule.objects.filter(pk=schedule.pk).update(last_run_at=timezone.now())
-    retention_apply(schedule)
+    if job.status == BackupJob.Status.COMPLETED:
+        retention_apply(schedule)
+    else:
+        logger.warning("backup schedule %s: run failed, retention not applied", schedule.pk)
     return job
 
 
 def retention_apply(schedule: BackupSchedule, *, now: datetime | None = None) -> list[str]:
-    """Delete this schedule's backups older than its retention_days; return their names."""
+    """Delete this schedule's backups older than its retention_days, except its keep_last
+    newest good ones (whatever their age); return the names deleted."""
     if not schedule.retention_days:
         return []
     cutoff = (now or timezone.now()) - timedelta(days=schedule.retention_days)
+    # Newest first (names sort by time); "good" = its manifest reads and names this schedule.
+    newest_first = sorted(backups_dir().glob("kasa_backup_*_scheduled.7z"), reverse=True)
+    good = [p for p in newest_first if parse_name(p.name) and _schedule_of(p) == schedule.pk]
     removed = []
-    for path in sorted(backups_dir().glob("kasa_backup_*_scheduled.7z")):
-        parsed = parse_name(path.name)
-        if not parsed or parsed[0] >= cutoff or _schedule_of(path) != schedule.pk:
-            continue
-        path.unlink(missing_ok=True)
-        removed.append(path.name)
+    for path in good[max(schedule.keep_last, 1) :]:
+        if parse_name(path.name)[0] < cutoff:
+            path.unlink(missing_ok=True)
+            removed.append(path.name)
     if removed:
         audit_record("backup.retention", target=schedule, details={"deleted": removed})
     return removed

@@ -264,7 +264,7 @@ def backup_job_run(job_id: int, sealed_password: str | None = None) -> BackupJob
     try:
         path = backup_create(
             kind=job.type,
-            password=unseal(sealed_password) if sealed_password else None,
+            password=_job_password(sealed_password),
             progress=_job_progress(job),
             extra=extra,
             **options,
@@ -282,6 +282,21 @@ def backup_job_run(job_id: int, sealed_password: str | None = None) -> BackupJob
     audit_record("backup.create", actor=job.created_by, target_type="backup", target_id=path.name,
                  details={"job": job.pk, "type": job.type, "size": job.size})  # fmt: skip
     return job
+
+
+def _job_password(sealed_password: str | None) -> str | None:
+    """The archive password the job was started with; a sealed one that can no longer be
+    read fails the job rather than writing the archive in clear."""
+    if not sealed_password:
+        return None
+    password = unseal(sealed_password)
+    if password is None:
+        raise BackupFailed(
+            "The archive password could not be read (the job waited more than 24 hours or "
+            "SECRET_KEY changed), so no backup was written rather than an unencrypted one. "
+            "Start the backup again with its password."
+        )
+    return password
 
 
 def backup_jobs_mark_failed(message: str, **which) -> None:

@@ -58,6 +58,16 @@ class DeviceAdmin(ImportExportModelAdmin):
     exclude = ["credentials"]
     actions = ["poll_now", "turn_on", "turn_off", "discover"]
 
+    def save_model(self, request, obj, form, change):
+        if change and {"host", "port"} & set(form.changed_data):
+            from . import services
+
+            old = Device.objects.values_list("host", "port").get(pk=obj.pk)
+            services.device_address_changed(
+                obj, old_host=old[0], old_port=old[1], actor=request.user, request=request
+            )
+        super().save_model(request, obj, form, change)
+
     @admin.display(description="readings")
     def readings_link(self, obj):
         url = reverse("admin:devices_reading_changelist") + f"?device__id__exact={obj.pk}"

@@ -29,6 +29,16 @@ class DeviceResource(FormulaSafeResource):
         clean_model_instances = True
         # credentials (encrypted) and live state are never imported or exported
 
+    def before_save_instance(self, instance, row, **kwargs):
+        if instance.pk:  # an import that moves a device must not take its credentials along
+            from .services import device_address_changed
+
+            old = Device.objects.filter(pk=instance.pk).values_list("host", "port").first()
+            if old:
+                device_address_changed(
+                    instance, old_host=old[0], old_port=old[1], actor=kwargs.get("user")
+                )
+
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         """Validate the fields a file sets; live state (is_on, power...) belongs to the poller."""
         imported = set(self._meta.fields)

@@ -131,10 +131,17 @@ def _probe(ip: str, port: int, credentials: CloudCredentials | None) -> PollResu
 
 
 def device_update(*, device: Device, data: dict, actor=None, request=None) -> Device:
-    """Edit a device: alias (renamed on the device itself), address, port, enabled, notes."""
+    """Edit a device: alias (renamed on the device itself), address, port, enabled, notes,
+    credentials. A new address drops the stored credentials unless new ones come along."""
+    old_host, old_port = device.host, device.port
+    moved = (data.get("host", old_host), data.get("port", old_port)) != (old_host, old_port)
+    resupplied = "credentials" in data
+    if resupplied:
+        login = data["credentials"]
+    else:  # never the old address's credentials at a new one, not even for the rename
+        login = None if moved else decrypt_credentials(device.credentials)
     alias = data.pop("alias", None)
     if alias is not None and alias != device.alias:
-        login = decrypt_credentials(device.credentials)
         host, port = data.get("host", device.host), data.get("port", device.port)
         result = _talk(
             kasa_client.set_alias(
@@ -146,13 +153,34 @@ def device_update(*, device: Device, data: dict, actor=None, request=None) -> De
         device.credentials = encrypt_credentials(data.pop("credentials"))
     assign(device, data)
     with transaction.atomic():
+        if moved and not resupplied:
+            device_address_changed(device, old_host=old_host, old_port=old_port,
+                                   actor=actor, request=request)  # fmt: skip
         device.save()
-        if device.is_strip and ("host" in data or "port" in data):
+        if device.is_strip and moved:
             device.outlets.update(host=device.host, port=device.port, updated_at=timezone.now())
         audit_record(
             "device.update", actor=actor, request=request, target=device, details=_safe(data)
         )
     return device
+
+
+def device_address_changed(
+    device: Device, *, old_host: str, old_port: int, actor=None, request=None
+) -> bool:
+    """Clear the stored credentials of a device moved off old_host:old_port (the caller
+    saves it): they were given for that address, and the next poll would log in to the new
+    one with them. Audited; return whether there were any."""
+    if not device.credentials or (device.host, device.port) == (old_host, old_port):
+        return False
+    device.credentials = ""
+    device.outlets.exclude(credentials="").update(credentials="")
+    audit_record(
+        "device.credentials_cleared", actor=actor, request=request, target=device,
+        severity="warning", details={"reason": "address changed", "from": f"{old_host}:{old_port}",
+                                     "to": f"{device.host}:{device.port}"},
+    )  # fmt: skip
+    return True
 
 
 def device_delete(*, device: Device, actor=None, request=None) -> None:

@@ -16,14 +16,16 @@ from honcho.environ import parse_procfile
 from honcho.manager import Manager
 from honcho.printer import Printer
 
+from . import datadir
 from .embedded_redis import ensure_redis
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def data_dir() -> Path:
-    path = Path(os.environ.get("KASA_DATA_DIR", BASE_DIR / "var")).resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    """Create $KASA_DATA_DIR (0700) after setting this process's umask to 077, which every
+    process started from here (Redis, web, worker, beat) inherits."""
+    path = datadir.ensure(Path(os.environ.get("KASA_DATA_DIR", BASE_DIR / "var")).resolve())
     os.environ["KASA_DATA_DIR"] = str(path)
     return path
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from kasamonitor import datadir
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VERSION = "0.1.0"
 
@@ -26,7 +28,8 @@ def _secret(name: str, default: str = "") -> str:
 # ------------------------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=False)
 DATA_DIR = Path(env.str("KASA_DATA_DIR", default=str(BASE_DIR / "var"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# umask 077 for this process and its children, and the folder 0700: see kasamonitor/datadir.py.
+datadir.ensure(DATA_DIR)
 HOST = env.str("HOST", default="127.0.0.1")
 PORT = env.int("PORT", default=5272)
 SECRET_KEY = _secret("SECRET_KEY")

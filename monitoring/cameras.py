@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from kasamonitor.addresses import AddressError, clean_url
 from security.services import audit_record
 
 from . import conf, crypto, rtsp
@@ -19,27 +21,37 @@ FIELDS = ("name", "ip_address", "rtsp_url", "username", "location", "snapshot_ur
 
 
 def split_credentials(url: str) -> tuple[str, str, str]:
-    """Return (url without user info, username, password) for an rtsp:// URL."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url, "", ""
-    netloc = parts.hostname or ""
-    if ":" in netloc:
-        netloc = f"[{netloc}]"
-    if parts.port:
-        netloc += f":{parts.port}"
-    bare = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    return bare, unquote(parts.username or ""), unquote(parts.password or "")
+    """Return (re-serialised url without user info, username, password) for an rtsp:// URL;
+    raise AddressError for anything else."""
+    parsed = clean_url(url, schemes=rtsp.SCHEMES)
+    return parsed.bare, parsed.username or "", parsed.password or ""
 
 
-def _apply(camera: Camera, data: dict) -> None:
+def _address(url: str) -> tuple[str, int] | None:
+    """(host, port) the probe connects to; None for a URL that does not parse."""
+    try:
+        parsed = clean_url(url, schemes=rtsp.SCHEMES)
+    except AddressError:
+        return None
+    return parsed.host, parsed.port
+
+
+def _apply(camera: Camera, data: dict) -> dict:
+    """Set the fields; return what to audit beyond the field names."""
     data = dict(data)
+    old_address = _address(camera.rtsp_url)
     if "rtsp_url" in data:
         data["rtsp_url"], user, password = split_credentials(data["rtsp_url"])
         if user and not data.get("username"):
             data["username"] = user
         if password and "password" not in data:
             data["password"] = password
+    notes = {}
+    moved = camera.pk and "rtsp_url" in data and _address(data["rtsp_url"]) != old_address
+    if moved and "password" not in data and camera.password_encrypted:
+        # The password was given for the old host: the new one must not receive it.
+        data["password"] = ""
+        notes["password_cleared"] = "the camera's host or port changed"
     for name in FIELDS:
         if name in data:
             setattr(camera, name, data[name])
@@ -47,17 +59,27 @@ def _apply(camera: Camera, data: dict) -> None:
         camera.password_encrypted = crypto.encrypt(data["password"] or "")
     if not camera.ip_address:
         camera.ip_address = urlsplit(camera.rtsp_url).hostname or ""
+    return notes
 
 
 def camera_save(camera: Camera, *, actor, data: dict) -> Camera:
     """Create or change a camera; credentials in the URL move to username/password, a
-    password left out stays as it was and "" removes it."""
+    password left out stays as it was and "" removes it. A new host or port in rtsp_url
+    clears the stored password unless one is given with it."""
     created = camera.pk is None
-    _apply(camera, data)
+    try:
+        notes = _apply(camera, data)
+    except AddressError as exc:
+        raise ValidationError({"rtsp_url": str(exc)}) from exc
     camera.full_clean()
-    camera.save()
-    action = "camera.create" if created else "camera.update"
-    audit_record(action, actor=actor, target=camera, details={"fields": sorted(data)})
+    with transaction.atomic():
+        camera.save()
+        action = "camera.create" if created else "camera.update"
+        details = {"fields": sorted(data), **notes}
+        audit_record(action, actor=actor, target=camera, details=details)
+        if notes:
+            audit_record("camera.password_cleared", actor=actor, target=camera,
+                         severity="warning", details=notes)  # fmt: skip
     return camera
 
 

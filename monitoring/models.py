@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
+
+from kasamonitor.addresses import AddressError, clean_host, clean_url
 
 
 class Severity(models.TextChoices):
@@ -62,6 +62,18 @@ class NetworkHost(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        self.ip_address = _checked(clean_host, "ip_address", self.ip_address)
+
+
+def _checked(check, field: str, value: str, **kwargs) -> str:
+    """Return check(value) re-serialised, or raise a ValidationError naming the field."""
+    try:
+        result = check(value, **kwargs)
+    except AddressError as exc:
+        raise ValidationError({field: str(exc)}) from exc
+    return getattr(result, "url", result)
+
 
 class Camera(models.Model):
     """A Kasa/Tapo or any RTSP camera; the password is Fernet-encrypted (monitoring.crypto)."""
@@ -96,6 +108,16 @@ class Camera(models.Model):
     @property
     def has_password(self) -> bool:
         return bool(self.password_encrypted)
+
+    def clean(self) -> None:
+        self.rtsp_url = _checked(clean_url, "rtsp_url", self.rtsp_url, schemes=("rtsp", "rtsps"))
+        if self.ip_address:
+            self.ip_address = _checked(clean_host, "ip_address", self.ip_address)
+        if self.snapshot_url:
+            self.snapshot_url = _checked(
+                clean_url, "snapshot_url", self.snapshot_url, schemes=("http", "https"),
+                credentials=False,
+            )  # fmt: skip
 
 
 class AlertRule(models.Model):
@@ -257,7 +279,7 @@ class NotificationChannel(models.Model):
 
     def clean(self) -> None:
         try:
-            _check_target(self.kind, self.target)
+            self.target = checked_target(self.kind, self.target)
         except ValueError as exc:
             raise ValidationError({"target": str(exc)}) from exc
 
@@ -288,7 +310,8 @@ def rule_errors(rule: AlertRule) -> dict[str, str]:
     return errors
 
 
-def _check_target(kind: str, target: str) -> None:
+def checked_target(kind: str, target: str) -> str:
+    """Return the target to store (a webhook URL re-serialised); raise ValueError if bad."""
     if kind == NotificationChannel.Kind.EMAIL:
         addresses = [a.strip() for a in target.replace(";", ",").split(",") if a.strip()]
         if not addresses:
@@ -297,10 +320,11 @@ def _check_target(kind: str, target: str) -> None:
             try:
                 validate_email(address)
             except ValidationError as exc:
-                raise ValueError(f"Not an email address: {address}") from exc
-        return
+                raise ValueError(f"Not an email address: {address!r}") from exc
+        return target
     # Any host name is fine (a LAN name like "homeassistant" too); only the scheme is
     # restricted, because urllib would also open file:// URLs.
-    parts = urlsplit(target)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("Webhook URLs must be http:// or https:// URLs.")
+    try:
+        return clean_url(target, schemes=("http", "https")).url
+    except AddressError as exc:
+        raise ValueError(f"Webhook URLs must be clean http:// or https:// URLs: {exc}") from exc

@@ -2,6 +2,8 @@
 
 Any RTSP answer means the camera is online; a 401 to DESCRIBE means online but the
 credentials are missing or wrong. Refused, timed out or not RTSP at all means offline.
+rtsps:// is spoken over TLS (certificate checked); a Basic challenge, which would hand the
+password over as it is, is answered only there.
 """
 
 from __future__ import annotations
@@ -11,11 +13,14 @@ import base64
 import hashlib
 import re
 import secrets
+import ssl
 import time
 from contextlib import suppress
-from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from dataclasses import dataclass, field, replace
 
+from kasamonitor.addresses import AddressError, clean_url
+
+SCHEMES = ("rtsp", "rtsps")
 USER_AGENT = "KasaMonitor"
 MAX_HEAD = 16 * 1024
 MAX_BODY = 64 * 1024
@@ -30,6 +35,7 @@ class RtspResponse:
     code: int
     reason: str
     headers: dict[str, list[str]] = field(default_factory=dict)
+    withheld: bool = False  # we had credentials but did not answer the challenge
 
     def header(self, name: str) -> str:
         values = self.headers.get(name.lower())
@@ -46,20 +52,23 @@ class RtspProbe:
     latency_ms: float | None = None
 
 
-def split_url(url: str) -> tuple[str, int]:
-    parts = urlsplit(url)
-    if parts.scheme not in ("rtsp", "rtsps") or not parts.hostname:
-        raise ValueError("not an rtsp:// URL")
-    return parts.hostname, parts.port or 554
+def split_url(url: str) -> tuple[str, int, bool]:
+    """Return (host, port, tls); refuse anything but a clean rtsp(s):// URL, so no stored
+    value can put a CR/LF (a second request) on the wire."""
+    try:
+        parsed = clean_url(url, schemes=SCHEMES, credentials=False)
+    except AddressError as exc:
+        raise ValueError(f"invalid camera URL: {exc}") from exc
+    return parsed.host, parsed.port, parsed.scheme == "rtsps"
 
 
 async def probe(url: str, *, username: str = "", password: str = "", timeout: float = 3.0):
     """Return an RtspProbe for the stream at url (no password in url)."""
     started = time.perf_counter()
     try:
-        host, port = split_url(url)
+        host, port, tls = split_url(url)
         response = await asyncio.wait_for(
-            _options_describe(host, port, url, username, password), timeout
+            _options_describe(host, port, tls, url, username, password), timeout
         )
     except TimeoutError:
         return RtspProbe("offline", detail=f"timed out after {timeout:g} s")
@@ -73,22 +82,29 @@ def _verdict(response: RtspResponse, had_credentials: bool, latency: float) -> R
     server = response.header("server")[:100]
     if response.code == 401:
         detail = "credentials rejected" if had_credentials else "authentication required"
+        if had_credentials and response.withheld:
+            detail = (
+                "the camera asks for Basic authentication over plain rtsp://: password not sent"
+            )
         return RtspProbe("online", True, 401, server, detail, latency)
     detail = "stream described" if response.code < 300 else f"DESCRIBE answered {response.code}"
     return RtspProbe("online", False, response.code, server, detail, latency)
 
 
-async def _options_describe(host, port, url, username, password) -> RtspResponse:
-    reader, writer = await asyncio.open_connection(host, port)
+async def _options_describe(host, port, tls, url, username, password) -> RtspResponse:
+    context = ssl.create_default_context() if tls else None
+    reader, writer = await asyncio.open_connection(host, port, ssl=context)
     try:
         await _request(reader, writer, "OPTIONS", url, 1, {})
         accept = {"Accept": "application/sdp"}
         response = await _request(reader, writer, "DESCRIBE", url, 2, accept)
         if response.code == 401 and (username or password):
-            auth = authorization(response, "DESCRIBE", url, username, password)
+            auth = authorization(response, "DESCRIBE", url, username, password, tls=tls)
             if auth:
                 headers = {**accept, "Authorization": auth}
                 response = await _request(reader, writer, "DESCRIBE", url, 3, headers)
+            else:
+                response = replace(response, withheld=True)
         return response
     finally:
         writer.close()
@@ -131,14 +147,17 @@ def parse_head(text: str) -> RtspResponse:
     return RtspResponse(int(match[1]), match[2], headers)
 
 
-def authorization(response: RtspResponse, method: str, uri: str, user: str, pwd: str) -> str:
-    """Answer a 401 challenge: Digest when offered (most cameras), else Basic."""
+def authorization(
+    response: RtspResponse, method: str, uri: str, user: str, pwd: str, *, tls: bool = False
+) -> str:
+    """Answer a 401 challenge: Digest when offered (most cameras), else Basic over TLS only
+    (Basic is the password itself, readable by anyone on the path); "" when not answered."""
     challenges = response.headers.get("www-authenticate", [])
     digest = next((c for c in challenges if c.lower().startswith("digest")), None)
     if digest:
         params = {k: quoted or bare for k, quoted, bare in _PARAM.findall(digest[6:])}
         return _digest(params, method, uri, user, pwd)
-    if any(c.lower().startswith("basic") for c in challenges):
+    if tls and any(c.lower().startswith("basic") for c in challenges):
         return "Basic " + base64.b64encode(f"{user}:{pwd}".encode()).decode()
     return ""
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import send_mail
+
+from kasamonitor.addresses import clean_url
 
 from . import conf
 
@@ -22,10 +23,9 @@ class DeliveryRejected(Exception):
 
 
 def check_webhook_url(url: str) -> None:
-    """Raise ValueError unless url is an http(s) URL (urllib would also open file:// URLs)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("webhook URLs must be http:// or https:// URLs")
+    """Raise ValueError unless url is a clean http(s) URL (urllib would also open file://
+    URLs; a row stored before the checks could still hold a CR/LF)."""
+    clean_url(url, schemes=("http", "https"))
 
 
 def post_json(url: str, payload: dict) -> int:

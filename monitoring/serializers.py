@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 import math
-import re
-from urllib.parse import urlsplit
 
 from rest_framework import serializers
 
 from devices.models import Device
+from kasamonitor.addresses import AddressError, clean_host, clean_url
 
 from .models import (
     Alert,
@@ -18,10 +16,6 @@ from .models import (
     NetworkHost,
     NotificationChannel,
     Severity,
-)
-
-HOSTNAME = re.compile(
-    r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$"
 )
 
 
@@ -33,11 +27,22 @@ def validated(serializer_class, data, **kwargs) -> dict:
 
 def check_address(value: str) -> str:
     try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        if HOSTNAME.match(value):
-            return value
-    raise serializers.ValidationError("Enter an IP address or a host name.")
+        return clean_host(value)
+    except AddressError as exc:
+        raise serializers.ValidationError(str(exc)) from exc
+
+
+def check_url(value: str, schemes: tuple[str, ...], *, credentials: bool = True) -> str:
+    """Return the re-serialised URL (see kasamonitor.addresses) or a 400 saying why."""
+    try:
+        return clean_url(value, schemes=schemes, credentials=credentials).url
+    except AddressError as exc:
+        raise serializers.ValidationError(str(exc)) from exc
+
+
+def address_field(max_length: int, **kwargs) -> serializers.CharField:
+    # Not trimmed: a stray space or newline in an address is refused, never quietly cut.
+    return serializers.CharField(max_length=max_length, trim_whitespace=False, **kwargs)
 
 
 class RowIdField(serializers.PrimaryKeyRelatedField):
@@ -191,6 +196,8 @@ class RuleSerializer(serializers.ModelSerializer):
 
 
 class ChannelSerializer(serializers.ModelSerializer):
+    target = address_field(1000, help_text="Email: comma-separated addresses; webhooks: the URL.")
+
     class Meta:
         model = NotificationChannel
         fields = [
@@ -210,34 +217,25 @@ class ChannelTestOutput(serializers.Serializer):
 # ------------------------------------------------------------------------------
 class CameraInput(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    ip_address = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    rtsp_url = serializers.CharField(max_length=500)
+    ip_address = address_field(255, required=False, allow_blank=True)
+    rtsp_url = address_field(500)
     username = serializers.CharField(max_length=64, required=False, allow_blank=True)
     password = serializers.CharField(
         max_length=128, required=False, allow_blank=True, write_only=True,
         style={"input_type": "password"},
     )  # fmt: skip
     location = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    snapshot_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    snapshot_url = address_field(500, required=False, allow_blank=True)
     enabled = serializers.BooleanField(required=False)
 
     def validate_ip_address(self, value: str) -> str:
         return check_address(value) if value else value
 
     def validate_rtsp_url(self, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("rtsp", "rtsps") or not parts.hostname:
-            raise serializers.ValidationError("Enter an rtsp:// URL with a host.")
-        try:
-            parts.port  # noqa: B018 (raises on a bad port)
-        except ValueError as exc:
-            raise serializers.ValidationError("The port is not a number 0-65535.") from exc
-        return value
+        return check_url(value, ("rtsp", "rtsps"))
 
     def validate_snapshot_url(self, value: str) -> str:
-        if value and urlsplit(value).password:
-            raise serializers.ValidationError("Put credentials in username/password, not the URL.")
-        return value
+        return check_url(value, ("http", "https"), credentials=False) if value else value
 
 
 class CameraOutput(serializers.ModelSerializer):
@@ -295,6 +293,7 @@ class CameraStatusOutput(StatusCountsOutput):
 # ------------------------------------------------------------------------------
 class HostSerializer(serializers.ModelSerializer):
     port = serializers.IntegerField(min_value=1, max_value=65535, required=False)
+    ip_address = address_field(255, help_text="IP address or host name.")
 
     class Meta:
         model = NetworkHost

@@ -19,6 +19,9 @@ _state: dict = {}
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config, parser, args):
+    from kasamonitor.datadir import restrict_umask
+
+    restrict_umask()  # as every Kasa Monitor process does (settings.py), before Redis starts
     run_id = secrets.token_hex(4)
     data_dir = Path(tempfile.mkdtemp(prefix="kasa-test-"))
     _state["data_dir"] = data_dir

@@ -126,7 +126,7 @@ const scheduleForm = $("#schedule-form");
 scheduleForm.addEventListener("submit", async (event) => {
   event.preventDefault();
   const data = formData(scheduleForm);
-  const body = { name: data.name, cron: data.cron, enabled: true, retention_days: Number(data.retention_days), options: { include_logs: !!data.include_logs } };
+  const body = { name: data.name, cron: data.cron, enabled: true, retention_days: Number(data.retention_days), keep_last: Number(data.keep_last), options: { include_logs: !!data.include_logs } };
   await busy(scheduleForm.querySelector("button[type=submit]"), async () => {
     try {
       await api("/api/backups/schedules", { method: "POST", body });

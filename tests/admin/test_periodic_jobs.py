@@ -30,7 +30,7 @@ def test_a_backup_schedule_added_in_the_console_gets_its_periodic_task(console):
     response = console.post(
         "/admin/backups/backupschedule/add/",
         {"name": "Nightly", "cron": "15 2 * * *", "enabled": "on", "retention_days": "14",
-         "options": "{}"},
+         "keep_last": "3", "options": "{}"},
     )  # fmt: skip
     assert response.status_code == 302, response.content[:2000]
     task = PeriodicTask.objects.get(task="backups.tasks.run_scheduled_backup")

@@ -20,7 +20,7 @@ def test_a_schedule_saved_in_the_admin_gets_its_beat_task(admin_user):
     response = client.post(
         "/admin/backups/backupschedule/add/",
         {"name": "Weekly", "cron": "0 3 * * 0", "enabled": "on", "retention_days": 60,
-         "options": '{"compression": "high"}'},
+         "keep_last": 3, "options": '{"compression": "high"}'},
     )  # fmt: skip
 
     assert response.status_code == 302, response.content[:2000]

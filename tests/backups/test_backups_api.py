@@ -167,3 +167,40 @@ def test_a_backup_job_whose_process_dies_says_failed_not_pending(admin_api, monk
     progress = admin_api.get("/api/backups/progress").json()
     assert progress["status"] == "failed" and progress["in_progress"] is False
     assert "crashed" in progress["error"]
+
+
+def _run_sealed(sealed: str):
+    from backups import tasks
+    from backups.models import BackupJob
+
+    job = BackupJob.objects.create(type="manual")
+    tasks.run_backup_job.apply(args=(job.pk, sealed), throw=False)
+    return job
+
+
+def _assert_failed_without_an_archive(admin_api, job):
+    progress = admin_api.get(f"/api/backups/progress?job_id={job.pk}").json()
+    assert progress["status"] == "failed", progress
+    assert "password could not be read" in progress["error"]
+    assert "no backup was written rather than an unencrypted one" in progress["error"]
+    assert list(services.backups_dir().glob("*.7z")) == []
+
+
+def test_a_password_sealed_more_than_a_day_ago_fails_the_job_instead_of_writing_in_clear(
+    admin_api, sample_data
+):
+    from backups import sealing
+
+    a_day_ago = int(time.time()) - 25 * 3600
+    sealed = sealing._fernet().encrypt_at_time(b"pw!", a_day_ago).decode()
+
+    _assert_failed_without_an_archive(admin_api, _run_sealed(sealed))
+
+
+def test_a_password_sealed_under_another_secret_key_fails_the_job(admin_api, sample_data, settings):
+    from backups import sealing
+
+    sealed = sealing.seal("pw!")
+    settings.SECRET_KEY = "the-key-after-a-rotation-" + "x" * 30
+
+    _assert_failed_without_an_archive(admin_api, _run_sealed(sealed))

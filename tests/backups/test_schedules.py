@@ -89,7 +89,9 @@ def _aged_backup(kind: str, days_old: int, schedule_id: int | None) -> str:
 
 
 def test_retention_removes_only_this_schedules_old_backups(db):
-    mine = schedules.schedule_save(BackupSchedule(name="mine", cron="0 2 * * *", retention_days=7))
+    mine = schedules.schedule_save(
+        BackupSchedule(name="mine", cron="0 2 * * *", retention_days=7, keep_last=1)
+    )
     other = schedules.schedule_save(BackupSchedule(name="other", cron="0 3 * * *"))
     old_mine = _aged_backup("scheduled", 10, mine.pk)
     new_mine = _aged_backup("scheduled", 2, mine.pk)
@@ -106,7 +108,11 @@ def test_retention_removes_only_this_schedules_old_backups(db):
 def test_a_scheduled_run_backs_up_and_applies_retention(db):
     schedule = schedules.schedule_save(
         BackupSchedule(
-            name="s", cron="0 2 * * *", retention_days=1, options={"compression": "none"}
+            name="s",
+            cron="0 2 * * *",
+            retention_days=1,
+            keep_last=1,
+            options={"compression": "none"},
         )
     )
     expired = _aged_backup("scheduled", 5, schedule.pk)
@@ -154,3 +160,49 @@ def test_the_admin_form_refuses_a_bad_schedule(db):
         schedule.full_clean(exclude=["periodic_task"])
 
     assert set(error.value.message_dict) >= {"cron", "options"}
+
+
+def _failing_disk(monkeypatch):
+    """Every backup from now on fails as on a full disk, before an archive exists."""
+    import errno
+
+    from backups import database
+
+    def full(dest):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(database, "snapshot", full)
+
+
+def test_failed_runs_never_delete_the_good_backups(db, monkeypatch):
+    schedule = schedules.schedule_save(
+        BackupSchedule(name="s", cron="0 2 * * *", retention_days=7, keep_last=1)
+    )
+    good = [_aged_backup("scheduled", days, schedule.pk) for days in (9, 8)]
+    _failing_disk(monkeypatch)
+
+    job = schedules.schedule_run(schedule.pk)
+
+    assert job.status == BackupJob.Status.FAILED and "No space left" in job.error
+    assert {row["filename"] for row in services.backup_list()} == set(good)
+
+
+def test_the_newest_good_backups_are_kept_whatever_their_age(db):
+    schedule = schedules.schedule_save(
+        BackupSchedule(name="s", cron="0 2 * * *", retention_days=7)  # keep_last: 3
+    )
+    aged = [_aged_backup("scheduled", days, schedule.pk) for days in (40, 30, 20, 10)]
+
+    removed = schedules.retention_apply(schedule)
+
+    assert removed == [aged[0]]
+    assert {row["filename"] for row in services.backup_list()} == set(aged[1:])
+
+
+def test_keep_last_is_part_of_the_schedule_api_and_at_least_one(admin_api):
+    created = admin_api.post("/api/backups/schedules", DAILY, format="json").json()
+    assert created["keep_last"] == 3
+    url = f"/api/backups/schedules/{created['id']}"
+    assert admin_api.put(url, {"keep_last": 7}, format="json").json()["keep_last"] == 7
+    refused = admin_api.put(url, {"keep_last": 0}, format="json")
+    assert refused.status_code == 400 and "keep_last" in refused.json()["errors"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -60,13 +61,15 @@ class WebhookReceiver:
 
 class RtspResponder:
     """A minimal RTSP server on 127.0.0.1: answers OPTIONS and DESCRIBE, optionally behind
-    Digest authentication (realm "cam", the given username/password)."""
+    Digest authentication (realm "cam", the given username/password), or with `basic=True`
+    behind a Basic challenge it never accepts. `heads` keeps every request as received."""
 
     NONCE = "abc123"
 
-    def __init__(self, username: str = "", password: str = ""):
-        self.username, self.password = username, password
+    def __init__(self, username: str = "", password: str = "", *, basic: bool = False):
+        self.username, self.password, self.basic = username, password, basic
         self.requests: list[str] = []
+        self.heads: list[str] = []
         responder = self
 
         class Handler(socketserver.StreamRequestHandler):
@@ -94,11 +97,15 @@ class RtspResponder:
         return f"rtsp://127.0.0.1:{self.port}{path}"
 
     def answer(self, head: str) -> str:
+        self.heads.append(head)
         method, uri = head.split(" ")[:2]
         self.requests.append(method)
         cseq = re.search(r"CSeq: (\d+)", head)[1]
         if method == "OPTIONS":
             return f"RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\nPublic: OPTIONS, DESCRIBE\r\n\r\n"
+        if self.basic:
+            challenge = 'Basic realm="cam"'
+            return f"RTSP/1.0 401 Unauthorized\r\nCSeq: {cseq}\r\nWWW-Authenticate: {challenge}\r\n\r\n"
         if self.password and not self._authorized(head, method, uri):
             challenge = f'Digest realm="cam", nonce="{self.NONCE}"'
             return f"RTSP/1.0 401 Unauthorized\r\nCSeq: {cseq}\r\nWWW-Authenticate: {challenge}\r\n\r\n"
@@ -115,6 +122,42 @@ class RtspResponder:
         md5 = lambda text: hashlib.md5(text.encode()).hexdigest()  # noqa: E731
         ha1 = md5(f"{self.username}:cam:{self.password}")
         return match[1] == md5(f"{ha1}:{self.NONCE}:{md5(f'{method}:{uri}')}")
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class RecordingPeer:
+    """A TCP service on 127.0.0.1 that never answers and keeps every byte it receives (what a
+    Redis or any other plain-text service would have read)."""
+
+    def __init__(self):
+        self.received = bytearray()
+        self.connections = 0
+        peer = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                peer.connections += 1
+                self.request.settimeout(5)
+                with contextlib.suppress(OSError):
+                    while chunk := self.request.recv(4096):
+                        peer.received += chunk
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
 
     def __enter__(self):
         self.thread.start()
