@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from redis.exceptions import RedisError
 from rest_framework_simplejwt.settings import api_settings
 
 from kasamonitor.errors import NotFound, PermissionRequired
@@ -105,7 +106,11 @@ def _touch(session: LoginSession) -> None:
         for key in [k for k, at in list(_touched.items()) if seen - at >= TOUCH_INTERVAL]:
             _touched.pop(key, None)  # another thread may have dropped it already
     _touched[session.pk] = seen
-    if cache.add(f"accounts:session-touch:{session.pk.hex}", 1, TOUCH_INTERVAL):
+    try:
+        claimed = cache.add(f"accounts:session-touch:{session.pk.hex}", 1, TOUCH_INTERVAL)
+    except RedisError:  # Redis is away: last_activity waits for a later request
+        return
+    if claimed:
         now = timezone.now()
         LoginSession.objects.filter(pk=session.pk).update(last_activity=now)
         session.last_activity = now

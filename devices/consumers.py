@@ -106,6 +106,8 @@ class DeviceConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"event": answer, "target": device_ip or "all"})
 
     async def device_events(self, message):
-        for event in message["messages"]:
+        events = message["messages"]
+        texts = message.get("texts") or [json.dumps(event) for event in events]
+        for event, text in zip(events, texts, strict=True):
             if self.everything or event["device_ip"] in self.device_ips:
-                await self.send_json(event)
+                await self.send(text_data=text)

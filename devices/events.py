@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, TypedDict
@@ -73,10 +74,12 @@ def send_many(messages: list[DeviceUpdate | DeviceStatus]) -> None:
     """
     if not messages:
         return
+    # Each event is encoded to JSON here, once, instead of once per socket in every consumer.
+    texts = [json.dumps(message) for message in messages]
     try:
         layer = get_channel_layer()
         async_to_sync(layer.group_send)(
-            ALL_DEVICES, {"type": "device.events", "messages": list(messages)}
+            ALL_DEVICES, {"type": "device.events", "messages": list(messages), "texts": texts}
         )
     except Exception:  # noqa: BLE001 (any layer error)
         logger.exception("Could not publish %d device events", len(messages))

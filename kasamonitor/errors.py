@@ -8,6 +8,7 @@ build error bodies themselves.
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -223,7 +224,44 @@ def handler404(request, exception=None):
     return render(request, "errors/404.html", status=404)
 
 
+def _outage(exc: BaseException | None) -> bool:
+    """True when exc (or what caused it) says a backing service is unreachable: Redis (cache,
+    rate limits, broker) or the database. That is a 503 to retry, not a bug's 500."""
+    import kombu.exceptions
+    import redis.exceptions
+    from django.db import utils as db
+
+    unreachable = (
+        redis.exceptions.ConnectionError,
+        redis.exceptions.TimeoutError,
+        redis.exceptions.BusyLoadingError,
+        kombu.exceptions.OperationalError,
+        db.OperationalError,
+        db.InterfaceError,
+    )
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, unreachable):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+OUTAGE_RETRY_AFTER = 5
+
+
 def handler500(request):
+    # Django calls this inside its except block: the exception is still sys.exc_info()'s.
+    if _outage(sys.exc_info()[1]):
+        message = "A service this request needs is unavailable right now; try again shortly."
+        if _wants_json(request):
+            response = error_response(
+                503, "SERVICE_UNAVAILABLE", message, retry_after=OUTAGE_RETRY_AFTER
+            )
+        else:
+            response = render(request, "errors/503.html", status=503)
+        response["Retry-After"] = str(OUTAGE_RETRY_AFTER)
+        return response
     if _wants_json(request):
         return error_response(500, "SERVER_ERROR", "An unexpected error occurred.")
     return render(request, "errors/500.html", status=500)

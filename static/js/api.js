@@ -40,7 +40,16 @@ export function refreshSession() {
   return refreshing;
 }
 
+// Set while the page logs itself out: the live socket's 4401 (the session just ended) must
+// not race the log-out to the login page with a ?next= back to where we were.
+let leaving = false;
+
+export function markLeaving() {
+  leaving = true;
+}
+
 export function goToLogin() {
+  if (leaving) return;
   const next = location.pathname + location.search;
   location.assign("/login?next=" + encodeURIComponent(next));
 }

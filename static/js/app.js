@@ -1,9 +1,10 @@
 // On every signed-in page: the log-out button.
-import { api, $$ } from "./api.js";
+import { api, markLeaving, $$ } from "./api.js";
 
 for (const button of $$("[data-action=logout]")) {
   button.addEventListener("click", async () => {
     button.disabled = true;
+    markLeaving();
     try {
       await api("/api/auth/logout", { method: "POST", retry: false });
     } catch {
