@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
-import os
 import shutil
 import sys
 import tempfile
@@ -87,7 +86,9 @@ async def _client(port, tokens, count, duration, ready, start_barrier):
 
         sockets = []
         for start in range(0, count, 100):  # open in waves, as dashboards come and go
-            sockets += await asyncio.gather(*(one(i) for i in range(start, min(start + 100, count))))
+            sockets += await asyncio.gather(
+                *(one(i) for i in range(start, min(start + 100, count)))
+            )
         ready.set()
         start_barrier.wait()
 
@@ -234,7 +235,9 @@ def judge(name, outcome, cycles, devices, sockets, interval, api,
             for stamp, device_id, arrived in socket_messages:
                 polled = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
                 latencies.append(arrived - polled)
-                cycle = next((i for i, (s, e, _) in enumerate(counted) if s - 1 <= polled <= e + 1), None)
+                cycle = next(
+                    (i for i, (s, e, _) in enumerate(counted) if s - 1 <= polled <= e + 1), None
+                )
                 if cycle is not None:
                     per_cycle.setdefault(cycle, []).append(device_id)
             for i in range(len(counted)):
@@ -246,11 +249,15 @@ def judge(name, outcome, cycles, devices, sockets, interval, api,
     print(f"   polls: {len(cycles)} ({len(counted)} counted), devices per poll: {devices}, "
           f"updates expected {expected}, missing {missing}, duplicated {duplicated}")  # fmt: skip
     if unexpected:
-        print(f"   unexpected closes / refusals: {unexpected[:10]}{' …' if len(unexpected) > 10 else ''}")
+        print(
+            f"   unexpected closes / refusals: {unexpected[:10]}{' …' if len(unexpected) > 10 else ''}"
+        )
     if "Traceback" in web_log or '"level": "ERROR"' in web_log:
         print("   web process logged errors:\n" + web_log[-3000:])
     ok = True
-    ok &= report(f"{name}: unexpected closes or refusals ({sockets} sockets)", len(unexpected), "", 0)
+    ok &= report(
+        f"{name}: unexpected closes or refusals ({sockets} sockets)", len(unexpected), "", 0
+    )
     ok &= report(f"{name}: updates missing or duplicated", missing + duplicated, "", 0)
     if latencies:
         ok &= report(f"{name}: poll -> socket latency p50", percentile(latencies, 50) * 1000, "ms",
