@@ -214,6 +214,8 @@ AUTH_RATE_LIMITS = {
     "send_verification": "3/15m",
     "verify_email": "10/15m",
 }
+# The login limits count per client IP as security.services.client_ip derives it (one place).
+RATELIMIT_IP_META_KEY = "security.services.client_ip_for_ratelimit"
 # Per-account login back-off: from the 5th failure in a row, wait 30 s, doubling up to 15 min.
 LOGIN_BACKOFF = {"after": 5, "base": 30, "max": 900, "window": 3600}
 OTP_TOTP_ISSUER = "Kasa Monitor"
@@ -252,9 +254,10 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
-)
+# Behind a proxy, uvicorn takes X-Forwarded-Proto (and -For) from the proxies in
+# FORWARDED_ALLOW_IPS only (kasamonitor/serve.py); Django's SECURE_PROXY_SSL_HEADER would
+# believe the header from any client, so it stays unset.
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 MAX_UPLOAD_SIZE_MB = env.int("MAX_UPLOAD_SIZE_MB", default=10)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -296,7 +299,7 @@ SIGNED_URL_MAX_MINUTES = 7 * 24 * 60
 # W008: without a proxy the web process listens on ONE port, plain or TLS (serve.py), so there is no
 #       plain listener to redirect from; behind a proxy the warning stays on.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
-if SECURE_PROXY_SSL_HEADER is None:
+if not BEHIND_PROXY:
     SILENCED_SYSTEM_CHECKS.append("security.W008")
 
 # DEVICES

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,10 +20,24 @@ logger = logging.getLogger("kasamonitor.audit")
 
 
 def client_ip(request) -> str | None:
-    """Return the client's IP address (REMOTE_ADDR; proxies are trusted only via settings)."""
+    """Return the client's IP address: the one place the app derives it.
+
+    REMOTE_ADDR is the peer of the connection. Behind a proxy (BEHIND_PROXY=1) the web
+    server (kasamonitor/serve.py) has already replaced it with the right-most
+    X-Forwarded-For hop that no trusted proxy (FORWARDED_ALLOW_IPS) added; headers are
+    never read here. Anything that is not an IP address gives None.
+    """
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    try:
+        return str(ipaddress.ip_address(request.META.get("REMOTE_ADDR") or ""))
+    except ValueError:
+        return None
+
+
+def client_ip_for_ratelimit(request) -> str:
+    """client_ip() for django-ratelimit (RATELIMIT_IP_META_KEY), which needs a string."""
+    return client_ip(request) or "0.0.0.0"  # noqa: S104 (a bucket name, not a bind address)
 
 
 def audit_record(
