@@ -17,10 +17,12 @@ from django.core import signing
 from django.core.cache import cache
 from django.db import transaction
 from django.utils.crypto import salted_hmac
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from security.services import audit_record
 
+from . import ratelimits
 from .exceptions import InvalidChallenge, InvalidOtpCode, TwoFactorState, WrongOtpCode
 from .models import BackupCodeDevice, User
 
@@ -107,21 +109,23 @@ def enable(user: User, code: str, *, request=None) -> None:
     audit_record("2fa_enabled", actor=user, request=request, target=user)
 
 
-def verify_code(user: User, code: str) -> bool:
-    """Check a TOTP code or consume a backup code of a user with 2FA."""
+def verify_code(user: User, code: str) -> Device | None:
+    """Check a TOTP code or consume a backup code of a user with 2FA; return the device."""
     with transaction.atomic():
         for device in TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True):
             if device.verify_token(_normalise(code)):
-                return True
+                return device
         backup = BackupCodeDevice.objects.select_for_update().filter(user=user, confirmed=True)
-        return any(device.verify_token(code) for device in backup)
+        return next((device for device in backup if device.verify_token(code)), None)
 
 
 def disable(user: User, *, code: str = "", password: str = "", request=None) -> None:
     """Turn 2FA off; needs a current code (TOTP or backup) or the account password."""
     if not is_enabled(user):
         raise TwoFactorState("Two-factor authentication is not enabled.")
-    proven = (code and verify_code(user, code)) or (password and user.check_password(password))
+    proven = (code and verify_code(user, code)) or (
+        password and _password_ok(user, password, request)
+    )
     if not proven:
         audit_record("2fa_disabled", actor=user, request=request, outcome="failure")
         raise WrongOtpCode("A valid two-factor code or your password is required.")
@@ -129,6 +133,13 @@ def disable(user: User, *, code: str = "", password: str = "", request=None) -> 
         TOTPDevice.objects.filter(user=user).delete()
         BackupCodeDevice.objects.filter(user=user).delete()
     audit_record("2fa_disabled", actor=user, request=request, target=user)
+
+
+def _password_ok(user: User, password: str, request) -> bool:
+    # Under the login limits: a stolen session must not be a way to guess the password.
+    account = str(user.pk)
+    ratelimits.password_guard(request, account)
+    return ratelimits.password_checked(account, user.check_password(password))
 
 
 def challenge_issue(user: User) -> str:
