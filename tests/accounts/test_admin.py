@@ -81,3 +81,49 @@ def test_the_session_revoke_action(admin_client, viewer_user):
         "/admin/accounts/loginsession/", {"action": "revoke", "_selected_action": [session.pk]}
     )
     assert_error(bearer(token).get("/api/auth/me"), 401, "SESSION_REVOKED")
+
+
+# -- the last admin in the admin console -----------------------------------------------------
+
+
+def _change_form(user, **changes) -> dict:
+    data = {
+        "username": user.username,
+        "full_name": user.full_name,
+        "email": user.email,
+        "role": user.role,
+        "is_active": "on" if user.is_active else "",
+        **changes,
+    }
+    return {k: v for k, v in data.items() if v != ""}
+
+
+def test_the_change_form_keeps_the_last_admin(admin_client, admin_user):
+    url = f"/admin/accounts/user/{quote(admin_user.pk)}/change/"
+    demoted = admin_client.post(url, _change_form(admin_user, role="viewer"))
+    disabled = admin_client.post(url, _change_form(admin_user, is_active=""))
+    for response in (demoted, disabled):
+        assert response.status_code == 200  # the form again, with the error
+        assert "last active administrator" in str(response.context["adminform"].form.errors)
+    admin_user.refresh_from_db()
+    assert admin_user.role == "admin" and admin_user.is_active
+    renamed = admin_client.post(url, _change_form(admin_user, full_name="Alice A."))
+    assert renamed.status_code == 302  # other changes still save
+
+
+def test_the_console_never_deletes_the_last_admin(admin_client, admin_user):
+    page = admin_client.get(f"/admin/accounts/user/{quote(admin_user.pk)}/delete/")
+    assert page.status_code == 403
+    from tests.factories import UserFactory
+
+    second = UserFactory(username="second", role="admin")
+    admin_client.post(
+        "/admin/accounts/user/",
+        {
+            "action": "delete_selected",
+            "post": "yes",
+            "_selected_action": [admin_user.pk, second.pk],
+        },
+    )
+    left = type(admin_user).objects.filter(role="admin", is_active=True)
+    assert left.count() == 1
