@@ -8,6 +8,7 @@ account, whichever door is knocked on."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 
@@ -78,7 +79,10 @@ def login_succeeded(account: str) -> None:
 def account_key(identifier: str) -> str:
     """The back-off key of a login name: the user's id, or the name itself when unknown."""
     account = find_user(identifier)
-    return str(account.pk) if account else (identifier or "").strip().lower()
+    if account:
+        return str(account.pk)
+    name = (identifier or "").strip().lower()  # whatever was typed: hashed into a tidy key
+    return "name:" + hashlib.sha256(name.encode()).hexdigest()[:32]
 
 
 def password_guard(request, account: str) -> None:

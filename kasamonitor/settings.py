@@ -291,6 +291,10 @@ API_RATE_LIMIT_PER_USER = env.str("API_RATE_LIMIT_PER_USER", default="1000/h")
 API_RATE_LIMIT_PATHS = ("/api/", "/download/")
 API_RATE_LIMIT_EXEMPT = ("/api/health", "/health", "/static/")
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+# Entries of anonymous requests (failed logins, refused origins, 429s...) per client IP and
+# in all, per window; the rest are counted and summed up in one "audit.suppressed" entry.
+AUDIT_ANONYMOUS_PER_IP = env.str("AUDIT_ANONYMOUS_PER_IP", default="20/h")
+AUDIT_ANONYMOUS_TOTAL = env.str("AUDIT_ANONYMOUS_TOTAL", default="200/h")
 SIGNED_URL_DEFAULT_MINUTES = 30
 SIGNED_URL_MAX_MINUTES = 7 * 24 * 60
 # `check --deploy`: silenced only where the warning cannot apply (docs/security.md).
