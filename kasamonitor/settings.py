@@ -297,6 +297,10 @@ AUDIT_ANONYMOUS_PER_IP = env.str("AUDIT_ANONYMOUS_PER_IP", default="20/h")
 AUDIT_ANONYMOUS_TOTAL = env.str("AUDIT_ANONYMOUS_TOTAL", default="200/h")
 SIGNED_URL_DEFAULT_MINUTES = 30
 SIGNED_URL_MAX_MINUTES = 7 * 24 * 60
+# A backup holds everything (password hashes, encrypted credentials): its links are
+# one-time unless asked otherwise, and short-lived.
+SIGNED_URL_BACKUP_DEFAULT_MINUTES = 15
+SIGNED_URL_BACKUP_MAX_MINUTES = env.int("SIGNED_URL_BACKUP_MAX_MINUTES", default=60)
 # `check --deploy`: silenced only where the warning cannot apply (docs/security.md).
 # W021: HSTS preload commits a public domain and all its subdomains to HTTPS forever; a
 #       self-hosted monitor on a LAN name must not opt in by default (SECURE_HSTS_PRELOAD).
