@@ -16,6 +16,8 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from .netcheck import failure_category
+
 USER_AGENT = "KasaMonitor"
 MAX_HEAD = 16 * 1024
 MAX_BODY = 64 * 1024
@@ -58,13 +60,18 @@ async def probe(url: str, *, username: str = "", password: str = "", timeout: fl
     started = time.perf_counter()
     try:
         host, port = split_url(url)
+    except ValueError as exc:
+        return RtspProbe("offline", detail=str(exc))
+    try:
         response = await asyncio.wait_for(
             _options_describe(host, port, url, username, password), timeout
         )
-    except TimeoutError:
-        return RtspProbe("offline", detail=f"timed out after {timeout:g} s")
-    except (OSError, ValueError, RtspProtocolError) as exc:
-        return RtspProbe("offline", detail=(getattr(exc, "strerror", None) or str(exc))[:200])
+    except RtspProtocolError as exc:
+        return RtspProbe("offline", detail=str(exc))  # our own words about the answer
+    except ValueError:
+        return RtspProbe("offline", detail="not an RTSP answer")
+    except (TimeoutError, OSError) as exc:
+        return RtspProbe("offline", detail=failure_category(exc, timeout))
     latency = round((time.perf_counter() - started) * 1000, 2)
     return _verdict(response, bool(username or password), latency)
 
