@@ -24,7 +24,7 @@ from django_otp.admin import OTPAdminSite
 
 from kasamonitor.errors import RateLimited
 
-from . import passwords, ratelimits, totp
+from . import passwords, ratelimits, sessions, totp
 from .exceptions import InvalidCredentials
 
 INVALID_LOGIN = (
@@ -87,6 +87,15 @@ class KasaAdminPasswordChangeForm(AdminPasswordChangeForm):
                 self.error_messages["password_incorrect"], code="password_incorrect"
             ) from None
         return old_password
+
+    def save(self, commit=True):
+        user = super().save(commit)
+        # As on the API: this console session stays, every other session of the user ends.
+        current = sessions.console_session(self.request)
+        passwords.password_changed(
+            user, keep_session=current.pk if current else None, request=self.request
+        )
+        return user
 
 
 class _PasswordChangeView(PasswordChangeView):

@@ -73,7 +73,12 @@ def password_change(user: User, *, current: str, new: str, keep_session=None, re
     check_policy(new, user, field="newPassword")
     with transaction.atomic():
         _set_password(user, new)
-        sessions.session_end_all(user, reason="password_changed", keep=keep_session, actor=user)
+        password_changed(user, keep_session=keep_session, request=request)
+
+
+def password_changed(user: User, *, keep_session=None, request=None) -> None:
+    """After a user changed their own password (API or admin): end every other session."""
+    sessions.session_end_all(user, reason="password_changed", keep=keep_session, actor=user)
     audit_record("password_change", actor=user, request=request, target=user)
 
 

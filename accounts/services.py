@@ -33,8 +33,9 @@ def _start(user: User, request) -> sessions.IssuedTokens:
     issued = sessions.session_start(
         user, ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")
     )
-    # Django's signal: updates last_login and writes the "login" audit entry.
-    user_logged_in.send(sender=User, request=request, user=user)
+    # Django's signal: updates last_login and writes the "login" audit entry; login_session
+    # tells it apart from an admin console login (accounts.signals.console_login).
+    user_logged_in.send(sender=User, request=request, user=user, login_session=issued.session)
     return issued
 
 
