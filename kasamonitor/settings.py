@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "security.headers.SecurityHeadersMiddleware",
     "kasamonitor.middleware.BodySizeLimitMiddleware",
     "kasamonitor.middleware.NulByteGuardMiddleware",
+    # System config require_https: plain HTTP is redirected (GET/HEAD) or refused.
+    "security.headers.HttpsRequiredMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside CorsMiddleware so it also sees the preflight answers cors-headers short-cuts.

@@ -177,3 +177,47 @@ def test_forwarded_headers_are_never_trusted_from_everyone():
         with pytest.raises(ValueError, match="FORWARDED_ALLOW_IPS"):
             trusted_proxies(value)
     assert server_options("127.0.0.1", 1, Path("/nonexistent"))["forwarded_allow_ips"] is None
+
+
+def _get_from(port: int, source: str, headers: dict) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=20, source_address=(source, 0)
+    )
+    connection.request("GET", "/api/auth/setup-required", headers=headers)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response
+
+
+@pytest.mark.integration
+def test_require_https_behind_a_proxy_believes_only_the_proxy(tmp_path, transactional_db):
+    from devices.models import SystemConfig
+
+    SystemConfig.objects.update_or_create(pk=1, defaults={"require_https": True})
+    port = live.free_port()
+    env = live.web_env(port, BEHIND_PROXY="1", SECURE_HSTS_SECONDS="0")
+    env.pop("FORWARDED_ALLOW_IPS", None)
+    log = tmp_path / "serve.log"
+    with live.running(live.WEB_ARGS, env, log) as proc:
+
+        def up():
+            if proc.poll() is not None:
+                raise RuntimeError(log.read_text())
+            try:
+                return urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live", timeout=1)
+            except OSError:
+                return None
+
+        live.wait_until(up, timeout=30, what="the web process")
+        https = {"X-Forwarded-Proto": "https", "Host": "127.0.0.1"}
+        proxied = _get_from(port, "127.0.0.1", https)  # the proxy terminated TLS
+        direct = _get_from(port, "127.0.0.2", https)  # a client claiming so itself
+        plain = _get_from(port, "127.0.0.1", {"X-Forwarded-Proto": "http", "Host": "127.0.0.1"})
+    assert proxied.status == 200
+    assert proxied.getheader("Strict-Transport-Security") == "max-age=31536000"
+    assert (
+        direct.status == 301
+        and direct.getheader("Location") == "https://127.0.0.1/api/auth/setup-required"
+    )
+    assert plain.status == 301
