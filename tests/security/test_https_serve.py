@@ -165,9 +165,10 @@ def test_behind_a_proxy_only_the_proxy_may_name_the_client(tmp_path, transaction
         # A direct client's header is ignored: it is not a trusted proxy.
         assert _login_from(port, "127.0.0.2", "203.0.113.50") == 401
         assert _latest_failed_login_ip() == "127.0.0.2"
-        # ...so a new made-up address per request does not escape the login limit (5/min).
-        answers = [_login_from(port, "127.0.0.2", f"198.51.100.{n}") for n in range(1, 6)]
-    assert answers == [401, 401, 401, 401, 429]
+        # ...so a new made-up address per request does not escape the login limit (5/min;
+        # a window may end in between, so the refusal comes by the 11th try at the latest).
+        answers = [_login_from(port, "127.0.0.2", f"198.51.100.{n}") for n in range(1, 11)]
+    assert 429 in answers, answers
 
 
 def test_forwarded_headers_are_never_trusted_from_everyone():
