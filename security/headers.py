@@ -111,12 +111,17 @@ class HttpsRequiredMiddleware:
     """
 
     def __init__(self, get_response):
+        from devices.selectors import https_required  # apps are ready once middleware loads
+
         self.get_response = get_response
+        self.https_required = https_required
 
     def __call__(self, request):
-        from devices.selectors import https_required
-
-        if request.is_secure() or request.path.startswith(HTTPS_EXEMPT) or not https_required():
+        if (
+            request.is_secure()
+            or request.path.startswith(HTTPS_EXEMPT)
+            or not self.https_required()
+        ):
             return self.get_response(request)
         if request.method in ("GET", "HEAD"):
             return HttpResponsePermanentRedirect(
