@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -10,14 +11,28 @@ from import_export.admin import ExportMixin
 from kasamonitor.errors import ApiError
 
 from . import passwords, sessions, users
+from .exceptions import LastAdmin
 from .models import LoginSession, User
 from .resources import UserResource
+from .roles import ADMIN
 
 
 class KasaUserChangeForm(UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
         fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        user = self.instance  # not yet changed: the form applies the data after clean()
+        stays_admin = data.get("role", user.role) == ADMIN and data.get("is_active", True)
+        if user.pk and user.role == ADMIN and user.is_active and not stays_admin:
+            # Inside the change view's transaction: the admins' rows stay locked until saved.
+            try:
+                users.ensure_another_admin(user)
+            except LastAdmin as exc:
+                raise forms.ValidationError(exc.message, code="last_admin") from None
+        return data
 
 
 class KasaUserCreationForm(AdminUserCreationForm):
@@ -71,6 +86,22 @@ class UserAdmin(ExportMixin, DjangoUserAdmin):
     )
     actions = ["revoke_sessions", "force_password_reset", "enable_users", "disable_users"]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.role == ADMIN and obj.is_active and _last_admin(obj):
+            return False  # no delete button, and the delete page refuses
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj) -> None:
+        self.delete_queryset(request, [obj])
+
+    def delete_queryset(self, request, queryset) -> None:
+        # One by one through the service: audited, and the last admin is kept.
+        for user in list(queryset):
+            try:
+                users.user_delete(actor=request.user, user=user, request=request)
+            except ApiError as exc:
+                self.message_user(request, f"{user}: {exc.message}", messages.ERROR)
+
     @admin.action(description="End all sessions of the selected users")
     def revoke_sessions(self, request, queryset):
         count = sum(
@@ -104,6 +135,10 @@ class UserAdmin(ExportMixin, DjangoUserAdmin):
     @admin.action(description="Disable the selected users (ends their sessions)")
     def disable_users(self, request, queryset):
         self._set_active(request, queryset, False)
+
+
+def _last_admin(user: User) -> bool:
+    return not User.objects.filter(role=ADMIN, is_active=True).exclude(pk=user.pk).exists()
 
 
 @admin.register(LoginSession)

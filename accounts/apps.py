@@ -8,7 +8,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from django.contrib import admin
-        from django.contrib.auth.signals import user_logged_in, user_login_failed
+        from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
         from . import groups, schema, signals  # noqa: F401 (schema registers itself)
         from .admin_site import KasaAdminSite
@@ -25,6 +25,8 @@ class AccountsConfig(AppConfig):
         user_login_failed.connect(
             signals.audit_login_failed, dispatch_uid="accounts_audit_login_failed"
         )
+        user_logged_in.connect(signals.console_login, dispatch_uid="accounts_console_login")
+        user_logged_out.connect(signals.console_logout, dispatch_uid="accounts_console_logout")
         # django-otp's recipe (done here because urls.py is shared): the admin asks users
         # with a confirmed 2FA device for their code; see admin_site.py.
         admin.site.__class__ = KasaAdminSite

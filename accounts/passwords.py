@@ -16,7 +16,7 @@ from rest_framework.exceptions import ValidationError
 
 from security.services import audit_record
 
-from . import mail, sessions
+from . import mail, ratelimits, sessions
 from .exceptions import InvalidCredentials, InvalidPassword, InvalidResetToken
 from .models import PasswordHistory, PasswordResetToken, User
 
@@ -61,11 +61,18 @@ def _set_password(user: User, password: str) -> None:
     user.save(update_fields=["password"])
 
 
-def password_change(user: User, *, current: str, new: str, keep_session=None, request=None):
-    """Change the password; the current session stays, every other session ends."""
-    if not user.check_password(current):
+def current_password_check(user: User, password: str, *, request=None) -> None:
+    """Check a signed-in user's current password, under the same limits as a login."""
+    account = str(user.pk)
+    ratelimits.password_guard(request, account)
+    if not ratelimits.password_checked(account, user.check_password(password)):
         audit_record("password_change", actor=user, request=request, outcome="failure")
         raise InvalidCredentials("The current password is incorrect.")
+
+
+def password_change(user: User, *, current: str, new: str, keep_session=None, request=None):
+    """Change the password; the current session stays, every other session ends."""
+    current_password_check(user, current, request=request)
     if current == new:
         raise ValidationError(
             {"newPassword": ["The new password must differ from the current one."]}
@@ -73,7 +80,12 @@ def password_change(user: User, *, current: str, new: str, keep_session=None, re
     check_policy(new, user, field="newPassword")
     with transaction.atomic():
         _set_password(user, new)
-        sessions.session_end_all(user, reason="password_changed", keep=keep_session, actor=user)
+        password_changed(user, keep_session=keep_session, request=request)
+
+
+def password_changed(user: User, *, keep_session=None, request=None) -> None:
+    """After a user changed their own password (API or admin): end every other session."""
+    sessions.session_end_all(user, reason="password_changed", keep=keep_session, actor=user)
     audit_record("password_change", actor=user, request=request, target=user)
 
 

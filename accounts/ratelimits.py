@@ -1,8 +1,14 @@
 """Rate limits of the auth endpoints (django-ratelimit on the shared cache) and the
-per-account login back-off. Each raises kasamonitor.errors.RateLimited (429 + Retry-After)."""
+per-account login back-off. Each raises kasamonitor.errors.RateLimited (429 + Retry-After).
+
+Every form that checks a password (API login, admin login, the API's and the admin's
+password change, turning 2FA off with the password) goes through password_guard() first
+and reports the outcome with password_checked(): one per-IP limit and one back-off per
+account, whichever door is knocked on."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 
@@ -11,6 +17,8 @@ from django.core.cache import cache
 from django_ratelimit.core import get_usage
 
 from kasamonitor.errors import RateLimited
+
+from .backends import find_user
 
 _UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
 
@@ -66,3 +74,25 @@ def login_failed(account: str) -> None:
 
 def login_succeeded(account: str) -> None:
     cache.delete_many(list(_keys(account)))
+
+
+def account_key(identifier: str) -> str:
+    """The back-off key of a login name: the user's id, or the name itself when unknown."""
+    account = find_user(identifier)
+    if account:
+        return str(account.pk)
+    name = (identifier or "").strip().lower()  # whatever was typed: hashed into a tidy key
+    return "name:" + hashlib.sha256(name.encode()).hexdigest()[:32]
+
+
+def password_guard(request, account: str) -> None:
+    """Before checking a password: the per-IP login limit, then the account's back-off."""
+    if request is not None:
+        enforce(request, "login")
+    login_backoff_check(account)
+
+
+def password_checked(account: str, ok: bool) -> bool:
+    """Record the outcome of a password check for the account's back-off; return `ok`."""
+    (login_succeeded if ok else login_failed)(account)
+    return ok

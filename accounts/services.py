@@ -13,7 +13,6 @@ from devices.models import SystemConfig
 from security.services import audit_record, client_ip
 
 from . import ratelimits, sessions, totp
-from .backends import find_user
 from .exceptions import (
     InvalidCredentials,
     InvalidOtpCode,
@@ -40,22 +39,20 @@ def _start(user: User, request) -> sessions.IssuedTokens:
     issued = sessions.session_start(
         user, ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")
     )
-    # Django's signal: updates last_login and writes the "login" audit entry.
-    user_logged_in.send(sender=User, request=request, user=user)
+    # Django's signal: updates last_login and writes the "login" audit entry; login_session
+    # tells it apart from an admin console login (accounts.signals.console_login).
+    user_logged_in.send(sender=User, request=request, user=user, login_session=issued.session)
     return issued
 
 
 def login(*, identifier: str, password: str, request) -> sessions.IssuedTokens | LoginChallenge:
     """Check the password (5/min per IP, back-off per account); 2FA users get a challenge."""
-    ratelimits.enforce(request, "login")
-    account = find_user(identifier)
-    account_key = str(account.pk) if account else identifier.strip().lower()
-    ratelimits.login_backoff_check(account_key)
+    account = ratelimits.account_key(identifier)
+    ratelimits.password_guard(request, account)
     user = authenticate(request, username=identifier, password=password)
-    if user is None:  # Django sent user_login_failed, which audits the failure
-        ratelimits.login_failed(account_key)
+    # On None, Django sent user_login_failed, which audits the failure.
+    if not ratelimits.password_checked(account, user is not None):
         raise InvalidCredentials()
-    ratelimits.login_succeeded(account_key)
     if totp.is_enabled(user):
         return LoginChallenge(user=user, challenge_token=totp.challenge_issue(user))
     return _start(user, request)

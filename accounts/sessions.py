@@ -15,7 +15,7 @@ from redis.exceptions import RedisError
 from rest_framework_simplejwt.settings import api_settings
 
 from kasamonitor.errors import NotFound, PermissionRequired
-from security.services import audit_record
+from security.services import audit_record, client_ip
 
 from . import tokens
 from .exceptions import InvalidToken, NotCurrentSession, RefreshTokenReused, SessionRevoked
@@ -58,15 +58,18 @@ def parse_session_id(value: str) -> uuid.UUID:
 
 
 @transaction.atomic
-def session_start(user: User, *, ip: str | None, user_agent: str = "") -> IssuedTokens:
+def session_start(
+    user: User, *, ip: str | None, user_agent: str = "", console: bool = False
+) -> IssuedTokens:
     """Open a login session with its first refresh token, ending the oldest beyond the limit."""
     # Lock the user row so two parallel logins can't both see room for one more session.
     User.objects.select_for_update().filter(pk=user.pk).first()
+    name = device_name(user_agent)
     session = LoginSession(
         user=user,
         ip_address=ip,
         user_agent=user_agent[:512],
-        device_name=device_name(user_agent),
+        device_name=f"{name} (admin console)"[:100] if console else name,
     )
     refresh = tokens.new_refresh(user_id=user.pk, session_id=session.id.hex)
     session.refresh_jti = refresh[api_settings.JTI_CLAIM]
@@ -214,3 +217,50 @@ def current_session_or_refuse(request, session_id: str) -> uuid.UUID:
     if current is None or named != current:
         raise NotCurrentSession(field="sessionId")
     return current
+
+
+# -- the Django admin's own sessions ------------------------------------------------------------
+# The admin console logs in with Django's session cookie, not a token. Each such login
+# opens a login session too, and the cookie session names it: ending it (logout everywhere,
+# revoke, a password change, disabling the user) ends the admin's session on its next
+# request (accounts.middleware.ConsoleSessionMiddleware).
+
+CONSOLE_SESSION_KEY = "kasa_login_session"
+
+
+def console_session_start(request, user: User) -> None:
+    """Open a login session for a Django admin login and tie the cookie session to it."""
+    issued = session_start(
+        user,
+        ip=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        console=True,
+    )
+    request.session[CONSOLE_SESSION_KEY] = issued.session.id.hex
+
+
+def console_session(request) -> LoginSession | None:
+    """Return the live login session of the request's admin cookie session, or None."""
+    from django.contrib.auth import SESSION_KEY
+
+    raw = request.session.get(CONSOLE_SESSION_KEY)
+    try:
+        session_id = uuid.UUID(hex=str(raw))
+    except ValueError:
+        return None
+    session = (
+        LoginSession.objects.active()
+        .select_related("user")
+        .filter(pk=session_id, user_id=request.session.get(SESSION_KEY), user__is_active=True)
+        .first()
+    )
+    if session is not None:
+        _touch(session)
+    return session
+
+
+def console_session_end(request, user) -> None:
+    """The admin logged out of the console: end its login session as well."""
+    session = console_session(request)
+    if session is not None:
+        session_end(session, reason="logout", actor=user, request=request)

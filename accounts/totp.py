@@ -28,6 +28,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from security.services import audit_record
 
+from . import ratelimits
 from .exceptions import (
     InvalidChallenge,
     InvalidOtpCode,
@@ -141,22 +142,23 @@ def throttle_check(device: Device) -> None:
         raise TwoFactorThrottled(max(1, math.ceil(left)))
 
 
-def verify_code(user: User, code: str) -> bool:
-    """Check a TOTP code or consume a backup code of a user with 2FA (429 while throttled)."""
+def verify_code(user: User, code: str) -> Device | None:
+    """Check a TOTP code or consume a backup code of a user with 2FA; return the device that
+    took it, or None. Raises TwoFactorThrottled (429) while the code's device is held."""
     with transaction.atomic():
         device = device_for(user, code, lock=True)
         if device is None:
-            return False
+            return None
         throttle_check(device)
-        return device.verify_token(_normalise(code))
+        return device if device.verify_token(_normalise(code)) else None
 
 
 def disable(user: User, *, code: str = "", password: str = "", request=None) -> None:
     """Turn 2FA off; needs the account password or a current code (TOTP or backup)."""
     if not is_enabled(user):
         raise TwoFactorState("Two-factor authentication is not enabled.")
-    proven = bool(password) and user.check_password(password)
-    proven = proven or (bool(code) and verify_code(user, code))
+    proven = bool(password) and _password_ok(user, password, request)
+    proven = proven or (bool(code) and verify_code(user, code) is not None)
     if not proven:
         audit_record("2fa_disabled", actor=user, request=request, outcome="failure")
         raise WrongOtpCode("A valid two-factor code or your password is required.")
@@ -164,6 +166,13 @@ def disable(user: User, *, code: str = "", password: str = "", request=None) -> 
         TOTPDevice.objects.filter(user=user).delete()
         BackupCodeDevice.objects.filter(user=user).delete()
     audit_record("2fa_disabled", actor=user, request=request, target=user)
+
+
+def _password_ok(user: User, password: str, request) -> bool:
+    # Under the login limits: a stolen session must not be a way to guess the password.
+    account = str(user.pk)
+    ratelimits.password_guard(request, account)
+    return ratelimits.password_checked(account, user.check_password(password))
 
 
 def challenge_issue(user: User) -> str:

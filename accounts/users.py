@@ -1,4 +1,10 @@
-"""User administration: create, update, delete, roles and single permission grants."""
+"""User administration: create, update, delete, roles and single permission grants.
+
+Delegated administration never escalates (ensure_can_manage): giving a role other than
+viewer, changing a role or grants, or acting on a user who has more than viewer rights
+needs users.permissions; only admins create, change or remove admins; and a non-admin
+only manages users whose permissions are all their own too. The last active admin is
+never removed, disabled or demoted (the Django admin console keeps this rule as well)."""
 
 from __future__ import annotations
 
@@ -8,17 +14,18 @@ from django.contrib.auth.models import Permission
 from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 
-from kasamonitor.errors import Conflict
+from kasamonitor.errors import Conflict, PermissionRequired
 from security.services import audit_record
 
 from . import sessions
 from .exceptions import LastAdmin
 from .models import User
 from .passwords import check_policy
+from .permissions import effective_permissions, require
 from .roles import ADMIN, PERMISSIONS, ROLE_PERMISSIONS, SPEC_ALIASES, VIEWER
 
 
-def _ensure_another_admin(user: User) -> None:
+def ensure_another_admin(user: User) -> None:
     """Refuse when `user` is the last active admin (rows locked: two demotions can't race)."""
     admins = set(
         User.objects.select_for_update()
@@ -35,6 +42,42 @@ def _permission_names(names: list[str]) -> list[str]:
     if unknown:
         raise ValidationError({"permissions": [f"Unknown permission: {', '.join(unknown)}."]})
     return resolved
+
+
+def _grants(user: User) -> set[str]:
+    return set(user.user_permissions.values_list("codename", flat=True))
+
+
+def ensure_can_manage(
+    actor, *, target: User | None = None, role: str | None = None, permissions=None
+) -> None:
+    """Refuse (403) user administration that would give `actor` more than they hold.
+
+    `role`: the role being given (on update: any role change); `permissions`: the grants
+    being set. `actor` None is the system itself (self-registration makes viewers).
+    """
+    if actor is None or actor.role == ADMIN:
+        return
+    given = set(_permission_names(permissions or []))
+    held = _grants(target) if target is not None else set()
+    roles = {r for r in (role, getattr(target, "role", None)) if r}
+    access_change = bool(given) or (
+        target is not None and (role is not None or permissions is not None)
+    )
+    if access_change or roles - {VIEWER} or held:
+        require(actor, "users.permissions")
+    if ADMIN in roles:
+        raise PermissionRequired(
+            "Only an admin can create, change or remove an admin account.",
+            required_permission="ADMIN_ACCESS",
+        )
+    wanted = given | held | {p for r in roles for p in ROLE_PERMISSIONS[r]}
+    missing = sorted(wanted - set(effective_permissions(actor)))
+    if missing:
+        raise PermissionRequired(
+            "You can only give, or manage users with, permissions you hold yourself.",
+            required_permission=missing[0],
+        )
 
 
 def user_set_permissions(user: User, names: list[str]) -> None:
@@ -59,6 +102,7 @@ def user_create(
     request=None,
 ) -> User:
     """Create a user with a policy-checked password."""
+    ensure_can_manage(actor, role=role, permissions=permissions)
     check_policy(password, User(username=username, email=email, full_name=full_name))
     try:
         with transaction.atomic():
@@ -88,11 +132,14 @@ def _changes(user: User, data: dict[str, Any]) -> dict[str, tuple]:
 @transaction.atomic
 def user_update(*, actor, user: User, data: dict[str, Any], request=None) -> User:
     """Change a user's details, role, active flag, password or extra permissions."""
+    ensure_can_manage(
+        actor, target=user, role=data.get("role"), permissions=data.get("permissions")
+    )
     changes = _changes(user, data)
     demoted = "role" in changes and changes["role"][0] == ADMIN
     disabled = "is_active" in changes and not changes["is_active"][1]
     if demoted or disabled:
-        _ensure_another_admin(user)
+        ensure_another_admin(user)
     for field, (_old, new) in changes.items():
         setattr(user, field, new)
     if data.get("password"):
@@ -132,8 +179,9 @@ def _audit_update(actor, user: User, changes: dict, data: dict, request) -> None
 @transaction.atomic
 def user_delete(*, actor, user: User, request=None) -> None:
     """Delete a user (never the last active admin)."""
+    ensure_can_manage(actor, target=user)
     if user.role == ADMIN:
-        _ensure_another_admin(user)
+        ensure_another_admin(user)
     audit_record(
         "user_deleted",
         actor=actor,

@@ -6,6 +6,7 @@ API error module then would pull DRF's settings (and the auth classes) in mid-se
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
@@ -169,6 +170,26 @@ class SystemConfigAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_form(self, request, obj=None, **kwargs):
+        base = super().get_form(request, obj, **kwargs)
+
+        class Form(base):
+            def clean_require_https(self):
+                # The service's rule, as a form error rather than a failed save.
+                from kasamonitor.errors import ApiError
+
+                from . import services
+
+                value = self.cleaned_data["require_https"]
+                config = SystemConfig.load()
+                try:
+                    services.https_switch_check(config, {"require_https": value}, request)
+                except ApiError as exc:
+                    raise forms.ValidationError(exc.message) from None
+                return value
+
+        return Form
 
     def save_model(self, request, obj, form, change):
         # Through the service, so the beat schedule follows polling_interval.

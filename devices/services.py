@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from security.services import audit_record
 
-from . import events, kasa_client, schedules
+from . import events, kasa_client, schedules, selectors
 from .crypto import decrypt_credentials, encrypt_credentials
 from .errors import (
     DeviceAlreadyKnown,
@@ -23,6 +23,7 @@ from .errors import (
     DeviceProbeFailed,
     DeviceRefused,
     DeviceUnreachableError,
+    HttpsNeededToRequireIt,
     OutletOfStrip,
 )
 from .identity import assign, live_of, upsert
@@ -273,6 +274,7 @@ def _own_alias(device: Device, result: PollResult) -> str:
 def system_config_update(*, data: dict, actor=None, request=None) -> SystemConfig:
     """Change the run-time configuration; a new polling_interval reschedules the poll job."""
     config = SystemConfig.load()
+    https_switch_check(config, data, request)
     old_interval = config.polling_interval
     with transaction.atomic():
         assign(config, data)
@@ -282,7 +284,16 @@ def system_config_update(*, data: dict, actor=None, request=None) -> SystemConfi
         audit_record(
             "system.config.update", actor=actor, request=request, target=config, details=data
         )
+    selectors.https_required_reset()
     return config
+
+
+def https_switch_check(config: SystemConfig, data: dict, request) -> None:
+    """require_https may only be switched on over HTTPS, or nobody could reach the app after
+    it redirected every plain request to an HTTPS that is not served."""
+    switching_on = data.get("require_https") and not config.require_https
+    if switching_on and request is not None and not request.is_secure():
+        raise HttpsNeededToRequireIt()
 
 
 # -- helpers ------------------------------------------------------------------------------

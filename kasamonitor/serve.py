@@ -8,8 +8,10 @@ figures are in docs/performance.md.
 
 TLS is used only when the two files parse and belong together (a key made for a CSR
 whose certificate is not uploaded yet must not stop the web process); otherwise the
-reason is printed and plain HTTP is served. X-Forwarded-For is trusted only with
-BEHIND_PROXY=1: without a proxy anyone could pick the client address the rate limits see.
+reason is printed and plain HTTP is served. X-Forwarded-For and X-Forwarded-Proto are
+trusted only with BEHIND_PROXY=1, and then only from the proxies in FORWARDED_ALLOW_IPS
+(default 127.0.0.1): the client address is the right-most hop no trusted proxy added, so a
+client cannot pick the address the rate limits and the audit log see.
 WEB_WORKERS > 1 runs that many web processes on the same port (production).
 """
 
@@ -48,8 +50,28 @@ def _certificate_file(cert: Path, chain: Path | None) -> Path:
     return served
 
 
+DEFAULT_PROXIES = "127.0.0.1"
+
+
+def trusted_proxies(value: str | None) -> list[str]:
+    """Parse FORWARDED_ALLOW_IPS (addresses or networks, comma-separated); refuse "*"."""
+    proxies = [item.strip() for item in (value or DEFAULT_PROXIES).split(",") if item.strip()]
+    if not proxies or "*" in proxies:
+        raise ValueError(
+            "FORWARDED_ALLOW_IPS must list the proxy's addresses or networks (e.g. "
+            "127.0.0.1 or 172.18.0.0/16); '*' would let every client pick its own address"
+        )
+    return proxies
+
+
 def server_options(
-    host: str, port: int, ssl_dir: Path, *, proxy: bool = False, workers: int = 1
+    host: str,
+    port: int,
+    ssl_dir: Path,
+    *,
+    proxy: bool = False,
+    proxies: str | None = None,
+    workers: int = 1,
 ) -> dict:
     """Keyword arguments for uvicorn.run: one home for how the web process listens."""
     options = {
@@ -65,7 +87,9 @@ def server_options(
         "access_log": False,  # RequestIdMiddleware logs each request with its id
         "server_header": False,
         "proxy_headers": proxy,
-        "forwarded_allow_ips": "*" if proxy else None,
+        # Without BEHIND_PROXY uvicorn must not read the headers at all (on its own it
+        # would trust them from 127.0.0.1); with it, only from the listed proxies.
+        "forwarded_allow_ips": trusted_proxies(proxies) if proxy else None,
         "timeout_graceful_shutdown": 5,  # Ctrl-C must not wait on open WebSockets
     }
     tls = tls_files(ssl_dir)
@@ -86,13 +110,17 @@ def main() -> None:
     base = Path(__file__).resolve().parent.parent
     data_dir = Path(os.environ.get("KASA_DATA_DIR", base / "var"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kasamonitor.settings")
-    options = server_options(
-        os.environ.get("HOST", "127.0.0.1"),
-        int(os.environ.get("PORT", "5272")),
-        data_dir / "ssl",
-        proxy=_flag("BEHIND_PROXY"),
-        workers=max(1, int(os.environ.get("WEB_WORKERS", "1"))),
-    )
+    try:
+        options = server_options(
+            os.environ.get("HOST", "127.0.0.1"),
+            int(os.environ.get("PORT", "5272")),
+            data_dir / "ssl",
+            proxy=_flag("BEHIND_PROXY"),
+            proxies=os.environ.get("FORWARDED_ALLOW_IPS"),
+            workers=max(1, int(os.environ.get("WEB_WORKERS", "1"))),
+        )
+    except ValueError as exc:
+        sys.exit(f"serve: {exc}")
     sys.path.insert(0, str(base))
     uvicorn.run(APP, **options)
 

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "security.headers.SecurityHeadersMiddleware",
     "kasamonitor.middleware.BodySizeLimitMiddleware",
     "kasamonitor.middleware.NulByteGuardMiddleware",
+    # System config require_https: plain HTTP is redirected (GET/HEAD) or refused.
+    "security.headers.HttpsRequiredMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside CorsMiddleware so it also sees the preflight answers cors-headers short-cuts.
@@ -95,6 +97,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Ends an admin console session whose login session ended (logout everywhere, revoke).
+    "accounts.middleware.ConsoleSessionMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -236,6 +240,8 @@ AUTH_RATE_LIMITS = {
     "send_verification": "3/15m",
     "verify_email": "10/15m",
 }
+# The login limits count per client IP as security.services.client_ip derives it (one place).
+RATELIMIT_IP_META_KEY = "security.services.client_ip_for_ratelimit"
 # Per-account login back-off: from the 5th failure in a row, wait 30 s, doubling up to 15 min.
 LOGIN_BACKOFF = {"after": 5, "base": 30, "max": 900, "window": 3600}
 OTP_TOTP_ISSUER = "Kasa Monitor"
@@ -274,9 +280,10 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
-)
+# Behind a proxy, uvicorn takes X-Forwarded-Proto (and -For) from the proxies in
+# FORWARDED_ALLOW_IPS only (kasamonitor/serve.py); Django's SECURE_PROXY_SSL_HEADER would
+# believe the header from any client, so it stays unset.
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 MAX_UPLOAD_SIZE_MB = env.int("MAX_UPLOAD_SIZE_MB", default=10)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -310,15 +317,23 @@ API_RATE_LIMIT_PER_USER = env.str("API_RATE_LIMIT_PER_USER", default="1000/h")
 API_RATE_LIMIT_PATHS = ("/api/", "/download/")
 API_RATE_LIMIT_EXEMPT = ("/api/health", "/health", "/static/")
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+# Entries of anonymous requests (failed logins, refused origins, 429s...) per client IP and
+# in all, per window; the rest are counted and summed up in one "audit.suppressed" entry.
+AUDIT_ANONYMOUS_PER_IP = env.str("AUDIT_ANONYMOUS_PER_IP", default="20/h")
+AUDIT_ANONYMOUS_TOTAL = env.str("AUDIT_ANONYMOUS_TOTAL", default="200/h")
 SIGNED_URL_DEFAULT_MINUTES = 30
 SIGNED_URL_MAX_MINUTES = 7 * 24 * 60
+# A backup holds everything (password hashes, encrypted credentials): its links are
+# one-time unless asked otherwise, and short-lived.
+SIGNED_URL_BACKUP_DEFAULT_MINUTES = 15
+SIGNED_URL_BACKUP_MAX_MINUTES = env.int("SIGNED_URL_BACKUP_MAX_MINUTES", default=60)
 # `check --deploy`: silenced only where the warning cannot apply (docs/security.md).
 # W021: HSTS preload commits a public domain and all its subdomains to HTTPS forever; a
 #       self-hosted monitor on a LAN name must not opt in by default (SECURE_HSTS_PRELOAD).
 # W008: without a proxy the web process listens on ONE port, plain or TLS (serve.py), so there is no
 #       plain listener to redirect from; behind a proxy the warning stays on.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
-if SECURE_PROXY_SSL_HEADER is None:
+if not BEHIND_PROXY:
     SILENCED_SYSTEM_CHECKS.append("security.W008")
 
 # DEVICES

@@ -24,15 +24,27 @@ async def tcp_check(host: str, port: int, timeout: float) -> TcpCheck:
     started = time.perf_counter()
     try:
         _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
-    except TimeoutError:
-        return TcpCheck(False, error=f"timed out after {timeout:g} s")
-    except OSError as exc:
-        return TcpCheck(False, error=(exc.strerror or str(exc))[:200])
+    except (TimeoutError, OSError) as exc:
+        return TcpCheck(False, error=failure_category(exc, timeout))
     latency = round((time.perf_counter() - started) * 1000, 2)
     writer.close()
     with suppress(OSError):
         await writer.wait_closed()
     return TcpCheck(True, latency_ms=latency)
+
+
+def failure_category(exc: BaseException, timeout: float) -> str:
+    """Say why a connection failed in one of three words, never the OS's own text.
+
+    The OS's message (no route to host, network unreachable, host down, the address it
+    tried) would turn host and camera checks into a tool for mapping the network; whether
+    something refused, stayed silent or could not be reached is all an operator needs.
+    """
+    if isinstance(exc, TimeoutError):
+        return f"timed out after {timeout:g} s"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    return "unreachable"
 
 
 async def bounded_gather(coros: Iterable[Awaitable[T]], limit: int) -> list[T]:

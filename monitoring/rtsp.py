@@ -20,6 +20,8 @@ from dataclasses import dataclass, field, replace
 
 from kasamonitor.addresses import AddressError, clean_url
 
+from .netcheck import failure_category
+
 SCHEMES = ("rtsp", "rtsps")
 USER_AGENT = "KasaMonitor"
 MAX_HEAD = 16 * 1024
@@ -67,13 +69,18 @@ async def probe(url: str, *, username: str = "", password: str = "", timeout: fl
     started = time.perf_counter()
     try:
         host, port, tls = split_url(url)
+    except ValueError as exc:
+        return RtspProbe("offline", detail=str(exc))
+    try:
         response = await asyncio.wait_for(
             _options_describe(host, port, tls, url, username, password), timeout
         )
-    except TimeoutError:
-        return RtspProbe("offline", detail=f"timed out after {timeout:g} s")
-    except (OSError, ValueError, RtspProtocolError) as exc:
-        return RtspProbe("offline", detail=(getattr(exc, "strerror", None) or str(exc))[:200])
+    except RtspProtocolError as exc:
+        return RtspProbe("offline", detail=str(exc))  # our own words about the answer
+    except ValueError:
+        return RtspProbe("offline", detail="not an RTSP answer")
+    except (TimeoutError, OSError) as exc:
+        return RtspProbe("offline", detail=failure_category(exc, timeout))
     latency = round((time.perf_counter() - started) * 1000, 2)
     return _verdict(response, bool(username or password), latency)
 

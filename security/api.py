@@ -97,7 +97,12 @@ class SignedUrlInput(serializers.Serializer):
     filePath = serializers.CharField(max_length=1024)  # noqa: N815 (spec's field names)
     fileType = serializers.CharField(max_length=20)  # noqa: N815
     expiryMinutes = serializers.IntegerField(required=False, min_value=1)  # noqa: N815
-    oneTime = serializers.BooleanField(required=False, default=False)  # noqa: N815
+    oneTime = serializers.BooleanField(  # noqa: N815
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Default: true for backups, false for exports.",
+    )
 
     def validate_expiryMinutes(self, value):  # noqa: N802
         from django.conf import settings

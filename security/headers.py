@@ -6,6 +6,9 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
+from django.http import HttpResponsePermanentRedirect
+
+from kasamonitor.errors import error_response
 
 from . import services
 
@@ -72,14 +75,61 @@ class SecurityHeadersMiddleware:
             "Permissions-Policy": settings.PERMISSIONS_POLICY,
             "Cross-Origin-Opener-Policy": settings.SECURE_CROSS_ORIGIN_OPENER_POLICY,
         }
-        if request.is_secure() and settings.SECURE_HSTS_SECONDS:
-            hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
-            if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
-                hsts += "; includeSubDomains"
-            if settings.SECURE_HSTS_PRELOAD:
-                hsts += "; preload"
-            headers["Strict-Transport-Security"] = hsts
+        if request.is_secure():
+            hsts = _hsts()
+            if hsts:
+                headers["Strict-Transport-Security"] = hsts
         return headers
+
+
+def _hsts() -> str:
+    """The HSTS value: SECURE_HSTS_SECONDS, or a year whenever require_https is on."""
+    from devices.selectors import https_required
+
+    seconds = settings.SECURE_HSTS_SECONDS or (HSTS_WHEN_REQUIRED if https_required() else 0)
+    if not seconds:
+        return ""
+    hsts = f"max-age={seconds}"
+    if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        hsts += "; includeSubDomains"
+    if settings.SECURE_HSTS_PRELOAD:
+        hsts += "; preload"
+    return hsts
+
+
+HSTS_WHEN_REQUIRED = 31536000
+HTTPS_EXEMPT = ("/health", "/api/health")  # probes often speak plain HTTP to the process
+
+
+class HttpsRequiredMiddleware:
+    """With require_https on (system config), plain HTTP is not served.
+
+    GET and HEAD are redirected (301) to the same URL over HTTPS; other methods are refused
+    with 403 HTTPS_REQUIRED (their body already crossed the network in clear, and a
+    redirect would hide that). Behind a proxy, HTTPS is what the proxy says in
+    X-Forwarded-Proto, believed only from FORWARDED_ALLOW_IPS (kasamonitor/serve.py).
+    """
+
+    def __init__(self, get_response):
+        from devices.selectors import https_required  # apps are ready once middleware loads
+
+        self.get_response = get_response
+        self.https_required = https_required
+
+    def __call__(self, request):
+        if (
+            request.is_secure()
+            or request.path.startswith(HTTPS_EXEMPT)
+            or not self.https_required()
+        ):
+            return self.get_response(request)
+        if request.method in ("GET", "HEAD"):
+            return HttpResponsePermanentRedirect(
+                f"https://{request.get_host()}{request.get_full_path()}"
+            )
+        return error_response(
+            403, "HTTPS_REQUIRED", "This server takes requests over HTTPS only (require_https)."
+        )
 
 
 class CorsAuditMiddleware:

@@ -4,7 +4,8 @@ Who may read what (other apps store files to fit this rule):
 - $KASA_DATA_DIR/backups/...            needs system.backup (admins);
 - $KASA_DATA_DIR/exports/<user id>/...  needs data.export, and the user id must be the
   reader's own unless the reader is an admin.
-The rule is checked when a link is made and again when it is used.
+The rule is checked when a link is made and again when it is used. Links to backups are
+one-time unless the caller says otherwise, and live at most SIGNED_URL_BACKUP_MAX_MINUTES.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
 from accounts.permissions import has_permission
 from accounts.roles import ADMIN
@@ -130,18 +132,21 @@ def signed_download_create(
     user,
     *,
     expiry_minutes: int | None = None,
-    one_time: bool = False,
+    one_time: bool | None = None,
     file_type: str = "",
     relative_only: bool = False,
     request=None,
 ) -> SignedDownload:
-    """Sign a download link for `user` to one readable file (403/400/404 otherwise)."""
+    """Sign a download link for `user` to one readable file (403/400/404 otherwise).
+
+    `one_time` None: the area's default (backups one-time, exports reusable until expiry).
+    """
     real, area = resolve_data_file(path, relative_only=relative_only)
     if not can_read(user, real, area):
         audit_record("signed_url.refused", actor=user, request=request, outcome="failure",
                      severity="warning", details={"path": str(path)[:200]})  # fmt: skip
         raise PermissionRequired(required_permission=AREAS[area])
-    minutes = expiry_minutes or settings.SIGNED_URL_DEFAULT_MINUTES
+    minutes, one_time = _lifetime(area, expiry_minutes, one_time)
     expires_at = timezone.now() + timedelta(minutes=minutes)
     relative = real.relative_to(settings.DATA_DIR.resolve()).as_posix()
     payload = {"p": relative, "u": user.pk, "x": int(expires_at.timestamp()), "o": one_time,
@@ -152,7 +157,20 @@ def signed_download_create(
     return SignedDownload(signature, relative, expires_at, one_time)
 
 
-def signed_url_for(path: str | Path, user, expiry_minutes: int = 30, one_time: bool = False) -> str:
+def _lifetime(area: str, minutes: int | None, one_time: bool | None) -> tuple[int, bool]:
+    if area != "backups":
+        return minutes or settings.SIGNED_URL_DEFAULT_MINUTES, bool(one_time)
+    longest = settings.SIGNED_URL_BACKUP_MAX_MINUTES
+    if minutes and minutes > longest:
+        raise ValidationError(
+            {"expiryMinutes": [f"Links to backups live at most {longest} minutes."]}
+        )
+    return minutes or settings.SIGNED_URL_BACKUP_DEFAULT_MINUTES, one_time is not False
+
+
+def signed_url_for(
+    path: str | Path, user, expiry_minutes: int = 30, one_time: bool | None = None
+) -> str:
     """Return an absolute download URL (FRONTEND_URL based) for mail and other apps."""
     link = signed_download_create(path, user, expiry_minutes=expiry_minutes, one_time=one_time)
     return settings.FRONTEND_URL + link.url_path

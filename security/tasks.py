@@ -8,4 +8,5 @@ from . import services, signed_urls
 @shared_task(ignore_result=True)
 def prune_audit_log() -> None:
     services.audit_prune_expired()
+    services.suppressed_flush()
     signed_urls.used_signatures_prune()

@@ -51,6 +51,17 @@ def _isolated_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_https_setting():
+    """devices.selectors remembers require_https per process: each test starts from the
+    default (off, without a query); switching it through the service is seen at once."""
+    from devices.selectors import https_required_reset
+
+    https_required_reset(False)
+    yield
+    https_required_reset(False)
+
+
+@pytest.fixture(autouse=True)
 def _drain_live_worker(request):
     """The real worker takes tasks only during the tests that ask for it; after such a test
     it finishes what the test set off (pricing after a poll, say) and stops taking tasks

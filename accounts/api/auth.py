@@ -14,15 +14,22 @@ from accounts.authentication import REFRESH_COOKIE, enforce_csrf
 from accounts.cookies import clear_auth_cookies, set_auth_cookies
 from accounts.exceptions import InvalidToken, RefreshTokenRequired
 from accounts.permissions import IsAdminRole
+from kasamonitor.parsers import StrictJSONParser
 
 TAG = ["auth"]
 
 
 class PublicApi(APIView):
-    """No authentication at all: a stale cookie must never block login or setup."""
+    """No authentication at all: a stale cookie must never block login or setup.
+
+    JSON bodies only: an HTML form on another site can post form-encoded or text/plain
+    bodies without asking, but not JSON (that needs a CORS preflight), so no other site
+    can log a browser in to an account of its choosing (login CSRF) or use these endpoints.
+    """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    parser_classes = [StrictJSONParser]
 
     def get_authenticate_header(self, request) -> str:
         # Keeps a 401 a 401 (DRF turns it into 403 when no authenticator names a scheme).

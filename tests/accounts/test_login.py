@@ -124,3 +124,20 @@ def test_me_profile_and_users_me_are_the_same_user(viewer_api):
 
 def test_me_needs_authentication(api_client):
     assert_error(api_client.get("/api/auth/me"), 401, "AUTH_REQUIRED")
+
+
+@pytest.mark.parametrize(
+    "content_type, body",
+    [
+        ("application/x-www-form-urlencoded", "username=charlie&password=Str0ng%21Passw0rd"),
+        ("text/plain", '{"username": "charlie", "password": "Str0ng!Passw0rd"}'),
+        ("multipart/form-data; boundary=x",
+         '--x\r\nContent-Disposition: form-data; name="username"\r\n\r\ncharlie\r\n--x--\r\n'),
+    ],
+)  # fmt: skip
+def test_another_sites_form_cannot_log_a_browser_in(client, viewer_user, content_type, body):
+    # What an HTML form on another site can send without a CORS preflight: login CSRF.
+    for path in ("/api/auth/login", "/api/auth/register", "/api/auth/setup"):
+        response = client.post(path, body, content_type=content_type)
+        assert_error(response, 415, "UNSUPPORTED_MEDIA_TYPE")
+        assert "access_token" not in response.cookies

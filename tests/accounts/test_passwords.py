@@ -90,7 +90,9 @@ def test_none_of_the_last_three_passwords_may_come_back(viewer_user, password):
 
 def test_forgot_password_mails_a_single_use_link(api_client, viewer_user, mailoutbox, settings):
     settings.FRONTEND_URL = "https://kasa.example"
-    response = api_client.post("/api/auth/forgot-password", {"email": "charlie@example.com"})
+    response = api_client.post(
+        "/api/auth/forgot-password", {"email": "charlie@example.com"}, format="json"
+    )
     assert response.json()["message"].startswith("If an account exists")
     assert mailoutbox[0].to == ["charlie@example.com"]
     token = _reset_token(mailoutbox)
@@ -100,7 +102,9 @@ def test_forgot_password_mails_a_single_use_link(api_client, viewer_user, mailou
 
 
 def test_forgot_password_answers_the_same_for_unknown_email(api_client, mailoutbox):
-    response = api_client.post("/api/auth/forgot-password", {"email": "ghost@example.com"})
+    response = api_client.post(
+        "/api/auth/forgot-password", {"email": "ghost@example.com"}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["message"].startswith("If an account exists")
     assert mailoutbox == []
@@ -113,7 +117,7 @@ def test_forgot_password_wants_a_valid_email(api_client):
 
 def test_reset_sets_the_password_and_ends_every_session(api_client, viewer_user, mailoutbox):
     before = access_token_for(viewer_user)
-    api_client.post("/api/auth/forgot-password", {"email": "charlie@example.com"})
+    api_client.post("/api/auth/forgot-password", {"email": "charlie@example.com"}, format="json")
     token = _reset_token(mailoutbox)
     response = api_client.post(
         "/api/auth/reset-password", {"token": token, "newPassword": NEW}, format="json"
@@ -125,7 +129,7 @@ def test_reset_sets_the_password_and_ends_every_session(api_client, viewer_user,
 
 
 def test_a_reset_token_works_once(api_client, viewer_user, mailoutbox):
-    api_client.post("/api/auth/forgot-password", {"email": "charlie@example.com"})
+    api_client.post("/api/auth/forgot-password", {"email": "charlie@example.com"}, format="json")
     body = {"token": _reset_token(mailoutbox), "newPassword": NEW}
     assert api_client.post("/api/auth/reset-password", body, format="json").status_code == 200
     again = api_client.post(
@@ -135,7 +139,7 @@ def test_a_reset_token_works_once(api_client, viewer_user, mailoutbox):
 
 
 def test_a_reset_token_expires_after_30_minutes(api_client, viewer_user, mailoutbox):
-    api_client.post("/api/auth/forgot-password", {"email": "charlie@example.com"})
+    api_client.post("/api/auth/forgot-password", {"email": "charlie@example.com"}, format="json")
     body = {"token": _reset_token(mailoutbox), "newPassword": NEW}
     with time_machine.travel(timezone.now() + timedelta(minutes=31)):
         response = api_client.post("/api/auth/reset-password", body, format="json")
@@ -143,16 +147,20 @@ def test_a_reset_token_expires_after_30_minutes(api_client, viewer_user, mailout
 
 
 def test_a_weak_password_does_not_burn_the_token(api_client, viewer_user, mailoutbox):
-    api_client.post("/api/auth/forgot-password", {"email": "charlie@example.com"})
+    api_client.post("/api/auth/forgot-password", {"email": "charlie@example.com"}, format="json")
     token = _reset_token(mailoutbox)
-    weak = api_client.post("/api/auth/reset-password", {"token": token, "newPassword": "weak"})
+    weak = api_client.post(
+        "/api/auth/reset-password", {"token": token, "newPassword": "weak"}, format="json"
+    )
     assert_error(weak, 400, "PASSWORD_WEAK")
-    ok = api_client.post("/api/auth/reset-password", {"token": token, "newPassword": NEW})
+    ok = api_client.post(
+        "/api/auth/reset-password", {"token": token, "newPassword": NEW}, format="json"
+    )
     assert ok.status_code == 200
 
 
 def test_both_reset_flows_share_one_token_store(api_client, viewer_user, mailoutbox):
-    api_client.post("/api/auth/forgot-password", {"email": "charlie@example.com"})
+    api_client.post("/api/auth/forgot-password", {"email": "charlie@example.com"}, format="json")
     token = _reset_token(mailoutbox)
     body = {
         "email": "charlie@example.com",
@@ -174,15 +182,17 @@ def test_both_reset_flows_share_one_token_store(api_client, viewer_user, mailout
 
 def test_security_request_reset_mails_the_same_link(api_client, viewer_user, mailoutbox):
     response = api_client.post(
-        "/api/security/request-password-reset", {"email": "charlie@example.com"}
+        "/api/security/request-password-reset", {"email": "charlie@example.com"}, format="json"
     )
     assert response.status_code == 200 and len(_reset_token(mailoutbox)) == 64
 
 
 def test_reset_requests_are_limited_to_three_per_15_minutes(api_client):
     for _ in range(3):
-        api_client.post("/api/auth/forgot-password", {"email": "ghost@example.com"})
-    response = api_client.post("/api/security/request-password-reset", {"email": "g@example.com"})
+        api_client.post("/api/auth/forgot-password", {"email": "ghost@example.com"}, format="json")
+    response = api_client.post(
+        "/api/security/request-password-reset", {"email": "g@example.com"}, format="json"
+    )
     body = assert_error(response, 429, "RATE_LIMIT_EXCEEDED")
     assert body["retry_after"] > 0 and body["retryAfter"] == body["retry_after"]
     assert response["Retry-After"] == str(body["retry_after"])

@@ -113,3 +113,77 @@ def test_an_admin_with_only_users_edit_cannot_change_roles(api_client, viewer_us
 
 def test_users_need_authentication(api_client):
     assert_error(api_client.get("/api/users"), 401, "AUTH_REQUIRED")
+
+
+# -- delegated administration never escalates ------------------------------------------------
+
+
+def _delegate(*codenames: str, role: str = "viewer"):
+    from django.contrib.auth.models import Permission
+
+    from tests.conftest import api_client_for
+
+    user = UserFactory(username=f"delegate-{role}", role=role)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return api_client_for(user)
+
+
+def test_inviting_alone_only_creates_viewers(admin_user):
+    inviter = _delegate("users.invite")
+    for role in ("admin", "operator"):
+        refused = inviter.post("/api/users", {**NEW_USER, "role": role}, format="json")
+        body = assert_error(refused, 403, "INSUFFICIENT_PERMISSIONS")
+        assert body["required_permission"] == "users.permissions"
+    assert not type(admin_user).objects.filter(username="dave").exists()
+    viewer = inviter.post("/api/users", {**NEW_USER, "role": "viewer"}, format="json")
+    assert viewer.status_code == 201 and viewer.json()["role"] == "viewer"
+
+
+def test_editing_alone_cannot_touch_an_admins_password_or_email(admin_user, password):
+    editor = _delegate("users.edit")
+    url = f"/api/users/{admin_user.pk}"
+    for change in ({"password": "Takeover!Passw0rd"}, {"email": "mine@example.com"}):
+        assert_error(editor.patch(url, change, format="json"), 403, "INSUFFICIENT_PERMISSIONS")
+    admin_user.refresh_from_db()
+    assert admin_user.check_password(password) and admin_user.email == "alice@example.com"
+
+
+def test_removing_alone_cannot_delete_an_admin(admin_user):
+    UserFactory(username="second", role="admin")  # so LAST_ADMIN is not what stops it
+    remover = _delegate("users.remove")
+    refused = remover.delete(f"/api/users/{admin_user.pk}")
+    assert_error(refused, 403, "INSUFFICIENT_PERMISSIONS")
+    assert type(admin_user).objects.filter(pk=admin_user.pk).exists()
+
+
+def test_only_admins_act_on_admins_even_with_users_permissions(admin_user, operator_user):
+    manager = _delegate(
+        "users.invite", "users.edit", "users.remove", "users.permissions", role="operator"
+    )
+    made = manager.post("/api/users", {**NEW_USER, "role": "admin"}, format="json")
+    assert assert_error(made, 403, "INSUFFICIENT_PERMISSIONS")["required_permission"] == (
+        "ADMIN_ACCESS"
+    )
+    promoted = manager.patch(f"/api/users/{operator_user.pk}", {"role": "admin"}, format="json")
+    assert_error(promoted, 403, "INSUFFICIENT_PERMISSIONS")
+    assert_error(manager.delete(f"/api/users/{admin_user.pk}"), 403, "INSUFFICIENT_PERMISSIONS")
+    # Operators and viewers are theirs to manage...
+    assert manager.post("/api/users", NEW_USER, format="json").status_code == 201
+    # ...but not with permissions they do not hold themselves.
+    granted = manager.patch(
+        f"/api/users/{operator_user.pk}", {"permissions": ["system.backup"]}, format="json"
+    )
+    assert assert_error(granted, 403, "INSUFFICIENT_PERMISSIONS")["required_permission"] == (
+        "system.backup"
+    )
+
+
+def test_a_viewer_with_extra_grants_is_not_an_easy_takeover(viewer_user):
+    from django.contrib.auth.models import Permission
+
+    viewer_user.user_permissions.add(Permission.objects.get(codename="system.backup"))
+    editor = _delegate("users.edit")
+    changed = editor.patch(
+        f"/api/users/{viewer_user.pk}", {"password": "Takeover!Passw0rd"}, format="json"
+    )
+    assert_error(changed, 403, "INSUFFICIENT_PERMISSIONS")

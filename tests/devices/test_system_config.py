@@ -27,7 +27,10 @@ def test_operators_may_not_read_or_change_it(operator_api):
 def test_changing_the_polling_interval_reschedules_the_poll_job(admin_api):
     schedules.setup_periodic_tasks()
     response = admin_api.put(
-        "/api/system/config", {"polling_interval": 15, "require_https": True}, format="json"
+        "/api/system/config",
+        {"polling_interval": 15, "require_https": True},
+        format="json",
+        secure=True,  # require_https is switched on over HTTPS only
     )
     assert response.status_code == 200, response.json()
     assert response.json()["polling_interval"] == 15 and response.json()["require_https"]

@@ -313,3 +313,50 @@ async def test_no_token_or_signature_reaches_the_web_process_log(tmp_path):
     assert "/ws/devices/?token=[redacted]" in lines  # the line is there, its secret is not
     assert token not in lines and token.split(".")[2] not in lines
     assert signature not in lines
+
+
+async def test_with_two_web_processes_every_socket_gets_each_update_exactly_once(tmp_path):
+    import psutil
+
+    token = await sync_to_async(access_token_for)(
+        await sync_to_async(UserFactory)(username="twoprocs", role="viewer")
+    )
+    with _web_process(tmp_path, WEB_WORKERS="2") as (url, _log):
+        port = int(url.rsplit(":", 1)[1])
+        server = next(p for p in psutil.process_iter(["cmdline"])
+                      if "kasamonitor.serve" in " ".join(p.info["cmdline"] or [])
+                      and p.children() and str(port) in str(p.environ().get("PORT")))  # fmt: skip
+
+        def sockets_per_process() -> list[int]:
+            return [
+                sum(
+                    1
+                    for c in child.net_connections("tcp")
+                    if c.status == "ESTABLISHED" and c.laddr.port == port
+                )  # fmt: skip
+                for child in server.children()
+            ]
+
+        async with aiohttp.ClientSession() as http:
+            sockets = []
+            while len(sockets) < 200 and min(sockets_per_process(), default=0) < 3:
+                sockets += await asyncio.gather(
+                    *(_subscribed_socket(http, url, token) for _ in range(10))
+                )
+            counts = sockets_per_process()
+            assert len(counts) == 2 and min(counts) >= 3, counts  # both processes hold sockets
+
+            for n in range(3):
+                await sync_to_async(events.send_device_update)(
+                    "127.0.0.60", {"current_power_w": float(n)}
+                )
+            for ws in sockets:
+                got = [(await _next_update(ws))["data"]["current_power_w"] for _ in range(3)]
+                assert got == [0.0, 1.0, 2.0]
+            # ...and nothing twice: no socket has a fourth update waiting.
+            await asyncio.sleep(0.5)
+            for ws in sockets:
+                with pytest.raises(TimeoutError):
+                    async with asyncio.timeout(0.01):
+                        await _next_update(ws)
+                await ws.close()

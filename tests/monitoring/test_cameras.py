@@ -92,6 +92,7 @@ def test_a_refused_connection_means_offline_and_raises_an_alert(operator_api):
     camera = CameraFactory(name="Garage", rtsp_url=f"rtsp://127.0.0.1:{closed_port()}/s")
     result = operator_api.post(f"/api/cameras/{camera.pk}/test").json()["result"]
     assert result["status"] == "offline"
+    assert result["detail"] == "connection refused"  # a category, never the OS's text
     (alert,) = Alert.objects.filter(camera=camera, resolved_at__isnull=True)
     assert alert.message.startswith("Camera Garage is unreachable")
 

@@ -88,3 +88,29 @@ def test_the_admin_check_now_action_checks_hosts(admin_client, tcp_listener):
     )
     host.refresh_from_db()
     assert host.status == "online"
+
+
+def test_a_failed_check_says_which_kind_of_failure_not_the_os_text(operator_api):
+    host = HostFactory(name="Router", port=closed_port())
+    body = operator_api.post(f"/api/hosts/{host.pk}/check").json()
+    assert body["result"]["status"] == "offline"
+    assert body["result"]["detail"] == "connection refused"
+    assert operator_api.get(f"/api/hosts/{host.pk}").json()["last_error"] == "connection refused"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [OSError(113, "No route to host"), OSError(101, "Network is unreachable"),
+     OSError("Multiple exceptions: [Errno 111] Connect call failed ('10.1.2.3', 22)")],
+)  # fmt: skip
+def test_every_other_network_error_is_just_unreachable(monkeypatch, error):
+    # Routing errors cannot be produced on loopback: the OS's answer is stood in for here.
+    import asyncio
+
+    from monitoring.netcheck import tcp_check
+
+    async def fails(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(asyncio, "open_connection", fails)
+    assert asyncio.run(tcp_check("127.0.0.1", 1, 1.0)).error == "unreachable"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.client
 import json
+import secrets
 import ssl
 import sys
 import urllib.error
@@ -11,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kasamonitor.serve import server_options
+from kasamonitor.serve import server_options, trusted_proxies
 from tests import live
 from tests.security.pki import key_pem, pair
 
@@ -115,3 +117,108 @@ def test_forwarded_addresses_are_trusted_only_behind_a_proxy(tmp_path, transacti
     assert _audited_ip_of_a_failed_login(direct, tmp_path / "direct.log") == "127.0.0.1"
     proxied = live.web_env(live.free_port(), BEHIND_PROXY="1")
     assert _audited_ip_of_a_failed_login(proxied, tmp_path / "proxied.log") == "203.0.113.9"
+
+
+def _login_from(port: int, source: str, forwarded_for: str) -> int:
+    """POST a wrong login from `source` (a loopback address) with an X-Forwarded-For."""
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=20, source_address=(source, 0)
+    )
+    # A new name each time, so the per-account back-off stays out of the way.
+    body = json.dumps({"username": f"nobody-{secrets.token_hex(4)}", "password": "wrong-pw"})
+    headers = {"Content-Type": "application/json", "X-Forwarded-For": forwarded_for}
+    try:
+        connection.request("POST", "/api/auth/login", body=body, headers=headers)
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def _latest_failed_login_ip() -> str:
+    from security.models import AuditLog
+
+    return AuditLog.objects.filter(action="login_failed").latest("id").ip_address
+
+
+@pytest.mark.integration
+def test_behind_a_proxy_only_the_proxy_may_name_the_client(tmp_path, transactional_db):
+    # BEHIND_PROXY=1 with the default FORWARDED_ALLOW_IPS (127.0.0.1): the proxy is on
+    # 127.0.0.1, and 127.0.0.2 stands for a client that reaches the web process directly.
+    port = live.free_port()
+    env = live.web_env(port, BEHIND_PROXY="1")
+    env.pop("FORWARDED_ALLOW_IPS", None)
+    log = tmp_path / "serve.log"
+    with live.running(live.WEB_ARGS, env, log) as proc:
+
+        def up():
+            if proc.poll() is not None:
+                raise RuntimeError(log.read_text())
+            try:
+                return urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live", timeout=1)
+            except OSError:
+                return None
+
+        live.wait_until(up, timeout=30, what="the web process")
+        # The client put an address of its choice in front; the proxy appended the real one.
+        assert _login_from(port, "127.0.0.1", "198.51.100.7, 203.0.113.9") == 401
+        assert _latest_failed_login_ip() == "203.0.113.9"
+        # A direct client's header is ignored: it is not a trusted proxy.
+        assert _login_from(port, "127.0.0.2", "203.0.113.50") == 401
+        assert _latest_failed_login_ip() == "127.0.0.2"
+        # ...so a new made-up address per request does not escape the login limit (5/min;
+        # a window may end in between, so the refusal comes by the 11th try at the latest).
+        answers = [_login_from(port, "127.0.0.2", f"198.51.100.{n}") for n in range(1, 11)]
+    assert 429 in answers, answers
+
+
+def test_forwarded_headers_are_never_trusted_from_everyone():
+    assert trusted_proxies(None) == ["127.0.0.1"]
+    assert trusted_proxies("10.0.0.2, 172.18.0.0/16") == ["10.0.0.2", "172.18.0.0/16"]
+    for value in ("*", "10.0.0.2,*", " , "):
+        with pytest.raises(ValueError, match="FORWARDED_ALLOW_IPS"):
+            trusted_proxies(value)
+    assert server_options("127.0.0.1", 1, Path("/nonexistent"))["forwarded_allow_ips"] is None
+
+
+def _get_from(port: int, source: str, headers: dict) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=20, source_address=(source, 0)
+    )
+    connection.request("GET", "/api/auth/setup-required", headers=headers)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response
+
+
+@pytest.mark.integration
+def test_require_https_behind_a_proxy_believes_only_the_proxy(tmp_path, transactional_db):
+    from devices.models import SystemConfig
+
+    SystemConfig.objects.update_or_create(pk=1, defaults={"require_https": True})
+    port = live.free_port()
+    env = live.web_env(port, BEHIND_PROXY="1", SECURE_HSTS_SECONDS="0")
+    env.pop("FORWARDED_ALLOW_IPS", None)
+    log = tmp_path / "serve.log"
+    with live.running(live.WEB_ARGS, env, log) as proc:
+
+        def up():
+            if proc.poll() is not None:
+                raise RuntimeError(log.read_text())
+            try:
+                return urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live", timeout=1)
+            except OSError:
+                return None
+
+        live.wait_until(up, timeout=30, what="the web process")
+        https = {"X-Forwarded-Proto": "https", "Host": "127.0.0.1"}
+        proxied = _get_from(port, "127.0.0.1", https)  # the proxy terminated TLS
+        direct = _get_from(port, "127.0.0.2", https)  # a client claiming so itself
+        plain = _get_from(port, "127.0.0.1", {"X-Forwarded-Proto": "http", "Host": "127.0.0.1"})
+    assert proxied.status == 200
+    assert proxied.getheader("Strict-Transport-Security") == "max-age=31536000"
+    assert (
+        direct.status == 301
+        and direct.getheader("Location") == "https://127.0.0.1/api/auth/setup-required"
+    )
+    assert plain.status == 301

@@ -105,3 +105,20 @@ def test_each_window_expires_in_redis(client, db, settings):
     redis = cache._cache.get_client()
     keys = redis.keys(cache.make_key("ratelimit:ip:*"))
     assert keys and all(0 < redis.ttl(key) <= 65 for key in keys)
+
+
+def test_a_client_address_that_is_not_an_ip_is_refused_cleanly_not_a_500(client, db):
+    # A trusted proxy may pass on whatever a client put in X-Forwarded-For; the login limits
+    # and the audit log then see no address instead of failing the request.
+    body = {"username": "nobody", "password": "wrong-password"}
+    for _ in range(5):
+        response = client.post(
+            "/api/auth/login", body, content_type="application/json", REMOTE_ADDR="evil"
+        )
+        assert response.status_code == 401
+    entry = AuditLog.objects.filter(action="login_failed").latest("id")
+    assert entry.ip_address is None
+    refused = client.post(
+        "/api/auth/login", body, content_type="application/json", REMOTE_ADDR="also-evil"
+    )
+    assert refused.status_code == 429  # one bucket for every unknown address

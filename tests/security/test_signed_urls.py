@@ -178,3 +178,30 @@ def test_other_apps_get_an_absolute_url_from_the_service(api_client, files, oper
     path = url.removeprefix(settings.FRONTEND_URL)
     assert api_client.get(path).status_code == 200
     assert api_client.get(path).status_code == 401
+
+
+def test_a_backup_link_is_one_time_and_short_lived_by_default(admin_api, api_client, files):
+    before = time.time()
+    body = sign(admin_api, files["backup"]).json()
+    assert body["one_time"] is True
+    from django.utils.dateparse import parse_datetime
+
+    lifetime = parse_datetime(body["expires_at"]).timestamp() - before
+    assert 14 * 60 < lifetime <= 15 * 60 + 5
+    assert api_client.get(f"/download/{body['signedUrl']}").status_code == 200
+    again = api_client.get(f"/download/{body['signedUrl']}")
+    assert again.status_code == 401 and again.json()["error_code"] == "SIGNATURE_USED"
+
+
+def test_a_backup_link_lives_an_hour_at_most(admin_api, files):
+    too_long = sign(admin_api, files["backup"], expiryMinutes=61)
+    assert too_long.status_code == 400 and too_long.json()["field"] == "expiryMinutes"
+    assert sign(admin_api, files["backup"], expiryMinutes=60).status_code == 200
+    assert sign(admin_api, files["other"], expiryMinutes=600).status_code == 200  # exports
+
+
+def test_a_reusable_backup_link_must_be_asked_for(admin_api, api_client, files):
+    body = sign(admin_api, files["backup"], oneTime=False).json()
+    assert body["one_time"] is False
+    for _ in range(2):
+        assert api_client.get(f"/download/{body['signedUrl']}").status_code == 200
