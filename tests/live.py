@@ -111,7 +111,7 @@ WEB_ARGS = [sys.executable, "-m", "kasamonitor.serve"]  # the web process `make 
 
 def web_env(port: int, **extra: str) -> dict[str, str]:
     """process_env() for one web process (uvicorn) on 127.0.0.1:port."""
-    return process_env(HOST="127.0.0.1", PORT=str(port), WEB_WORKERS="1", **extra)
+    return process_env(HOST="127.0.0.1", PORT=str(port), **{"WEB_WORKERS": "1", **extra})
 
 
 def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1, what: str = "condition"):
