@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, time, timedelta
 
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from redis.exceptions import RedisError
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
@@ -55,6 +57,18 @@ LIST_CACHE_SECONDS = 300
 _rendered_lists: dict[str, bytes] = {}  # this process's copy: no Redis round trip on a hit
 
 
+def _shared_get(key: str) -> bytes | None:
+    try:
+        return cache.get(key)
+    except RedisError:  # Redis is away: the database answers (issue 17 item 10)
+        return None
+
+
+def _shared_set(key: str, body: bytes) -> None:
+    with contextlib.suppress(RedisError):
+        cache.set(key, body, LIST_CACHE_SECONDS)
+
+
 def device_list_json(status: str | None = None) -> bytes:
     """The body of GET /api/devices, rendered once per fleet version and kept in this
     process and in the shared cache: the list is read far more often (dashboards, API
@@ -62,11 +76,11 @@ def device_list_json(status: str | None = None) -> bytes:
     key = f"devices:list:{status or 'all'}:{selectors.fleet_version()}"
     body = _rendered_lists.get(key)
     if body is None:
-        body = cache.get(key)
+        body = _shared_get(key)
         if body is None:
             rows = selectors.device_list(status=status).values(*ROW_COLUMNS)
             body = JSONRenderer().render([device_row_from_values(row) for row in rows])
-            cache.set(key, body, LIST_CACHE_SECONDS)
+            _shared_set(key, body)
         if len(_rendered_lists) >= 8:  # old versions are never asked for again
             _rendered_lists.clear()
         _rendered_lists[key] = body

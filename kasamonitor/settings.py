@@ -191,7 +191,11 @@ WS_MAX_CONNECTIONS = env.int("WS_MAX_CONNECTIONS", default=2000)
 # CELERY
 # ------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL
-CELERY_RESULT_BACKEND = REDIS_URL
+# No result backend: nothing reads task results (jobs keep their state in the database), and
+# Redis's result backend, once it lost Redis, kept each sending request waiting 20 s and then
+# needed a restart of the process. Kombu's broker connections pass socket_timeout=None, so
+# their blocking BRPOP (1 s) cannot race redis-py's default 5-s socket timeout.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="kasamonitor")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -199,7 +203,6 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # The worker is one process with a pool of threads; exports, backups and whole re-pricings
 # run in a process of their own started for the job (kasamonitor/jobs.py).
