@@ -6,15 +6,20 @@ loopback port with a random password, so it never collides with another Redis.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
 import redis
+
+logger = logging.getLogger("kasamonitor.redis")
+RESTART_BACKOFF = (0.5, 30.0)  # first wait, longest wait (seconds) between restarts
 
 
 def _binary() -> str:
@@ -47,19 +52,53 @@ class EmbeddedRedis:
         self.workdir.mkdir(parents=True, exist_ok=True)
         for _ in range(attempts):
             self.port = _free_port()
-            self.process = subprocess.Popen(
-                [_binary(), "-"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,  # Ctrl-C reaches the launcher, which stops us last
-            )
-            self.process.stdin.write(self._config().encode())
-            self.process.stdin.close()
-            if self._wait_ready():
+            if self._launch():
                 return self.url
-            self.stop()
         raise RuntimeError("could not start the embedded Redis server")
+
+    def _launch(self) -> bool:
+        """Start redis-server on self.port; True once it answers PING."""
+        self.process = subprocess.Popen(
+            [_binary(), "-"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C reaches the launcher, which stops us last
+        )
+        self.process.stdin.write(self._config().encode())
+        self.process.stdin.close()
+        if self._wait_ready():
+            return True
+        self.stop()
+        return False
+
+    def supervise(self, stop: threading.Event) -> threading.Thread:
+        """Restart the server whenever it dies (a crash, the OOM killer), on the same port
+        and with the same password, so every process's REDIS_URL stays right; waits 0.5 s,
+        then doubling up to 30 s, between failed starts. Returns the watching thread."""
+
+        def watch():
+            backoff = RESTART_BACKOFF[0]
+            while not stop.wait(0.25):
+                process = self.process
+                if process is None or process.poll() is None:
+                    continue
+                logger.error(
+                    "embedded Redis on port %d exited (code %s); restarting it in %.1f s",
+                    self.port, process.returncode, backoff,
+                )  # fmt: skip
+                if stop.wait(backoff):
+                    return
+                if self._launch():
+                    logger.warning("embedded Redis restarted on port %d", self.port)
+                    backoff = RESTART_BACKOFF[0]
+                else:
+                    self.process = process  # still dead: the next turn tries again, later
+                    backoff = min(backoff * 2, RESTART_BACKOFF[1])
+
+        thread = threading.Thread(target=watch, name="embedded-redis-supervisor", daemon=True)
+        thread.start()
+        return thread
 
     def _config(self) -> str:
         return "\n".join(

@@ -1,7 +1,9 @@
 """`make run`: prepare (secret, Redis, migrate, static) and run the Procfile's processes.
 
 Ctrl-C (SIGINT) or SIGTERM stops every process; if one process dies, the others are
-stopped too and the exit code says so (honcho's manager reports which one).
+stopped too and the exit code says so (honcho's manager reports which one). The embedded
+Redis is the exception: when it dies it is started again on the same port with the same
+password (EmbeddedRedis.supervise), and the other processes reconnect to it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import hashlib
 import os
 import secrets
 import sys
+import threading
 from pathlib import Path
 
 from honcho.environ import parse_procfile
@@ -96,8 +99,11 @@ def main() -> int:
     os.environ.setdefault("WORKER_CONCURRENCY", "4")  # threads of the one worker process
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     redis_server = ensure_redis(path)
+    stopping = threading.Event()
     try:
         prepare()
+        if redis_server:
+            redis_server.supervise(stopping)  # a dead embedded Redis comes back on its port
         manager = Manager(Printer(sys.stdout))
         for name, command in processes().items():
             manager.add_process(name, command, env=dict(os.environ), cwd=str(BASE_DIR))
@@ -105,6 +111,7 @@ def main() -> int:
         # 130/143: stopped by Ctrl-C or SIGTERM, which is a clean stop.
         return 0 if manager.returncode in (None, 130, 143) else manager.returncode
     finally:
+        stopping.set()
         if redis_server:
             redis_server.stop()
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import psutil
 import pytest
+from websockets.sync.client import connect
 
 from tests import live
 
@@ -67,3 +70,108 @@ def test_run_starts_all_processes_and_stops_cleanly_on_sigint(tmp_path):
             proc.kill()
         for child in descendants(proc.pid):
             child.kill()
+
+
+def _api(url: str, method: str = "GET", token: str = "", body: dict | None = None):
+    request = urllib.request.Request(url, method=method)
+    if body is not None:
+        request.data = json.dumps(body).encode()
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+    except OSError:
+        return 0, None
+
+
+def test_a_killed_embedded_redis_is_restarted_and_nothing_is_lost(tmp_path):
+    """Kill make run's embedded Redis (a crash, the OOM killer): within 10 s the API answers
+    again, never a 500 on the way, and the next poll stores its reading (issue 17 item 10)."""
+    from tests.simulator import Simulator, device_spec, free_loopback_block
+
+    port = live.free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")
+    }
+    env.update(
+        KASA_DATA_DIR=str(tmp_path / "data"), PORT=str(port), CELERY_QUEUE=f"kasa-redis-{port}"
+    )
+    (address,) = free_loopback_block(1)
+    with (
+        Simulator([device_spec("hs110", address)]) as sim,
+        open(tmp_path / "run.log", "wb") as log,
+    ):
+        sim.emeter(address, power=40.0, voltage=230.0, current=0.2, total=1.0)
+        proc = subprocess.Popen([sys.executable, "-m", "kasamonitor.run"], cwd=BASE_DIR, env=env,
+                                stdout=log, stderr=log)  # fmt: skip
+        try:
+            live.wait_until(
+                lambda: proc.poll() is not None or ready(f"{url}/health/ready"),
+                timeout=60,
+                what="/health/ready",
+            )
+            assert proc.poll() is None, (tmp_path / "run.log").read_text()
+            status, answer = _api(f"{url}/api/auth/setup", "POST", body={
+                "username": "root", "email": "root@example.com", "password": "Str0ng!Passw0rd",
+            })  # fmt: skip
+            assert status == 201, answer
+            status, answer = _api(f"{url}/api/auth/login", "POST", body={
+                "username": "root", "password": "Str0ng!Passw0rd",
+            })  # fmt: skip
+            assert status == 200, answer
+            token = answer["access_token"]
+            assert _api(f"{url}/api/system/config", "PUT", token, {"polling_interval": 5})[0] == 200
+            status, device = _api(f"{url}/api/devices/manual", "POST", token, {"ip": address})
+            assert status == 201, device
+
+            def last_reading():
+                path = f"{url}/api/devices/{device['id']}/history?interval=raw"
+                status, points = _api(path, token=token)
+                return points[-1]["timestamp"] if status == 200 and points else None
+
+            first = live.wait_until(last_reading, timeout=30, what="a first poll")
+
+            # A dashboard's live socket, open across the outage.
+            ws = connect(f"ws://127.0.0.1:{port}/ws/devices/?token={token}", origin=url)
+            ws.send('{"event": "subscribe_all"}')
+
+            (redis_server,) = [c for c in descendants(proc.pid) if "redis-server" in c.name()]
+            redis_server.kill()
+            killed = time.monotonic()
+            statuses = set()
+
+            def answers():
+                status, _ = _api(f"{url}/api/devices", token=token)
+                statuses.add(status)
+                return status == 200
+
+            live.wait_until(answers, timeout=10, interval=0.2, what="the API after Redis died")
+            assert 500 not in statuses, statuses
+            assert time.monotonic() - killed < 10
+            live.wait_until(lambda: (last_reading() or "") > first, timeout=30,
+                            what="a poll stored after the restart")  # fmt: skip
+            assert proc.poll() is None
+            assert "embedded Redis restarted" in (tmp_path / "run.log").read_text()
+
+            # The socket lived through it and gets the polls after the restart.
+            restarted = _api(f"{url}/api/devices/{device['id']}/history?interval=raw", token=token)
+            after = restarted[1][-1]["timestamp"]
+            deadline = time.monotonic() + 20
+            while True:
+                event = json.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+                if event["event"] == "device_update" and event["data"]["timestamp"] >= after:
+                    break
+            ws.close()
+        finally:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            for child in descendants(proc.pid):
+                child.kill()
