@@ -15,11 +15,12 @@ from django.conf import settings  # noqa: E402
 
 from accounts.ws_auth import JWTAuthMiddleware  # noqa: E402
 from devices.routing import websocket_urlpatterns  # noqa: E402
+from kasamonitor.asgi_body import BodyLimit  # noqa: E402
 from kasamonitor.asgi_django import PooledThreads, SyncChainHandler  # noqa: E402
 from kasamonitor.asgi_health import HealthFastPath  # noqa: E402
 from kasamonitor.asgi_sockets import SocketGuard  # noqa: E402
 
-django_asgi_app = PooledThreads(SyncChainHandler(), settings.WEB_THREADS)
+django_asgi_app = BodyLimit(PooledThreads(SyncChainHandler(), settings.WEB_THREADS))
 
 application = HealthFastPath(
     ProtocolTypeRouter(

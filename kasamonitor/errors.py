@@ -241,10 +241,20 @@ def _outage(exc: BaseException | None) -> bool:
     )
     seen = 0
     while exc is not None and seen < 5:
-        if isinstance(exc, unreachable):
+        if isinstance(exc, unreachable) and not _sqlite_bug(exc):
             return True
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return False
+
+
+def _sqlite_bug(exc: BaseException) -> bool:
+    """SQLite reports a missing table as an OperationalError too: that is a bug (500); only a
+    locked, unreadable or unopenable database file is an outage."""
+    cause = exc.__cause__
+    if type(cause).__module__ != "sqlite3":
+        return False
+    text = str(cause).lower()
+    return not any(word in text for word in ("locked", "unable to open", "disk i/o", "readonly"))
 
 
 OUTAGE_RETRY_AFTER = 5

@@ -69,44 +69,55 @@ class RequestIdMiddleware:
         return response
 
 
+def body_limit(path: str, content_type: str) -> int:
+    """The most bytes a request body may have on this route: UPLOAD_LIMITS_MB for a path
+    prefix (backup restore), MAX_UPLOAD_SIZE_MB for multipart uploads, else
+    DATA_UPLOAD_MAX_MEMORY_SIZE (JSON and forms)."""
+    from django.conf import settings
+
+    for prefix, megabytes in getattr(settings, "UPLOAD_LIMITS_MB", {}).items():
+        if path.startswith(prefix):
+            return megabytes * 1024 * 1024
+    if content_type.split(";")[0].strip().lower() == "multipart/form-data":
+        return settings.MAX_UPLOAD_SIZE_MB * 1024 * 1024 + 64 * 1024
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def too_large(limit: int):
+    from .errors import error_response
+
+    return error_response(
+        413,
+        "PAYLOAD_TOO_LARGE",
+        f"The request body is too large (limit {limit // (1024 * 1024) or 1} MB).",
+        limit_bytes=limit,
+    )
+
+
 class BodySizeLimitMiddleware:
-    """Refuse oversize bodies up front with a 413 JSON error, before any parser reads them.
+    """Refuse a declared oversize body (Content-Length) with a 413 JSON error, before any
+    parser reads it.
 
     DRF reads the request stream itself, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE alone does
-    not bound JSON bodies. Multipart uploads get MAX_UPLOAD_SIZE_MB; UPLOAD_LIMITS_MB can
-    raise the limit for a path prefix (backup restore).
+    not bound JSON bodies. Under the web server, kasamonitor.asgi_body also counts the bytes
+    of a body sent without a length (chunked) as they arrive; this middleware is the check
+    for every other way Django is called (WSGI, the test client).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-
         from .errors import error_response
 
         try:
             length = int(request.headers.get("Content-Length") or 0)
         except ValueError:
             return error_response(400, "BAD_REQUEST", "Content-Length is not a number.")
-        limit = self._limit(request, settings)
+        limit = body_limit(request.path, request.content_type or "")
         if length > limit:
-            return error_response(
-                413,
-                "PAYLOAD_TOO_LARGE",
-                f"The request body is too large (limit {limit // (1024 * 1024) or 1} MB).",
-                limit_bytes=limit,
-            )
+            return too_large(limit)
         return self.get_response(request)
-
-    @staticmethod
-    def _limit(request, settings) -> int:
-        for prefix, megabytes in getattr(settings, "UPLOAD_LIMITS_MB", {}).items():
-            if request.path.startswith(prefix):
-                return megabytes * 1024 * 1024
-        if request.content_type == "multipart/form-data":
-            return settings.MAX_UPLOAD_SIZE_MB * 1024 * 1024 + 64 * 1024
-        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
 
 class NulByteGuardMiddleware:
