@@ -8,7 +8,12 @@ from pathlib import Path
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -52,13 +57,22 @@ class JobOutput(serializers.ModelSerializer):
         return not job.is_finished
 
 
+class IdleOutput(serializers.Serializer):
+    """The progress answer when there is no such (or no) backup job."""
+
+    job_id = serializers.IntegerField(allow_null=True)
+    status = serializers.ChoiceField(choices=["idle"])
+    progress = serializers.IntegerField()
+    in_progress = serializers.BooleanField()
+
+
 class BackupOptions(serializers.Serializer):
     include_logs = serializers.BooleanField(default=False)
     include_exports = serializers.BooleanField(default=False)
     compression = serializers.ChoiceField(choices=list(COMPRESSION), default="normal")
 
 
-class MessageOutput(serializers.Serializer):
+class BackupMessageOutput(serializers.Serializer):
     success = serializers.BooleanField()
     message = serializers.CharField()
 
@@ -95,7 +109,9 @@ class BackupProgressApi(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("job_id", int, required=False)],
-        responses=JobOutput,
+        responses=PolymorphicProxySerializer(
+            "BackupProgress", serializers=[JobOutput, IdleOutput], resource_type_field_name=None
+        ),
         tags=["backups"],
     )
     def get(self, request):
@@ -124,7 +140,7 @@ class BackupDownloadApi(APIView):
 class BackupDeleteApi(APIView):
     permission_classes = [CanBackup]
 
-    @extend_schema(responses=MessageOutput, tags=["backups"])
+    @extend_schema(responses=BackupMessageOutput, tags=["backups"])
     def delete(self, request, filename):
         services.backup_delete(filename, actor=request.user, request=request)
         return Response({"success": True, "message": f"Backup {filename} deleted."})
@@ -252,7 +268,7 @@ class ScheduleDetailApi(APIView):
         schedule = schedules.schedule_save(schedule, actor=request.user, request=request)
         return Response(ScheduleSerializer(schedule).data)
 
-    @extend_schema(responses=MessageOutput, tags=["backups"])
+    @extend_schema(responses=BackupMessageOutput, tags=["backups"])
     def delete(self, request, schedule_id: int):
         schedule = get_object_or_404(BackupSchedule, pk=schedule_id)
         schedules.schedule_delete(schedule, actor=request.user, request=request)

@@ -16,9 +16,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
+from django.db import transaction
+
 from billing import selectors as billing_selectors
 from billing import services as billing_services
 from devices import services as device_services
+from kasamonitor import queueing
 from kasamonitor.errors import ApiError
 from security.services import audit_record
 
@@ -61,6 +64,7 @@ class ImportSummary:
     rate_plan: str = "none"
     rate_plans: list[dict] = field(default_factory=list)
     rollups: str = ""
+    costs: str = ""
 
 
 def import_kasa_monitor(
@@ -74,18 +78,23 @@ def import_kasa_monitor(
     report = progress or (lambda stage, percent: None)
     source = _open_source(path)
     summary = ImportSummary(source=str(path))
-    if take_backup:
-        report("backup", 0)
-        summary.backup = backup_create(kind="import").name
     try:
-        devices = _import_devices(source, summary)
-        for n, (ip, device) in enumerate(devices.items()):
-            report(f"readings of {ip}", 10 + int(80 * n / max(len(devices), 1)))
-            _import_readings(source, ip, device, source_tz, summary)
-        _import_rate_plans(source, summary)
+        if take_backup:
+            report("backup", 0)
+            summary.backup = backup_create(kind="import").name
+        # One transaction: readings, rollups and plan land together or not at all. Pricing
+        # is queued when it commits; with Redis down it is left for the worker's start.
+        with queueing.tracked() as sent, transaction.atomic():
+            devices = _import_devices(source, summary)
+            for n, (ip, device) in enumerate(devices.items()):
+                report(f"readings of {ip}", 10 + int(80 * n / max(len(devices), 1)))
+                _import_readings(source, ip, device, source_tz, summary)
+            _import_rate_plans(source, summary)
+            report("rollups", 90)
+            summary.rollups = _rebuild_rollups(list(devices.values()))
     finally:
         source.close()
-    summary.rollups = _rebuild_rollups(list(devices.values()))
+    summary.costs = _costs(sent)
     report("done", 100)
     audit_record("backup.import_kasa_monitor", target_type="import", target_id=path.name,
                  details={k: v for k, v in asdict(summary).items() if k != "rate_plans"})  # fmt: skip
@@ -198,7 +207,10 @@ def _reading(row, previous: dict, tz: tzinfo) -> dict:
 
 
 def _timestamp(value, tz: tzinfo) -> datetime:
-    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise ImportFailed(f"A reading has an unreadable timestamp {value!r}.") from None
     return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
 
 
@@ -237,6 +249,15 @@ def _rate_row(row) -> dict:
     with contextlib.suppress(ValueError):  # unparsable config is kept as the text it was
         data["rate_config"] = json.loads(data.get("rate_config") or "{}")
     return data
+
+
+def _costs(sent: queueing.Sent) -> str:
+    if sent.not_queued:
+        return (
+            "not queued (Redis is not reachable): the worker works them out within a minute "
+            "of starting"
+        )
+    return "queued for the worker" if sent.queued else "nothing to price"
 
 
 def _rebuild_rollups(devices: list) -> str:

@@ -25,6 +25,7 @@ from billing.engine import Interval, price
 from billing.models import HourlyCost, RepriceRequest
 from billing.periods import PlanVersion, Versions, version_periods
 from billing.summaries import summarise_days
+from kasamonitor import queueing
 
 logger = logging.getLogger(__name__)
 
@@ -79,11 +80,14 @@ def reprice_requested() -> bool:
 
 
 def request_reprice(start: datetime, reason: str) -> None:
-    """Have costs from start on worked out again (soon, by the price_pending task)."""
+    """Have costs from start on worked out again (soon, by the price_pending task).
+
+    The request is a row, so with Redis down the periodic price_pending still finds it.
+    """
     from billing.tasks import price_pending as task
 
     RepriceRequest.objects.create(start=start, reason=reason[:200])
-    transaction.on_commit(task.delay)
+    transaction.on_commit(lambda: queueing.send(task))
 
 
 def _price(changed: set[datetime], since: datetime | None = None) -> int:

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
-logger = logging.getLogger(__name__)
-
 
 def price_updated_rollups(sender, device_ids=(), hours=(), **kwargs) -> None:
     # Pricing re-walks the household's billing period (tiers), which can take a second:
     # hand it to the worker so the poll cycle stays short. If the broker is down the
     # rollups keep cost=None and the price_pending task catches up within a minute.
     from billing import tasks
+    from kasamonitor import queueing
 
-    try:
-        tasks.price_hours.delay(sorted(device_ids), [hour.isoformat() for hour in hours])
-    except Exception:
-        logger.exception("queueing the pricing of the last poll failed; price_pending retries")
+    queueing.send(tasks.price_hours, sorted(device_ids), [hour.isoformat() for hour in hours])

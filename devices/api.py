@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -38,6 +38,13 @@ class ByMethod(APIView):
         return [p() for p in self.permissions_by_method.get(self.request.method, [VIEW])]
 
 
+# Operations that talk to the device answer these when it does not (the error body is the
+# project's, added by kasamonitor.schema).
+TALKS_TO_DEVICE = {
+    502: OpenApiResponse(description="DEVICE_ERROR: the device refused (credentials?)."),
+    504: OpenApiResponse(description="DEVICE_UNREACHABLE: the device did not answer in time."),
+}
+
 STATUS_PARAM = OpenApiParameter(
     "status", str, enum=[c for c, _ in Device.Status.choices], description="Only this status."
 )
@@ -53,7 +60,7 @@ class DeviceListApi(ByMethod):
             raise serializers.ValidationError({"status": f"Use one of {Device.Status.values}."})
         return HttpResponse(s.device_list_json(wanted), content_type="application/json")
 
-    @extend_schema(request=s.ManualAddIn, responses={201: s.DeviceDetailOut})
+    @extend_schema(request=s.ManualAddIn, responses={201: s.DeviceDetailOut, **TALKS_TO_DEVICE})
     def post(self, request):
         return _add_manual(request)
 
@@ -61,7 +68,7 @@ class DeviceListApi(ByMethod):
 class DeviceManualAddApi(ByMethod):
     permissions_by_method = {"POST": [DISCOVER]}
 
-    @extend_schema(request=s.ManualAddIn, responses={201: s.DeviceDetailOut})
+    @extend_schema(request=s.ManualAddIn, responses={201: s.DeviceDetailOut, **TALKS_TO_DEVICE})
     def post(self, request):
         return _add_manual(request)
 
@@ -87,7 +94,7 @@ class DeviceDetailApi(ByMethod):
     def get(self, request, key):
         return Response(s.device_detail(selectors.device_get(key)))
 
-    @extend_schema(request=s.DeviceUpdateIn, responses=s.DeviceDetailOut)
+    @extend_schema(request=s.DeviceUpdateIn, responses={200: s.DeviceDetailOut, **TALKS_TO_DEVICE})
     def put(self, request, key):
         device = selectors.device_get(key)
         form = validated(s.DeviceUpdateIn, request.data)
@@ -96,7 +103,7 @@ class DeviceDetailApi(ByMethod):
         )
         return Response(s.device_detail(device))
 
-    @extend_schema(request=s.DeviceUpdateIn, responses=s.DeviceDetailOut)
+    @extend_schema(request=s.DeviceUpdateIn, responses={200: s.DeviceDetailOut, **TALKS_TO_DEVICE})
     def patch(self, request, key):
         return self.put(request, key)
 
@@ -143,7 +150,7 @@ class DeviceStatsApi(ByMethod):
 class DeviceControlApi(ByMethod):
     permissions_by_method = {"POST": [CONTROL]}
 
-    @extend_schema(request=s.ControlIn, responses=s.DeviceOut)
+    @extend_schema(request=s.ControlIn, responses={200: s.DeviceOut, **TALKS_TO_DEVICE})
     def post(self, request, key):
         action = validated(s.ControlIn, request.data).validated_data["action"]
         device = services.device_set_power(

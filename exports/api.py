@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from accounts.permissions import has_permission
 from security.services import audit_record
 
-from . import schedules, selectors, services
+from . import files, schedules, selectors, services
 from . import serializers as s
 from .errors import ExportPermissionDenied, InvalidExportRequest
 from .personal import personal_data
@@ -121,7 +121,12 @@ class RetryApi(ExportApi):
 
 class DownloadApi(ExportApi):
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, tags=["exports"]
+        responses={
+            **{(200, mime): OpenApiTypes.BINARY for mime in files.media_types()},
+            409: OpenApiResponse(description="EXPORT_NOT_READY: still queued or running."),
+            410: OpenApiResponse(description="EXPORT_EXPIRED: the file is gone."),
+        },
+        tags=["exports"],
     )
     def get(self, request, export_id):
         job = services.export_get(export_id, user=request.user, request=request)
@@ -209,7 +214,7 @@ class ScheduleDetailApi(ExportApi):
     def patch(self, request, schedule_id):
         return self.put(request, schedule_id)
 
-    @extend_schema(responses=s.ExportDeletedSerializer, tags=["exports"])
+    @extend_schema(responses=s.ScheduleDeletedSerializer, tags=["exports"])
     def delete(self, request, schedule_id):
         schedule = schedules.schedule_get(schedule_id, user=request.user)
         schedules.schedule_delete(schedule, user=request.user, request=request)

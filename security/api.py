@@ -152,7 +152,7 @@ class SignedDownloadApi(APIView):
 
     @extend_schema(
         summary="Download a file with a signed link (no login needed)",
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={(200, mime): OpenApiTypes.BINARY for mime in signed_urls.media_types()},
     )
     def get(self, request, signature: str = ""):
         path, content_type = signed_urls.signed_download_open(signature, request=request)
@@ -253,7 +253,10 @@ class SslDownloadApi(APIView):
         parameters=[
             OpenApiParameter("filename", str, "path", enum=sorted(certificates.DOWNLOADABLE))
         ],
-        responses={(200, "application/x-pem-file"): OpenApiTypes.BINARY},
+        responses={
+            (200, mime): OpenApiTypes.BINARY
+            for mime in sorted(set(certificates.DOWNLOADABLE.values()))
+        },
     )
     def get(self, request, filename: str):
         data, content_type = certificates.ssl_read_file(filename)

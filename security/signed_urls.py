@@ -11,7 +11,6 @@ one-time unless the caller says otherwise, and live at most SIGNED_URL_BACKUP_MA
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,6 +42,7 @@ _TYPES = {
     ".gz": "application/gzip",
     ".sqlite3": "application/vnd.sqlite3",
 }
+OTHER = "application/octet-stream"
 
 
 class InvalidFilePath(ApiError):
@@ -120,11 +120,14 @@ def can_read(user, real: Path, area: str) -> bool:
 
 
 def content_type_for(path: Path, file_type: str = "") -> str:
-    """Return the download's Content-Type from its extension (file_type as a fallback)."""
-    suffix = path.suffix.lower()
-    guessed = _TYPES.get(suffix) or mimetypes.guess_type(path.name)[0]
+    """Return the download's Content-Type from its extension (file_type as a fallback);
+    always one of media_types(), which the OpenAPI schema lists."""
     fallback = _TYPES.get("." + file_type.lower().lstrip(".")) if file_type else None
-    return guessed or fallback or "application/octet-stream"
+    return _TYPES.get(path.suffix.lower()) or fallback or OTHER
+
+
+def media_types() -> list[str]:
+    return sorted({*_TYPES.values(), OTHER})
 
 
 def signed_download_create(

@@ -51,7 +51,7 @@ class Command(BaseCommand):
         return (
             f"Imported {summary.devices_created} new device(s) ({summary.devices_matched} matched), "
             f"{summary.readings_imported} reading(s) ({summary.readings_skipped} already present); "
-            f"rate plan: {summary.rate_plan}. Summary: {saved}"
+            f"rate plan: {summary.rate_plan}; costs: {summary.costs}. Summary: {saved}"
         )
 
     @staticmethod
