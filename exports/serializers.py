@@ -74,7 +74,7 @@ class ExportCreatedSerializer(serializers.Serializer):
     estimated_completion = serializers.SerializerMethodField()
     estimated_records = serializers.IntegerField()
     download_url = serializers.CharField()
-    date_range = RangeUsedField()
+    date_range = RangeUsedField(allow_null=True)  # null: an export with no date range (audit)
 
     def get_estimated_completion(self, job) -> str:
         from datetime import timedelta
@@ -104,7 +104,7 @@ class ExportSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField(allow_null=True)
     download_url = serializers.CharField()
     schedule_id = serializers.CharField(allow_null=True)
-    date_range = RangeUsedField()
+    date_range = RangeUsedField(allow_null=True)  # null: an export with no date range (audit)
 
 
 class ExportHistorySerializer(serializers.Serializer):
