@@ -67,6 +67,12 @@ def _authenticate(raw: str | None) -> tuple[object, dict]:
     return user, {"session": str(token[SESSION_CLAIM]), "expires": float(token["exp"])}
 
 
+async def authenticate_socket(token: str | None, scope) -> tuple[object, dict]:
+    """(user, auth) for a socket that brings its token itself (Socket.IO's auth payload) or
+    in the access cookie of scope's headers; (AnonymousUser, {}) otherwise."""
+    return await _authenticate(token or _raw_token(scope))
+
+
 class JWTAuthMiddleware(BaseMiddleware):
     """Put the socket's user in scope["user"] and its session in scope["auth"]:
     {"session": id, "expires": unix time the access token expires}."""
@@ -111,7 +117,7 @@ def _send(groups: list[str]) -> None:
 
         async def send_all():
             for group in groups:
-                await layer.group_send(group, {"type": SESSION_ENDED})
+                await layer.group_send(group, {"type": SESSION_ENDED, "group": group})
 
         async_to_sync(send_all)()
     except Exception:  # noqa: BLE001 (any layer error)

@@ -4,8 +4,9 @@ Profiles (issue 17 item 1, issue 26):
 - idle:  50 sockets for 5 minutes, polling every 30 s (sockets wait long between events);
 - scale: 1,000 sockets for 10 minutes, polling every 10 s, 20 API clients on /api/devices.
 
-Each socket is a real authenticated WebSocket to /ws/devices/ (aiohttp, in client processes of
-their own) subscribed to all devices. Simulated plugs on loopback (4 HS110 and an HS300 strip
+Each socket is a real authenticated client subscribed to all devices, in client processes of
+their own: half native WebSockets to /ws/devices/ (aiohttp), half Socket.IO clients at
+/socket.io/ (python-socketio, websocket transport) unless --transport says otherwise. Simulated plugs on loopback (4 HS110 and an HS300 strip
 with 6 outlets: 11 devices) are polled by the poll the worker runs (devices.services.
 device_poll_all) from this process, so each poll publishes through the real channel layer.
 Figures: unexpected closes, updates missing or duplicated per socket and poll, poll -> socket
@@ -52,11 +53,58 @@ LATENCY_P99_BUDGET_MS = 500
 # -- the dashboards (a client process) -----------------------------------------------------
 
 
-def _client_main(port, tokens, count, duration, results, ready, start_barrier):
+def _client_main(port, tokens, count, duration, results, ready, start_barrier, transport):
     import uvloop
 
     uvloop.install()
-    results.put(asyncio.run(_client(port, tokens, count, duration, ready, start_barrier)))
+    run = _client if transport == "native" else _socketio_client
+    results.put(asyncio.run(run(port, tokens, count, duration, ready, start_barrier)))
+
+
+async def _socketio_client(port, tokens, count, duration, ready, start_barrier):
+    """The same dashboards over Socket.IO (python-socketio's client, websocket transport)."""
+    import socketio
+
+    url = f"http://127.0.0.1:{port}"
+    received: list[list[tuple[str, int, float]]] = [[] for _ in range(count)]
+    unexpected: list[str] = []
+    refused = 0
+    stopping = False
+    clients = []
+
+    async def one(index: int):
+        nonlocal refused
+        client = socketio.AsyncClient(reconnection=False)
+        mine = received[index]
+
+        @client.on("device_update")
+        async def update(body):
+            data = body["data"]
+            mine.append((data["timestamp"], data["device_id"], time.time()))
+
+        @client.on("disconnect")
+        async def gone(*_):
+            if not stopping:
+                unexpected.append("socket.io disconnect")
+
+        try:
+            await client.connect(url, auth={"token": tokens[index % len(tokens)]},
+                                 transports=["websocket"], wait_timeout=60)  # fmt: skip
+        except socketio.exceptions.ConnectionError as exc:
+            refused += 1
+            unexpected.append(f"socket.io refused: {exc}")
+            return None
+        await client.emit("subscribe_all")
+        return client
+
+    for start in range(0, count, 50):
+        clients += await asyncio.gather(*(one(i) for i in range(start, min(start + 50, count))))
+    ready.set()
+    start_barrier.wait()
+    await asyncio.sleep(duration)
+    stopping = True
+    await asyncio.gather(*(c.disconnect() for c in clients if c), return_exceptions=True)
+    return {"received": received, "unexpected": unexpected, "refused": refused}
 
 
 async def _client(port, tokens, count, duration, ready, start_barrier):
@@ -143,13 +191,14 @@ def _api_load(port: int, token: str, clients: int, seconds: float, out: list):
 
 
 def soak(data_dir: Path, name: str, sockets: int, minutes: float, interval: float,
-         api_clients: int, web_workers: int) -> bool:  # fmt: skip
+         api_clients: int, web_workers: int, transport: str = "native") -> bool:  # fmt: skip
     from accounts.models import User
     from accounts.sessions import session_start
     from devices.models import Device
 
-    print(f"-- {name}: {sockets} sockets, {minutes:g} min, polling every {interval:g} s, "
-          f"{api_clients} API clients, {web_workers} web process(es), {vendor_label()}")  # fmt: skip
+    print(f"-- {name}: {sockets} sockets ({transport}), {minutes:g} min, polling every "
+          f"{interval:g} s, {api_clients} API clients, {web_workers} web process(es), "
+          f"{vendor_label()}")  # fmt: skip
     users = [
         User.objects.create_user(f"dash{name}{i}", f"d{name}{i}@example.com", "Dash-pass-1234",
                                  role="viewer")
@@ -174,10 +223,14 @@ def soak(data_dir: Path, name: str, sockets: int, minutes: float, interval: floa
         readies, clients = [], []
         per_client = [sockets // CLIENT_PROCESSES + (i < sockets % CLIENT_PROCESSES)
                       for i in range(CLIENT_PROCESSES)]  # fmt: skip
-        for count in per_client:
+        kinds = {"native": ["native"] * CLIENT_PROCESSES,
+                 "socketio": ["socketio"] * CLIENT_PROCESSES,
+                 "both": ["native", "socketio"]}[transport]  # fmt: skip
+        for count, kind in zip(per_client, kinds, strict=True):
             ready = ctx.Event()
             proc = ctx.Process(target=_client_main,
-                               args=(port, tokens, count, duration, results, ready, barrier))  # fmt: skip
+                               args=(port, tokens, count, duration, results, ready, barrier,
+                                     kind))  # fmt: skip
             proc.start()
             readies.append(ready)
             clients.append(proc)
@@ -292,6 +345,8 @@ def main() -> int:
     parser.add_argument("--interval", type=float)
     parser.add_argument("--api-clients", type=int)
     parser.add_argument("--web-workers", type=int, default=1)
+    parser.add_argument("--transport", choices=["native", "socketio", "both"], default="both",
+                        help="half the sockets native WebSocket, half Socket.IO (default)")  # fmt: skip
     args = parser.parse_args()
     names = ["idle", "scale"] if args.profile == "both" else [args.profile]
 
@@ -331,7 +386,8 @@ def run(data_dir: Path, names: list[str], args) -> int:
             for key in ("sockets", "minutes", "interval", "api_clients"):
                 if getattr(args, key) is not None:
                     profile[key] = getattr(args, key)
-            ok &= soak(data_dir, name, web_workers=args.web_workers, **profile)
+            ok &= soak(data_dir, name, web_workers=args.web_workers, transport=args.transport,
+                       **profile)  # fmt: skip
     return 0 if ok else 1
 
 

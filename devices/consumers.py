@@ -15,8 +15,9 @@ from kasamonitor.asgi_sockets import refuse_handshake
 from .events import ALL_DEVICES
 
 
-class _Sockets:
-    """Sockets open in this web process, against WS_MAX_CONNECTIONS."""
+class Sockets:
+    """Live sockets open in this web process (native and Socket.IO), against
+    WS_MAX_CONNECTIONS."""
 
     open = 0
 
@@ -40,14 +41,14 @@ class DeviceConsumer(AsyncJsonWebsocketConsumer):
         if not (user and user.is_authenticated):
             await self.close(code=ws_auth.CLOSE_UNAUTHORISED)
             return
-        if _Sockets.open >= settings.WS_MAX_CONNECTIONS:
+        if Sockets.open >= settings.WS_MAX_CONNECTIONS:
             await refuse_handshake(
                 self.base_send,
                 "TOO_MANY_CONNECTIONS",
                 "This server has as many live connections as it takes; try again later.",
             )
             return
-        _Sockets.open += 1
+        Sockets.open += 1
         self.counted = True
         self.device_ips: set[str] = set()
         self.everything = False
@@ -69,7 +70,7 @@ class DeviceConsumer(AsyncJsonWebsocketConsumer):
             self.expiry.cancel()
             self.expiry = None
         if self.counted:
-            _Sockets.open -= 1
+            Sockets.open -= 1
             self.counted = False
         joined, self.joined = self.joined, []
         for group in joined:

@@ -14,6 +14,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 
 from accounts.ws_auth import JWTAuthMiddleware  # noqa: E402
+from devices import socketio_server  # noqa: E402
 from devices.routing import websocket_urlpatterns  # noqa: E402
 from kasamonitor.asgi_body import BodyLimit  # noqa: E402
 from kasamonitor.asgi_django import PooledThreads, SyncChainHandler  # noqa: E402
@@ -22,14 +23,16 @@ from kasamonitor.asgi_sockets import SocketGuard  # noqa: E402
 
 django_asgi_app = BodyLimit(PooledThreads(SyncChainHandler(), settings.WEB_THREADS))
 
-application = HealthFastPath(
-    ProtocolTypeRouter(
-        {
-            "http": django_asgi_app,
-            "websocket": SocketGuard(
-                AllowedHostsOriginValidator(JWTAuthMiddleware(URLRouter(websocket_urlpatterns)))
-            ),
-        }
+application = socketio_server.asgi_app(  # /socket.io/: the spec's Socket.IO transport
+    HealthFastPath(
+        ProtocolTypeRouter(
+            {
+                "http": django_asgi_app,
+                "websocket": SocketGuard(
+                    AllowedHostsOriginValidator(JWTAuthMiddleware(URLRouter(websocket_urlpatterns)))
+                ),
+            }
+        )
     )
 )
 

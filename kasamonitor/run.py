@@ -1,9 +1,9 @@
 """`make run`: prepare (secret, Redis, migrate, static) and run the Procfile's processes.
 
-Ctrl-C (SIGINT) or SIGTERM stops every process; if one process dies, the others are
-stopped too and the exit code says so (honcho's manager reports which one). The embedded
-Redis is the exception: when it dies it is started again on the same port with the same
-password (EmbeddedRedis.supervise), and the other processes reconnect to it.
+Ctrl-C (SIGINT) or SIGTERM stops every process. A process that dies is started again
+(kasamonitor/supervisor.py); one that keeps dying stops everything, and the exit code says
+so. The embedded Redis is supervised too: when it dies it is started again on the same port
+with the same password (EmbeddedRedis.supervise), and the other processes reconnect to it.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import threading
 from pathlib import Path
 
 from honcho.environ import parse_procfile
-from honcho.manager import Manager
 from honcho.printer import Printer
 
 from . import datadir
 from .embedded_redis import ensure_redis
+from .supervisor import SupervisingManager
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -104,7 +104,7 @@ def main() -> int:
         prepare()
         if redis_server:
             redis_server.supervise(stopping)  # a dead embedded Redis comes back on its port
-        manager = Manager(Printer(sys.stdout))
+        manager = SupervisingManager(Printer(sys.stdout))
         for name, command in processes().items():
             manager.add_process(name, command, env=dict(os.environ), cwd=str(BASE_DIR))
         manager.loop()

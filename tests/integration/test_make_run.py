@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -88,9 +89,10 @@ def _api(url: str, method: str = "GET", token: str = "", body: dict | None = Non
         return 0, None
 
 
-def test_a_killed_embedded_redis_is_restarted_and_nothing_is_lost(tmp_path):
+def test_killed_processes_are_restarted_and_nothing_is_lost(tmp_path):
     """Kill make run's embedded Redis (a crash, the OOM killer): within 10 s the API answers
-    again, never a 500 on the way, and the next poll stores its reading (issue 17 item 10)."""
+    again, never a 500 on the way, and the next poll stores its reading (issue 17 item 10);
+    kill the worker: it is started again and polling goes on."""
     from tests.simulator import Simulator, device_spec, free_loopback_block
 
     port = live.free_port()
@@ -105,6 +107,7 @@ def test_a_killed_embedded_redis_is_restarted_and_nothing_is_lost(tmp_path):
     with (
         Simulator([device_spec("hs110", address)]) as sim,
         open(tmp_path / "run.log", "wb") as log,
+        contextlib.ExitStack() as sockets,
     ):
         sim.emeter(address, power=40.0, voltage=230.0, current=0.2, total=1.0)
         proc = subprocess.Popen([sys.executable, "-m", "kasamonitor.run"], cwd=BASE_DIR, env=env,
@@ -137,7 +140,9 @@ def test_a_killed_embedded_redis_is_restarted_and_nothing_is_lost(tmp_path):
             first = live.wait_until(last_reading, timeout=30, what="a first poll")
 
             # A dashboard's live socket, open across the outage.
-            ws = connect(f"ws://127.0.0.1:{port}/ws/devices/?token={token}", origin=url)
+            ws = sockets.enter_context(
+                connect(f"ws://127.0.0.1:{port}/ws/devices/?token={token}", origin=url)
+            )
             ws.send('{"event": "subscribe_all"}')
 
             (redis_server,) = [c for c in descendants(proc.pid) if "redis-server" in c.name()]
@@ -167,6 +172,17 @@ def test_a_killed_embedded_redis_is_restarted_and_nothing_is_lost(tmp_path):
                 if event["event"] == "device_update" and event["data"]["timestamp"] >= after:
                     break
             ws.close()
+
+            # A worker that dies (here: killed) is started again, and polling goes on.
+            (worker,) = [c for c in descendants(proc.pid) if "worker" in " ".join(c.cmdline())
+                         and "celery" in " ".join(c.cmdline()) and c.parent().pid != c.pid
+                         and "celery" not in " ".join(c.parent().cmdline())]  # fmt: skip
+            worker.kill()
+            before = last_reading()
+            live.wait_until(lambda: (last_reading() or "") > before, timeout=45,
+                            what="a poll stored by the restarted worker")  # fmt: skip
+            assert "worker will be started again" in (tmp_path / "run.log").read_text()
+            assert proc.poll() is None
         finally:
             proc.send_signal(signal.SIGINT)
             try:

@@ -1,0 +1,114 @@
+"""`make run`'s process manager: honcho's, but a process that dies is started again.
+
+honcho stops every process when one ends. A self-hosted install should heal instead: a
+worker that crashed (a library bug when Redis vanished under it, the OOM killer) is started
+again after a short wait, and the others run on. Only a process that keeps dying — more
+than MAX_RESTARTS times within RESTART_WINDOW seconds — stops everything, as before, with
+its exit code, so a broken configuration still fails loudly at start.
+"""
+
+from __future__ import annotations
+
+import datetime
+import multiprocessing
+import queue
+import signal
+import time
+
+from honcho.manager import KILL_WAIT, SIGNALS, Manager
+
+MAX_RESTARTS = 5
+RESTART_WINDOW = 60.0  # seconds
+RESTART_WAIT = (1.0, 30.0)  # first wait before a restart, then doubling up to this
+
+
+class SupervisingManager(Manager):
+    def __init__(self, printer=None):
+        super().__init__(printer)
+        self._crashes: dict[str, list[float]] = {}
+        self._restart_at: dict[str, float] = {}
+
+    def loop(self):
+        """Run every process until SIGINT/SIGTERM (or one crashes too often); see module doc."""
+
+        def _terminate(signum, frame):
+            self._system_print(f"{SIGNALS[signum]['name']} received\n")
+            self.returncode = SIGNALS[signum]["rc"]
+            self.terminate()
+
+        signal.signal(signal.SIGTERM, _terminate)
+        signal.signal(signal.SIGINT, _terminate)
+        self._start()
+        exit_start = None
+        while True:
+            try:
+                msg = self.events.get(timeout=0.1)
+            except queue.Empty:
+                msg = None
+            if msg is not None:
+                self._on_event(msg)
+            if not self._terminating:
+                self._restart_due()
+            elif self._all_stopped():
+                break
+            if self._terminating and exit_start is None:
+                exit_start = self._clock.now()
+            if exit_start is not None and self._clock.now() - exit_start > datetime.timedelta(
+                seconds=KILL_WAIT
+            ):
+                self.kill()
+
+    def _on_event(self, msg) -> None:
+        if msg.type == "line":
+            self._printer.write(msg)
+        elif msg.type == "start":
+            self._processes[msg.name]["pid"] = msg.data["pid"]
+            self._system_print(f"{msg.name} started (pid={msg.data['pid']})\n")
+        elif msg.type == "stop":
+            code = msg.data["returncode"]
+            self._processes[msg.name]["returncode"] = code
+            self._system_print(f"{msg.name} stopped (rc={code})\n")
+            if not self._terminating:
+                self._crashed(msg.name, code)
+
+    def _crashed(self, name: str, code) -> None:
+        now = time.monotonic()
+        recent = [t for t in self._crashes.get(name, []) if now - t < RESTART_WINDOW]
+        recent.append(now)
+        self._crashes[name] = recent
+        if len(recent) > MAX_RESTARTS:
+            self._system_print(
+                f"{name} stopped {len(recent)} times within {RESTART_WINDOW:.0f} s: "
+                "stopping everything\n"
+            )
+            if self.returncode is None:
+                self.returncode = code
+            self.terminate()
+            return
+        wait = min(RESTART_WAIT[0] * 2 ** (len(recent) - 1), RESTART_WAIT[1])
+        self._system_print(f"{name} will be started again in {wait:.0f} s\n")
+        self._restart_at[name] = now + wait
+
+    def _restart_due(self) -> None:
+        now = time.monotonic()
+        for name, at in list(self._restart_at.items()):
+            if at <= now:
+                del self._restart_at[name]
+                self._start_one(name)
+
+    def _start_one(self, name: str) -> None:
+        entry = self._processes[name]
+        entry.pop("returncode", None)
+        entry.pop("pid", None)
+        entry["process"] = multiprocessing.Process(
+            name=name, target=entry["obj"].run, args=(self.events, True)
+        )
+        entry["process"].start()
+
+    def _all_stopped(self):
+        # A process waiting for its restart is stopped too (terminating drops the restart).
+        return all(p.get("returncode") is not None for p in self._processes.values())
+
+    def terminate(self):
+        self._restart_at.clear()
+        super().terminate()

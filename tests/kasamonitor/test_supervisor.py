@@ -1,0 +1,57 @@
+"""make run's process manager starts a process that died again, and gives up (stopping
+everything, with its exit code) only when it keeps dying. Real processes, run by the real
+manager; the waits are shortened."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+
+from honcho.printer import Printer
+
+from kasamonitor import supervisor
+
+
+def _run(manager: supervisor.SupervisingManager, seconds: float) -> str:
+    """Run the manager's loop, stopping it (as Ctrl-C would) after `seconds` if it is still
+    running; return what it printed."""
+    stopper = threading.Timer(seconds, manager.terminate)
+    stopper.start()
+    try:
+        manager.loop()
+    finally:
+        stopper.cancel()
+    return manager._printer.output.getvalue()
+
+
+def _manager(monkeypatch) -> supervisor.SupervisingManager:
+    monkeypatch.setattr(supervisor, "RESTART_WAIT", (0.05, 0.2))
+    out = io.StringIO()
+    manager = supervisor.SupervisingManager(Printer(out))
+    manager._printer.output = out
+    return manager
+
+
+def test_a_process_that_dies_is_started_again_and_the_others_run_on(monkeypatch, tmp_path):
+    manager = _manager(monkeypatch)
+    starts = tmp_path / "starts"
+    manager.add_process("flaky", f"echo started >> {starts}; sleep 0.3; exit 1")
+    manager.add_process("steady", "sleep 30")
+    started = time.monotonic()
+    printed = _run(manager, 2.0)
+    assert time.monotonic() - started >= 1.9  # it ran until stopped, not until "flaky" died
+    assert starts.read_text().count("started") >= 3
+    assert "flaky will be started again" in printed
+    assert "steady stopped" in printed and "sending SIGTERM to steady" in printed
+
+
+def test_a_process_that_keeps_dying_stops_everything_with_its_code(monkeypatch):
+    manager = _manager(monkeypatch)
+    manager.add_process("broken", "exit 3")
+    manager.add_process("steady", "sleep 30")
+    started = time.monotonic()
+    printed = _run(manager, 20.0)
+    assert time.monotonic() - started < 15  # gave up by itself
+    assert f"broken stopped {supervisor.MAX_RESTARTS + 1} times" in printed
+    assert manager.returncode == 3
