@@ -39,7 +39,10 @@ def _address(url: str) -> tuple[str, int] | None:
 def _apply(camera: Camera, data: dict) -> dict:
     """Set the fields; return what to audit beyond the field names."""
     data = dict(data)
-    old_address = _address(camera.rtsp_url)
+    # The stored URL, not the instance's: a ModelForm (the admin console) has already put
+    # the new URL on the instance by the time it is saved.
+    stored = Camera.objects.filter(pk=camera.pk).values_list("rtsp_url", flat=True).first()
+    old_address = _address(stored if stored is not None else camera.rtsp_url)
     if "rtsp_url" in data:
         data["rtsp_url"], user, password = split_credentials(data["rtsp_url"])
         if user and not data.get("username"):

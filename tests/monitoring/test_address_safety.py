@@ -141,6 +141,21 @@ def test_a_new_port_on_the_same_host_also_clears_the_password(operator_api):
     assert Camera.objects.get().password_encrypted == ""
 
 
+def test_an_admin_console_edit_to_a_new_host_also_clears_the_password(operator_api, admin_client):
+    """The console's form puts the new URL on the camera before saving it: the old address
+    must come from the database, not from the instance."""
+    camera_id = camera_with_password(operator_api, "rtsp://127.0.0.1:554/s")
+    camera = Camera.objects.get(pk=camera_id)
+    form = {"name": camera.name, "ip_address": "127.0.0.9", "rtsp_url": "rtsp://127.0.0.9:554/s",
+            "username": camera.username, "location": "", "snapshot_url": "", "enabled": "on"}  # fmt: skip
+    response = admin_client.post(f"/admin/monitoring/camera/{camera_id}/change/", form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    camera.refresh_from_db()
+    assert camera.rtsp_url == "rtsp://127.0.0.9:554/s"
+    assert camera.password_encrypted == ""
+    assert AuditLog.objects.filter(action="camera.password_cleared").exists()
+
+
 def test_the_same_address_with_another_path_keeps_the_password(operator_api):
     camera_id = camera_with_password(operator_api, "rtsp://127.0.0.1/stream1")
     operator_api.patch(
