@@ -20,6 +20,7 @@ WEB_WORKERS > 1 use the websocket transport, or a proxy with sticky sessions.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from urllib.parse import urlsplit
 
@@ -69,16 +70,21 @@ class Bridge:
         self.task: asyncio.Task | None = None
         self.members: dict[str, set[str]] = {}  # auth group -> sids it ends
         self.timers: dict[str, asyncio.TimerHandle] = {}
+        self._starting: asyncio.Lock | None = None
 
     async def start(self) -> None:
-        if self.task is not None and not self.task.done():
-            return
-        layer = get_channel_layer()
-        self.channel = await layer.new_channel()
-        await layer.group_add(ALL_DEVICES, self.channel)
-        for group in self.members:
-            await layer.group_add(group, self.channel)
-        self.task = asyncio.ensure_future(self._listen(layer))
+        # Clients connect at once (a burst of reconnects after a restart): one bridge only,
+        # or every event would reach every client twice.
+        self._starting = self._starting or asyncio.Lock()
+        async with self._starting:
+            if self.task is not None and not self.task.done():
+                return
+            layer = get_channel_layer()
+            self.channel = await layer.new_channel()
+            await layer.group_add(ALL_DEVICES, self.channel)
+            for group in self.members:
+                await layer.group_add(group, self.channel)
+            self.task = asyncio.ensure_future(self._listen(layer))
 
     async def _listen(self, layer) -> None:
         while True:
@@ -99,11 +105,9 @@ class Bridge:
     async def join(self, sid: str, groups: list[str], seconds_left: float) -> None:
         layer = get_channel_layer()
         for group in groups:
-            if group not in self.members:
-                self.members[group] = set()
-                if self.channel:
-                    await layer.group_add(group, self.channel)
-            self.members[group].add(sid)
+            if group not in self.members and self.channel:
+                await layer.group_add(group, self.channel)  # before it counts as joined
+            self.members.setdefault(group, set()).add(sid)
         loop = asyncio.get_running_loop()
         self.timers[sid] = loop.call_later(
             seconds_left, lambda: asyncio.ensure_future(self.end_client(sid))
@@ -119,7 +123,8 @@ class Bridge:
             if not self.members[group]:
                 del self.members[group]
                 if self.channel:
-                    await layer.group_discard(group, self.channel)
+                    with contextlib.suppress(Exception):  # Redis may be what failed
+                        await layer.group_discard(group, self.channel)
 
     async def _end(self, group: str) -> None:
         for sid in list(self.members.get(group, ())):
@@ -143,21 +148,24 @@ async def connect(sid, environ, auth):
         raise socketio.exceptions.ConnectionRefusedError(
             {"message": "Authentication required.", "code": 4401}
         )
-    if consumers.Sockets.open >= settings.WS_MAX_CONNECTIONS:
-        raise socketio.exceptions.ConnectionRefusedError(
-            {"message": "Too many live connections; try again later.", "code": 1013}
-        )
+    socket_scope = {"user": user, "auth": session}
     try:
         await bridge.start()
+        await bridge.join(sid, ws_auth.groups_of(socket_scope), ws_auth.seconds_left(socket_scope))
     except Exception as exc:  # Redis away: as the native socket's 503
-        logger.exception("Socket.IO bridge could not start")
+        logger.exception("Socket.IO client could not join the live events")
+        await bridge.leave(sid)
         raise socketio.exceptions.ConnectionRefusedError(
             {"message": "Live updates are unavailable right now; try again shortly.", "code": 1013}
         ) from exc
+    # Counted after the last await, so the check and the count cannot be split.
+    if consumers.Sockets.open >= settings.WS_MAX_CONNECTIONS:
+        await bridge.leave(sid)
+        raise socketio.exceptions.ConnectionRefusedError(
+            {"message": "Too many live connections; try again later.", "code": 1013}
+        )
     consumers.Sockets.open += 1
-    socket_scope = {"user": user, "auth": session}
     await sio.save_session(sid, {"counted": True})
-    await bridge.join(sid, ws_auth.groups_of(socket_scope), ws_auth.seconds_left(socket_scope))
 
 
 @sio.event

@@ -160,3 +160,67 @@ async def test_the_npm_socketio_client_written_from_the_spec_receives_updates(li
     finally:
         client.stdin.close()
         await asyncio.wait_for(client.wait(), 10)
+
+
+async def test_clients_connecting_at_once_each_get_every_event_exactly_once(live_server_url):
+    token = await _token("sio-burst")
+    recorders = [Recorder() for _ in range(8)]
+    await asyncio.gather(
+        *(r.client.connect(live_server_url, auth={"token": token}, transports=["websocket"],
+                           wait_timeout=10) for r in recorders)
+    )  # fmt: skip
+    try:
+        for recorder in recorders:
+            await recorder.client.emit("subscribe_all")
+            await recorder.next("subscribed")
+        await sync_to_async(events.send_device_update)("127.0.0.85", {"current_power_w": 3.5})
+        for recorder in recorders:
+            assert (await recorder.next("device_update"))["device_ip"] == "127.0.0.85"
+        await asyncio.sleep(0.5)
+        for recorder in recorders:  # nothing twice
+            assert all(name != "device_update" for name, _ in _drain(recorder.events))
+    finally:
+        await asyncio.gather(*(r.client.disconnect() for r in recorders))
+
+
+def _drain(queue: asyncio.Queue) -> list:
+    items = []
+    while not queue.empty():
+        items.append(queue.get_nowait())
+    return items
+
+
+async def test_refused_connections_while_redis_is_away_do_not_use_up_the_places(tmp_path):
+    """Clients retrying during an outage must not count against WS_MAX_CONNECTIONS: once
+    Redis is back, dashboards get in."""
+    from kasamonitor.embedded_redis import EmbeddedRedis
+    from tests import live
+    from tests.integration.test_live_sockets import _subscribed_socket, _web_process
+
+    token = await _token("sio-outage")
+    redis = EmbeddedRedis(tmp_path / "redis")
+    redis.port = live.free_port()
+    redis.workdir.mkdir(parents=True)
+    try:
+        assert await sync_to_async(redis._launch)()
+        with _web_process(tmp_path, REDIS_URL=redis.url, WS_MAX_CONNECTIONS="2") as (url, _log):
+            first = Recorder()  # the process's bridge to the channel layer starts with it
+            await first.client.connect(url, auth={"token": token}, wait_timeout=10)
+            await first.client.disconnect()
+            redis.stop()  # Redis goes away; dashboards keep trying
+            for _ in range(5):
+                client = socketio.AsyncClient(reconnection=False)
+                with pytest.raises(socketio.exceptions.ConnectionError):
+                    await client.connect(url, auth={"token": token}, transports=["websocket"],
+                                         wait_timeout=10)  # fmt: skip
+            assert await sync_to_async(redis._launch)()  # Redis is back, on the same port
+            recorder = Recorder()
+            await recorder.client.connect(url, auth={"token": token}, wait_timeout=10)
+            import aiohttp
+
+            async with aiohttp.ClientSession() as http:
+                native = await _subscribed_socket(http, url, token)  # the second place
+                await native.close()
+            await recorder.client.disconnect()
+    finally:
+        redis.stop()
