@@ -19,20 +19,16 @@ from devices.routing import websocket_urlpatterns  # noqa: E402
 from kasamonitor.asgi_body import BodyLimit  # noqa: E402
 from kasamonitor.asgi_django import PooledThreads, SyncChainHandler  # noqa: E402
 from kasamonitor.asgi_health import HealthFastPath  # noqa: E402
-from kasamonitor.asgi_sockets import SocketGuard  # noqa: E402
+from kasamonitor.asgi_sockets import HttpsOnlySockets, SocketGuard  # noqa: E402
 
 django_asgi_app = BodyLimit(PooledThreads(SyncChainHandler(), settings.WEB_THREADS))
 
-application = socketio_server.asgi_app(  # /socket.io/: the spec's Socket.IO transport
-    HealthFastPath(
-        ProtocolTypeRouter(
-            {
-                "http": django_asgi_app,
-                "websocket": SocketGuard(
-                    AllowedHostsOriginValidator(JWTAuthMiddleware(URLRouter(websocket_urlpatterns)))
-                ),
-            }
-        )
+socket_routes = SocketGuard(
+    AllowedHostsOriginValidator(JWTAuthMiddleware(URLRouter(websocket_urlpatterns)))
+)
+application = HttpsOnlySockets(  # require_https holds for live sockets too
+    socketio_server.asgi_app(  # /socket.io/: the spec's Socket.IO transport
+        HealthFastPath(ProtocolTypeRouter({"http": django_asgi_app, "websocket": socket_routes}))
     )
 )
 

@@ -72,3 +72,48 @@ class SocketGuard:
                 )
         except Exception:  # noqa: BLE001 (the client may already be gone)
             logger.debug("Could not tell the client its socket failed", exc_info=True)
+
+
+class HttpsOnlySockets:
+    """With require_https on, live sockets are refused over plain HTTP as pages are
+    (security.headers.HttpsRequiredMiddleware covers only what reaches Django): the native
+    socket at /ws/ and Socket.IO at /socket.io/ carry an access token in their handshake.
+    Behind a proxy, the scheme is what a trusted proxy says (uvicorn's proxy headers)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if _plain_socket(scope) and await _https_required():
+            body = json.dumps(
+                error_body(
+                    403,
+                    "HTTPS_REQUIRED",
+                    "This server takes requests over HTTPS only (require_https).",
+                )
+            ).encode()
+            kind = "websocket.http.response" if scope["type"] == "websocket" else "http.response"
+            headers = [(b"content-type", b"application/json"),
+                       (b"content-length", str(len(body)).encode())]  # fmt: skip
+            await send({"type": f"{kind}.start", "status": 403, "headers": headers})
+            await send({"type": f"{kind}.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+
+def _plain_socket(scope) -> bool:
+    if scope["type"] == "websocket":
+        return scope.get("scheme", "ws") == "ws"
+    return (
+        scope["type"] == "http"
+        and scope.get("path", "").startswith("/socket.io/")
+        and scope.get("scheme", "http") == "http"
+    )
+
+
+async def _https_required() -> bool:
+    from channels.db import database_sync_to_async
+
+    from devices.selectors import https_required
+
+    return await database_sync_to_async(https_required)()

@@ -359,3 +359,23 @@ async def test_with_two_web_processes_every_socket_gets_each_update_exactly_once
                     async with asyncio.timeout(0.01):
                         await _next_update(ws)
                 await ws.close()
+
+
+async def test_with_require_https_live_sockets_are_refused_over_plain_http(tmp_path):
+    import socketio
+
+    from devices.models import SystemConfig
+
+    token = await sync_to_async(access_token_for)(
+        await sync_to_async(UserFactory)(username="plainsocket", role="viewer")
+    )
+    await sync_to_async(SystemConfig.objects.update_or_create)(
+        pk=1, defaults={"require_https": True}
+    )
+    with _web_process(tmp_path) as (url, _log):
+        async with aiohttp.ClientSession() as http:
+            status, _headers, body = await _refused_handshake(http, url, token)
+        assert status == 403 and body["error_code"] == "HTTPS_REQUIRED"
+        client = socketio.AsyncClient(reconnection=False)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await client.connect(url, auth={"token": token}, wait_timeout=10)
