@@ -17,6 +17,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm, AdminPasswordCha
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import PasswordChangeView
+from django.db import transaction
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django_otp import user_has_device
@@ -96,12 +97,14 @@ class KasaAdminPasswordChangeForm(AdminPasswordChangeForm):
         return old_password
 
     def save(self, commit=True):
-        user = super().save(commit)
-        # As on the API: this console session stays, every other session of the user ends.
-        current = sessions.console_session(self.request)
-        passwords.password_changed(
-            user, keep_session=current.pk if current else None, request=self.request
-        )
+        # As on the API, in one transaction: the new password, and every other session of
+        # the user ended (this console session stays). Never the one without the other.
+        with transaction.atomic():
+            user = super().save(commit)
+            current = sessions.console_session(self.request)
+            passwords.password_changed(
+                user, keep_session=current.pk if current else None, request=self.request
+            )
         return user
 
 

@@ -100,10 +100,11 @@ def main() -> int:
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     redis_server = ensure_redis(path)
     stopping = threading.Event()
+    watcher = None
     try:
         prepare()
         if redis_server:
-            redis_server.supervise(stopping)  # a dead embedded Redis comes back on its port
+            watcher = redis_server.supervise(stopping)  # a dead Redis comes back on its port
         manager = SupervisingManager(Printer(sys.stdout))
         for name, command in processes().items():
             manager.add_process(name, command, env=dict(os.environ), cwd=str(BASE_DIR))
@@ -112,6 +113,8 @@ def main() -> int:
         return 0 if manager.returncode in (None, 130, 143) else manager.returncode
     finally:
         stopping.set()
+        if watcher:  # a restart under way finishes first, so stop() stops that server too
+            watcher.join(timeout=15)
         if redis_server:
             redis_server.stop()
 

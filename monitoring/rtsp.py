@@ -77,6 +77,10 @@ async def probe(url: str, *, username: str = "", password: str = "", timeout: fl
         )
     except RtspProtocolError as exc:
         return RtspProbe("offline", detail=str(exc))  # our own words about the answer
+    except ssl.SSLCertVerificationError:  # an OSError and a ValueError: before both
+        return RtspProbe("offline", detail="TLS certificate not trusted")
+    except ssl.SSLError:
+        return RtspProbe("offline", detail="TLS handshake failed")
     except ValueError:
         return RtspProbe("offline", detail="not an RTSP answer")
     except (TimeoutError, OSError) as exc:
