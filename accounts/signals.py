@@ -8,8 +8,13 @@ from security.services import audit_record
 from . import sessions
 
 
+def _via(request) -> dict:
+    on_console = request is not None and request.path.startswith("/admin/")
+    return {"via": "admin console"} if on_console else {}
+
+
 def audit_login(sender, request, user, **kwargs) -> None:
-    audit_record("login", actor=user, request=request, target=user)
+    audit_record("login", actor=user, request=request, target=user, details=_via(request))
 
 
 def audit_login_failed(sender, credentials, request=None, **kwargs) -> None:
@@ -18,7 +23,7 @@ def audit_login_failed(sender, credentials, request=None, **kwargs) -> None:
         request=request,
         outcome="failure",
         severity="warning",
-        details={"username": credentials.get("username", "")},
+        details={"username": credentials.get("username", "")[:150], **_via(request)},
     )
 
 

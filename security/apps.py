@@ -7,7 +7,6 @@ class SecurityConfig(AppConfig):
     name = "security"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in, user_login_failed
         from drf_spectacular import views as spectacular
 
         from . import receivers
@@ -20,8 +19,4 @@ class SecurityConfig(AppConfig):
 
         post_migrate.connect(
             receivers.ensure_schedules, sender=self, dispatch_uid="security.schedules"
-        )
-        user_logged_in.connect(receivers.admin_logged_in, dispatch_uid="security.admin_login")
-        user_login_failed.connect(
-            receivers.admin_login_failed, dispatch_uid="security.admin_login_failed"
         )

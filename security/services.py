@@ -94,6 +94,23 @@ _SUPPRESSED = "security:audit-suppressed"
 _SUPPRESSED_KEEP = 8 * 86400  # the daily prune job sums up what no later entry did
 
 
+# Attempts at a secret are never dropped: they are what an audit log is read for, and their
+# volume is already bounded by the login and reset limits (per IP and per account), which
+# run before these entries are written. Capping them would let an attacker spend the cap
+# first (refused CORS origins from many addresses) and then guess unseen.
+UNCAPPED_ANONYMOUS = frozenset(
+    {"login_failed", "password_reset_requested", "security.rate_limited"}
+)
+
+
+def _audit_client(request) -> str:
+    """The cap's per-client key: the IP, or for IPv6 its /64 (one host holds a whole /64)."""
+    ip = client_ip(request)
+    if ip and ":" in ip:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return ip or "-"
+
+
 def _anonymous_quota(request, action: str) -> bool:
     """Count an anonymous entry against both caps; False (and counted) past either.
 
@@ -102,11 +119,13 @@ def _anonymous_quota(request, action: str) -> bool:
     """
     from .ratelimit import hit_all, parse_rate  # ratelimit imports this module
 
+    if action in UNCAPPED_ANONYMOUS:
+        return True
     per_ip, total = (parse_rate(settings.AUDIT_ANONYMOUS_PER_IP),
                      parse_rate(settings.AUDIT_ANONYMOUS_TOTAL))  # fmt: skip
     now = time.time()
     try:
-        ip_window = hit_all([("audit-ip", client_ip(request) or "-", per_ip)], now)[0]
+        ip_window = hit_all([("audit-ip", _audit_client(request), per_ip)], now)[0]
         if not ip_window.exceeded and not hit_all([("audit-all", "-", total)], now)[0].exceeded:
             return True
         start = int(now // total.seconds) * total.seconds  # summed up per window of the total

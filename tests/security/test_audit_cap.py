@@ -61,3 +61,28 @@ def test_the_daily_prune_job_sums_up_a_quiet_window(client, db):
     with time_machine.travel(hour + 3 * 3600, tick=False):
         prune_audit_log()
     assert AuditLog.objects.get(action="audit.suppressed").details["suppressed"] == 2
+
+
+def test_a_flood_cannot_blind_the_log_to_password_guesses(client, admin_user, db):
+    """Spending the cap first (refused origins from many addresses) must not hide the
+    guesses that follow: failed logins are bounded by the login limits, not the cap."""
+    hour = time.time() // 3600 * 3600
+    with time_machine.travel(hour + 60, tick=False):
+        for n in range(4):
+            _random_origins(client, 10, f"127.0.3.{n}")
+        for n in range(3):
+            client.post("/api/auth/login", {"username": "alice", "password": f"Guess-{n}!"},
+                        content_type="application/json", REMOTE_ADDR="127.0.4.1")  # fmt: skip
+    failed = AuditLog.objects.filter(action="login_failed")
+    assert failed.count() == 3
+    assert {e.details["username"] for e in failed} == {"alice"}
+    assert {e.ip_address for e in failed} == {"127.0.4.1"}
+
+
+def test_one_ipv6_host_counts_as_one_client(client, db):
+    hour = time.time() // 3600 * 3600
+    with time_machine.travel(hour + 60, tick=False):
+        for n in range(1, 8):  # seven addresses of one /64
+            _random_origins(client, 1, f"2001:db8:1:2::{n:x}")
+        _random_origins(client, 1, "2001:db8:1:3::1")  # another /64: another client
+    assert AuditLog.objects.filter(action="security.cors_refused").count() == 5 + 1
