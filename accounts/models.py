@@ -66,6 +66,9 @@ class LoginSession(models.Model):
     revoked_reason = models.CharField(max_length=32, blank=True)
     # The jti of the one refresh token this session may still present (rotation).
     refresh_jti = models.CharField(max_length=64, blank=True)
+    # A Django admin console login: counted apart from the API and web UI logins, so
+    # console logins left open never end the household's browser sessions.
+    console = models.BooleanField(default=False)
 
     objects = LoginSessionQuerySet.as_manager()
 

@@ -70,12 +70,15 @@ def session_start(
         ip_address=ip,
         user_agent=user_agent[:512],
         device_name=f"{name} (admin console)"[:100] if console else name,
+        console=console,
     )
     refresh = tokens.new_refresh(user_id=user.pk, session_id=session.id.hex)
     session.refresh_jti = refresh[api_settings.JTI_CLAIM]
     session.expires_at = tokens.expires_at(refresh)
     session.save()
-    for old in LoginSession.objects.active().filter(user=user)[settings.MAX_SESSIONS_PER_USER :]:
+    # The limit counts console logins and API/web logins apart (see LoginSession.console).
+    same_kind = LoginSession.objects.active().filter(user=user, console=console)
+    for old in same_kind[settings.MAX_SESSIONS_PER_USER :]:
         session_end(old, reason="session_limit")
     return IssuedTokens(session=session, refresh=refresh)
 

@@ -91,3 +91,14 @@ def test_a_console_password_change_keeps_the_console_and_ends_the_rest(
     assert response.status_code == 302
     assert console.get("/admin/").status_code == 200
     assert bearer(api_token).get("/api/auth/me").status_code == 401
+
+
+def test_console_logins_never_end_the_users_browser_sessions(admin_user, api_client, password):
+    """The session limit counts console logins apart: console logins left open (a browser
+    tab, a closed laptop) must not log the admin out of the web UI and API."""
+    api = login(api_client, "alice").json()["access_token"]
+    for _ in range(4):  # more console logins than the limit
+        Client().post("/admin/login/", {"username": "alice", "password": password})
+    assert bearer(api).get("/api/auth/me").status_code == 200
+    consoles = LoginSession.objects.active().filter(user=admin_user, console=True)
+    assert consoles.count() == 3  # the console's own limit still holds
