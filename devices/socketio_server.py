@@ -54,7 +54,28 @@ def _origin_allowed(origin: str | None, environ: dict) -> bool:
     return bool(host) and validate_host(host.split(":")[0], settings.ALLOWED_HOSTS)
 
 
-sio = socketio.AsyncServer(
+CONNECT_WITHIN = 10  # seconds an Engine.IO session may stay without an authenticated client
+
+
+class _Server(socketio.AsyncServer):
+    """Engine.IO sessions are opened before any authentication: one that does not become an
+    authenticated Socket.IO client within CONNECT_WITHIN seconds is closed, and no more than
+    WS_MAX_CONNECTIONS may be open at once, so anonymous sessions cannot pile up."""
+
+    async def _handle_eio_connect(self, eio_sid, environ):
+        if len(self.environ) >= settings.WS_MAX_CONNECTIONS:
+            return False  # Engine.IO refuses the session
+        await super()._handle_eio_connect(eio_sid, environ)
+        asyncio.get_running_loop().call_later(
+            CONNECT_WITHIN, lambda: asyncio.ensure_future(self._drop_if_anonymous(eio_sid))
+        )
+
+    async def _drop_if_anonymous(self, eio_sid):
+        if eio_sid in self.environ and self.manager.sid_from_eio_sid(eio_sid, "/") is None:
+            await self.eio.disconnect(eio_sid)
+
+
+sio = _Server(
     async_mode="asgi",
     cors_allowed_origins=_origin_allowed,
     logger=False,

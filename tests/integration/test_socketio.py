@@ -224,3 +224,21 @@ async def test_refused_connections_while_redis_is_away_do_not_use_up_the_places(
             await recorder.client.disconnect()
     finally:
         redis.stop()
+
+
+async def test_an_engineio_session_that_never_authenticates_is_closed(live_server_url):
+    """An anonymous client may open the transport, not keep it: without an authenticated
+    Socket.IO connect it is closed after CONNECT_WITHIN seconds."""
+    import engineio
+
+    from devices.socketio_server import CONNECT_WITHIN
+
+    raw = engineio.AsyncClient()
+    closed = asyncio.Event()
+    raw.on("disconnect", lambda *_: closed.set())
+    await raw.connect(live_server_url, engineio_path="socket.io", transports=["websocket"])
+    try:
+        async with asyncio.timeout(CONNECT_WITHIN + 5):
+            await closed.wait()
+    finally:
+        await raw.disconnect()
