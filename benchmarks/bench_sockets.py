@@ -33,6 +33,7 @@ from pathlib import Path
 from _common import (
     bench_database,
     bench_env,
+    cpu_seconds,
     percentile,
     process,
     report,
@@ -104,7 +105,8 @@ async def _socketio_client(port, tokens, count, duration, ready, start_barrier):
     await asyncio.sleep(duration)
     stopping = True
     await asyncio.gather(*(c.disconnect() for c in clients if c), return_exceptions=True)
-    return {"received": received, "unexpected": unexpected, "refused": refused}
+    return {"received": received, "unexpected": unexpected, "refused": refused,
+            "cpu": time.process_time()}  # fmt: skip
 
 
 async def _client(port, tokens, count, duration, ready, start_barrier):
@@ -161,7 +163,8 @@ async def _client(port, tokens, count, duration, ready, start_barrier):
             if ws:
                 await ws.close()
         await asyncio.gather(*readers, return_exceptions=True)
-    return {"received": received, "unexpected": unexpected, "refused": refused}
+    return {"received": received, "unexpected": unexpected, "refused": refused,
+            "cpu": time.process_time()}  # fmt: skip
 
 
 # -- polling and API load (this process) ---------------------------------------------------
@@ -255,10 +258,12 @@ def soak(data_dir: Path, name: str, sockets: int, minutes: float, interval: floa
             )
             api_thread.start()
         rss_peak = rss_open
+        web_cpu = cpu_seconds(web.pid)
         deadline = time.monotonic() + duration
         while time.monotonic() < deadline:
             time.sleep(min(5, max(0.1, deadline - time.monotonic())))
             rss_peak = max(rss_peak, rss_mib(web.pid, tree=True))
+        web_cpu = cpu_seconds(web.pid) - web_cpu
         stop.set()
         poller.join()
         if api_thread:
@@ -268,6 +273,9 @@ def soak(data_dir: Path, name: str, sockets: int, minutes: float, interval: floa
             proc.join(timeout=30)
         web_log = log.read_text(errors="replace")
 
+    clients_cpu = sum(r.get("cpu", 0) for r in outcome)
+    print(f"   CPU during the soak: web process {web_cpu:.1f} s, socket clients {clients_cpu:.1f} s "
+          f"(incl. connecting), over {duration:.0f} s")  # fmt: skip
     return judge(name, outcome, cycles, devices, sockets, interval, api,
                  rss_before, rss_open, rss_peak, web_log)  # fmt: skip
 
@@ -277,6 +285,7 @@ def judge(name, outcome, cycles, devices, sockets, interval, api,
     # Only polls whose updates had time to arrive before the clients stopped count.
     counted = cycles[:-1] if len(cycles) > 1 else cycles
     latencies: list[float] = []
+    fanout: list[float] = []  # the poll's publish (its end) -> the socket
     missing = duplicated = 0
     unexpected: list[str] = []
     refused = 0
@@ -293,6 +302,7 @@ def judge(name, outcome, cycles, devices, sockets, interval, api,
                 )
                 if cycle is not None:
                     per_cycle.setdefault(cycle, []).append(device_id)
+                    fanout.append(arrived - counted[cycle][1])
             for i in range(len(counted)):
                 got = per_cycle.get(i, [])
                 missing += max(0, devices - len(set(got)))
@@ -317,6 +327,11 @@ def judge(name, outcome, cycles, devices, sockets, interval, api,
                      LATENCY_P99_BUDGET_MS)  # fmt: skip
         ok &= report(f"{name}: poll -> socket latency p99", percentile(latencies, 99) * 1000, "ms",
                      LATENCY_P99_BUDGET_MS)  # fmt: skip
+    if fanout:
+        polls = [end - start for start, end, _ in counted]
+        print(f"   of which the poll itself (devices, database, publish): p50 "
+              f"{percentile(polls, 50) * 1000:.0f} ms; publish -> socket p50 "
+              f"{percentile(fanout, 50) * 1000:.0f} ms, p99 {percentile(fanout, 99) * 1000:.0f} ms")  # fmt: skip
     per_socket_kib = (rss_open - rss_before) * 1024 / max(1, open_sockets)
     print(f"   web RSS: {rss_before:.0f} MiB idle, {rss_open:.0f} MiB with {open_sockets} sockets "
           f"({per_socket_kib:.0f} KiB per socket), peak {rss_peak:.0f} MiB")  # fmt: skip

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from urllib.parse import urlsplit
 
@@ -119,9 +120,9 @@ class Bridge:
                 logger.exception("Socket.IO bridge could not deliver a message")
 
     async def _emit(self, message: dict) -> None:
-        for event in message["messages"]:
-            rooms = [ALL_ROOM, device_room(event["device_ip"])]
-            await sio.emit(event["event"], event, to=rooms)
+        for device_ip, text in zip(message["device_ips"], message["texts"], strict=True):
+            event = json.loads(text)  # once per process and event, for every client here
+            await sio.emit(event["event"], event, to=[ALL_ROOM, device_room(device_ip)])
 
     async def join(self, sid: str, groups: list[str], seconds_left: float) -> None:
         layer = get_channel_layer()

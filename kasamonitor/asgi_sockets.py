@@ -55,7 +55,9 @@ class SocketGuard:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception:
+        except Exception as exc:
+            if _client_gone(exc):
+                return  # the client went away while we were sending: nothing failed
             logger.exception("Live socket failed: %s", scope.get("path", ""))
         else:
             if state["answered"]:
@@ -72,6 +74,11 @@ class SocketGuard:
                 )
         except Exception:  # noqa: BLE001 (the client may already be gone)
             logger.debug("Could not tell the client its socket failed", exc_info=True)
+
+
+def _client_gone(exc: Exception) -> bool:
+    # uvicorn raises ClientDisconnected for a send after the client closed the connection.
+    return type(exc).__name__ == "ClientDisconnected" or isinstance(exc, ConnectionError)
 
 
 class HttpsOnlySockets:
