@@ -75,6 +75,12 @@ def test_a_start_after_the_end_is_a_400(admin_api, url, name):
     assert response.json()["error_code"] == "INVALID_DATE_RANGE"
 
 
+@pytest.mark.parametrize("name", list(endpoints()))
+def test_an_empty_parameter_counts_as_not_given(admin_api, url, name):
+    response = admin_api.get(url(name, "", ""))
+    assert response.status_code == 200, response.json()
+
+
 def test_an_export_takes_date_times_in_its_body(operator_api):
     body = {
         "format": "csv",
