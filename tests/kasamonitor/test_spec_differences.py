@@ -36,6 +36,21 @@ def test_the_anonymous_endpoints_take_json_only(viewer_user, password):
     assert APIClient().post("/api/auth/login", as_json, format="json").status_code == 200
 
 
+def test_a_login_sessions_expiry_is_the_refresh_tokens_not_the_access_tokens(viewer_user, password):
+    from datetime import datetime
+
+    body = (
+        APIClient()
+        .post("/api/auth/login", {"username": "charlie", "password": password}, format="json")
+        .json()
+    )
+    session = body["session"]
+    lasts = datetime.fromisoformat(session["expires_at"]) - datetime.fromisoformat(
+        session["created_at"]
+    )
+    assert body["expires_in"] == 1800 and round(lasts.total_seconds() / 86400) == 7
+
+
 def test_a_2fa_login_answers_a_challenge_and_disable_needs_proof(viewer_user, viewer_api, password):
     viewer_api.post("/api/auth/2fa/setup")
     device = TOTPDevice.objects.get(user=viewer_user)
