@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date
+from datetime import UTC
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -13,8 +13,10 @@ from rest_framework.views import APIView
 from accounts.permissions import HasPermission
 from billing import costs, selectors, services
 from billing import serializers as s
-from billing.errors import InvalidDateRange
 from billing.plans import plan_to_api
+from billing.spans import Span
+from kasamonitor.ranges import SCHEMA as RANGE_SCHEMA
+from kasamonitor.ranges import parse_bound
 from kasamonitor.renderers import json_response
 
 VIEW_RATES = HasPermission("rates.view")
@@ -22,9 +24,15 @@ EDIT_RATES = HasPermission("rates.edit")
 VIEW_COSTS = HasPermission("costs.view")
 
 DATE_PARAMS = [
-    OpenApiParameter("start_date", date, description="first local day (default: 1st of month)"),
-    OpenApiParameter("end_date", date, description="last local day, included (default: today)"),
-]
+    OpenApiParameter(
+        "start_date", RANGE_SCHEMA,
+        description="first local day, or the first hour a date-time falls in (default: 1st of month)",
+    ),
+    OpenApiParameter(
+        "end_date", RANGE_SCHEMA,
+        description="last local day, included, or a date-time: up to the end of its hour (default: today)",
+    ),
+]  # fmt: skip
 
 
 def plan_body(saved: selectors.SavedPlan) -> dict:
@@ -36,23 +44,12 @@ def plan_body(saved: selectors.SavedPlan) -> dict:
     }
 
 
-def date_range(params: Mapping) -> tuple[date, date]:
-    """start_date and end_date (YYYY-MM-DD); either one missing: this month so far."""
-    first, last = _date(params, "start_date"), _date(params, "end_date")
-    if first is None or last is None:
-        this_month = costs.this_month_so_far()
-        first, last = first or this_month[0], last or this_month[1]
-    return first, last
-
-
-def _date(params: Mapping, name: str) -> date | None:
-    value = params.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise InvalidDateRange(f"{name} must be a date such as 2024-01-31.", field=name) from None
+def report_span(params: Mapping) -> Span:
+    """start_date and end_date, each a date or a date-time (docs/api.md "Date ranges")."""
+    zone = costs.plan_zone()
+    start = parse_bound(params.get("start_date"), field="start_date", zone=zone)
+    end = parse_bound(params.get("end_date"), field="end_date", end=True, zone=zone)
+    return costs.report_span(start, end)
 
 
 class RatesApi(APIView):
@@ -79,7 +76,7 @@ class CostsApi(APIView):
 
     @extend_schema(parameters=DATE_PARAMS, responses=s.CostsOut, summary="Costs of a date range")
     def get(self, request):
-        return json_response(costs.costs_report(*date_range(request.query_params)))
+        return json_response(costs.costs_report(report_span(request.query_params)))
 
 
 class CostsCompareApi(APIView):
@@ -91,7 +88,7 @@ class CostsCompareApi(APIView):
         summary="What each saved plan would have cost (at most 92 days)",
     )
     def get(self, request):
-        return Response(costs.compare_plans(*date_range(request.query_params)))
+        return Response(costs.compare_plans(report_span(request.query_params)))
 
     @extend_schema(
         request=s.CompareIn,
@@ -102,4 +99,4 @@ class CostsCompareApi(APIView):
         body = request.data if isinstance(request.data, Mapping) else {}
         plan = services.validate_plan(body.get("plan"), prefix="plan.")
         params = {**request.query_params.dict(), **body}
-        return Response(costs.compare_plans(*date_range(params), extra=plan))
+        return Response(costs.compare_plans(report_span(params), extra=plan))

@@ -7,6 +7,7 @@ re-prices the household's hourly energy under each plan, so its range is bounded
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,14 +18,16 @@ from django.utils import timezone
 
 from billing import rollups
 from billing.decimals import ZERO, to_decimal
-from billing.engine import Interval, compare, data_window, fixed_charges, local_range
-from billing.errors import InvalidDateRange
-from billing.models import DailyCost, DailyPeak
+from billing.engine import Interval, compare, data_window, fixed_charges
+from billing.models import DailyCost, DailyPeak, HourlyCost
 from billing.periods import MICROSECOND, PlanVersion, Versions, version_periods
 from billing.report import costs_to_api
 from billing.results import CostResult, DayCost, DeviceCost
 from billing.selectors import SavedPlan, plan_history, plan_in_force, plan_versions
+from billing.spans import Span, check_days, span_of, split
 from devices.selectors import device_list
+from kasamonitor.ranges import Bound, parse_bound
+from kasamonitor.timestamps import iso_utc
 
 HOUR = timedelta(hours=1)
 HOUSEHOLD = "household"
@@ -34,27 +37,40 @@ MAX_COMPARE_DAYS = 92
 
 def this_month_so_far() -> tuple[date, date]:
     """Return the first day of this month and today, on the clock of the plan in force."""
-    today = timezone.now().astimezone(ZoneInfo(plan_in_force().plan["timezone"])).date()
+    today = timezone.now().astimezone(plan_zone()).date()
     return today.replace(day=1), today
 
 
-def costs_report(first_day: date, last_day: date) -> dict:
-    """Return the spec's /api/costs body for local days first_day to last_day, both included."""
-    _check_range(first_day, last_day, MAX_REPORT_DAYS)
+def plan_zone() -> ZoneInfo:
+    """The clock of cost reports: the time zone of the plan in force."""
+    return ZoneInfo(plan_in_force().plan["timezone"])
+
+
+def report_span(start: Bound | None, end: Bound | None) -> Span:
+    """What a report of these bounds covers; either one missing: this month so far."""
+    if start is None or end is None:
+        zone, (first, today) = plan_zone(), this_month_so_far()
+        start = start or parse_bound(first.isoformat(), field="start_date", zone=zone)
+        end = end or parse_bound(today.isoformat(), field="end_date", end=True, zone=zone)
+    return span_of(start, end, Versions(plan_versions()))
+
+
+def costs_report(span: Span) -> dict:
+    """Return the spec's /api/costs body for the span (whole local days, or exact hours)."""
+    check_days(span, MAX_REPORT_DAYS)
     history = plan_history()
     versions = plan_versions(history)
-    start, end = local_range(plan_in_force(history=history).plan, first_day, last_day)
-    stored = DailyCost.objects.filter(day__gte=first_day, day__lte=last_day)
     local = Versions(versions)
-    days = _day_costs(stored, first_day, last_day)
-    periods = fixed_charges(_demand_data(versions, start, end), versions, start, end)
+    days, devices = _stored_sums(span, local)
+    periods = fixed_charges(
+        _demand_data(versions, span.start, span.end), versions, span.start, span.end
+    )
     for period in periods:  # billed on the day the period starts
         day = local.local(period.start).date()
         days.setdefault(day, DayCost(day)).fixed += period.total
-    devices = _device_costs(stored)
     result = CostResult(
-        start=start,
-        end=end,
+        start=span.start,
+        end=span.end,
         currency=plan_in_force(history=history).plan["currency"],
         intervals=[],
         devices=devices,
@@ -62,18 +78,18 @@ def costs_report(first_day: date, last_day: date) -> dict:
         periods=periods,
     )
     body = costs_to_api(result, devices=_device_info([d.device_id for d in devices]))
-    return {"start_date": first_day.isoformat(), "end_date": last_day.isoformat(), **body}
+    return {**_span_fields(span), **body}
 
 
-def compare_plans(first_day: date, last_day: date, extra: Mapping[str, Any] | None = None) -> dict:
-    """Price the household's hourly energy of the range under each saved plan (and extra)."""
-    _check_range(first_day, last_day, MAX_COMPARE_DAYS)
+def compare_plans(span: Span, extra: Mapping[str, Any] | None = None) -> dict:
+    """Price the household's hourly energy of the span under each saved plan (and extra)."""
+    check_days(span, MAX_COMPARE_DAYS)
     history = plan_history()
     current = plan_in_force(history=history)
     plans = {str(p.id or "default"): p for p in history}
     if extra is not None:
         plans["request"] = SavedPlan(None, current.effective_from, dict(extra))
-    start, end = local_range(current.plan, first_day, last_day)
+    start, end = span.start, span.end
     windows = [data_window([(start, p.plan)], start, end) for p in plans.values()]
     hours = rollups.household_hours(min(w[0] for w in windows), max(w[1] for w in windows))
     intervals = [Interval(HOUSEHOLD, h, h + HOUR, to_decimal(max(kwh, 0.0))) for h, kwh in hours]
@@ -86,40 +102,57 @@ def compare_plans(first_day: date, last_day: date, extra: Mapping[str, Any] | No
         row["difference"] = row["total_cost"] - baseline if baseline is not None else None
     rows.sort(key=lambda r: (r["total_cost"], r["plan_id"]))
     return {
-        "start_date": first_day.isoformat(),
-        "end_date": last_day.isoformat(),
+        **_span_fields(span),
         "total_kwh": rows[0]["total_kwh"] if rows else ZERO,
         "plans": rows,
         "cheapest": rows[0]["plan_id"] if rows else None,
     }
 
 
-def _check_range(first_day: date, last_day: date, most: int) -> None:
-    if first_day > last_day:
-        raise InvalidDateRange("start_date must not be after end_date.", field="start_date")
-    if (last_day - first_day).days + 1 > most:
-        raise InvalidDateRange(f"The range may span at most {most} days.", field="end_date")
+def _span_fields(span: Span) -> dict:
+    return {
+        "start_date": span.first_day.isoformat(),
+        "end_date": span.last_day.isoformat(),
+        "start": iso_utc(span.start),
+        "end": iso_utc(span.end),
+    }
 
 
-def _device_costs(stored) -> list[DeviceCost]:
-    rows = stored.values("device").annotate(kwh=Sum("kwh"), cost=Sum("cost")).order_by("device")
-    return [
-        DeviceCost(r["device"], kwh=to_decimal(r["kwh"] or 0.0), energy=r["cost"] or ZERO)
-        for r in rows
-    ]
+def _stored_sums(span: Span, local: Versions) -> tuple[dict[date, DayCost], list[DeviceCost]]:
+    """Every local day of the span (with or without energy) and each device's total.
 
-
-def _day_costs(stored, first_day: date, last_day: date) -> dict[date, DayCost]:
-    """Every local day of the range, with or without energy."""
+    Whole days come from the daily sums in two grouped queries; the hours of a date-time
+    range outside whole days (at most two partial days) from the hourly costs.
+    """
     days = {
         date.fromordinal(n): DayCost(date.fromordinal(n))
-        for n in range(first_day.toordinal(), last_day.toordinal() + 1)
+        for n in range(span.first_day.toordinal(), span.last_day.toordinal() + 1)
     }
-    rows = stored.values("day").annotate(kwh=Sum("kwh"), cost=Sum("cost")).order_by("day")
-    for day, kwh, cost in rows.values_list("day", "kwh", "cost"):
-        days[day].kwh += to_decimal(kwh or 0.0)
-        days[day].energy += cost or ZERO
-    return days
+    per_device: dict[int, list] = defaultdict(lambda: [0.0, ZERO])
+    whole, edges = split(span, local)
+    if whole is not None:
+        stored = DailyCost.objects.filter(day__gte=whole[0], day__lte=whole[1])
+        rows = stored.values("day").annotate(kwh=Sum("kwh"), cost=Sum("cost")).order_by("day")
+        for day, kwh, cost in rows.values_list("day", "kwh", "cost"):
+            days[day].kwh += to_decimal(kwh or 0.0)
+            days[day].energy += cost or ZERO
+        rows = stored.values("device").annotate(kwh=Sum("kwh"), cost=Sum("cost")).order_by("device")
+        for device, kwh, cost in rows.values_list("device", "kwh", "cost"):
+            per_device[device][0] += kwh or 0.0
+            per_device[device][1] += cost or ZERO
+    for low, high in edges:
+        hours = HourlyCost.objects.filter(hour__gte=low, hour__lt=high)
+        for device, hour, kwh, cost in hours.values_list("device_id", "hour", "kwh", "cost"):
+            day = days[local.local(hour).date()]
+            day.kwh += to_decimal(kwh)
+            day.energy += cost
+            per_device[device][0] += kwh
+            per_device[device][1] += cost
+    devices = [
+        DeviceCost(pk, kwh=to_decimal(kwh), energy=cost)
+        for pk, (kwh, cost) in sorted(per_device.items())
+    ]
+    return days, devices
 
 
 def _demand_data(versions: list[PlanVersion], start: datetime, end: datetime) -> list[Interval]:

@@ -17,9 +17,3 @@ class InvalidRatePlan(ApiError):
         whole = error.field == "plan"  # the plan itself is not an object
         field = prefix.rstrip(".") if whole and prefix else f"{prefix}{error.field}"
         return cls(f"{field}: {error.message}", field=field)
-
-
-class InvalidDateRange(ApiError):
-    status_code = 400
-    error_code = "INVALID_DATE_RANGE"
-    message = "The date range is not valid."

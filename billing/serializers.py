@@ -9,6 +9,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from billing.plans import RATE_TYPES
+from kasamonitor.ranges import RangeBoundField
 
 MONEY = {"max_digits": 20, "decimal_places": 6, "coerce_to_string": False}
 
@@ -107,8 +108,10 @@ class PeriodOut(serializers.Serializer):
 
 
 class CostsOut(serializers.Serializer):
-    start_date = serializers.DateField()
-    end_date = serializers.DateField()
+    start_date = serializers.DateField(help_text="the first local day of the range")
+    end_date = serializers.DateField(help_text="the last local day of the range (included)")
+    start = serializers.DateTimeField(help_text="the first moment priced (UTC)")
+    end = serializers.DateTimeField(help_text="the end of the last hour priced (UTC, excluded)")
     currency = serializers.CharField()
     total_cost = serializers.DecimalField(**MONEY)
     total_kwh = serializers.DecimalField(**MONEY)
@@ -122,8 +125,8 @@ class CostsOut(serializers.Serializer):
 
 class CompareIn(serializers.Serializer):
     plan = serializers.DictField(help_text="a plan as for POST /api/rates")
-    start_date = serializers.DateField(required=False)
-    end_date = serializers.DateField(required=False)
+    start_date = RangeBoundField(required=False)
+    end_date = RangeBoundField(required=False, end=True)
 
 
 class ComparedPlanOut(serializers.Serializer):
@@ -143,6 +146,8 @@ class ComparedPlanOut(serializers.Serializer):
 class CompareOut(serializers.Serializer):
     start_date = serializers.DateField()
     end_date = serializers.DateField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
     total_kwh = serializers.DecimalField(**MONEY)
     plans = ComparedPlanOut(many=True, help_text="cheapest first")
     cheapest = serializers.CharField(allow_null=True)

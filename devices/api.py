@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import HasPermission
+from kasamonitor.ranges import SCHEMA as RANGE_SCHEMA
 from kasamonitor.renderers import json_response
 
 from . import selectors, services, tasks
@@ -129,8 +130,12 @@ class DevicePollApi(ByMethod):
 class DeviceHistoryApi(ByMethod):
     @extend_schema(
         parameters=[
-            OpenApiParameter("start_time", str, description="ISO 8601 date or datetime."),
-            OpenApiParameter("end_time", str, description="ISO 8601 date or datetime."),
+            OpenApiParameter(
+                "start_time", RANGE_SCHEMA, description="default: end_time minus 1-30 days"
+            ),
+            OpenApiParameter(
+                "end_time", RANGE_SCHEMA, description="a date: the whole day; default: now"
+            ),
             OpenApiParameter("interval", str, enum=["raw", "1h", "6h", "1d"]),
         ],
         responses=s.HistoryPointOut(many=True),

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from redis.exceptions import RedisError
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
+
+from kasamonitor.ranges import RangeBoundField, check_order
 
 from . import selectors
 from .kasa_client import DEFAULT_PORT, CloudCredentials
@@ -248,37 +249,9 @@ class StatusSummaryOut(serializers.Serializer):
     unknown = serializers.IntegerField()
 
 
-class FlexibleDateTime(serializers.Field):
-    """An ISO 8601 datetime, or a date (local midnight; as an end: the end of that day)."""
-
-    def __init__(self, *, end: bool = False, **kwargs):
-        self.end = end
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, value):
-        text = str(value).strip().replace(" ", "+")  # "+" in a query string arrives as " "
-        try:  # parse_date first: parse_datetime also reads "2024-01-31" as midnight
-            day = parse_date(text)
-            moment = None if day else parse_datetime(text)
-        except ValueError:
-            moment = day = None
-        if moment is None and day is None:
-            raise serializers.ValidationError("Use an ISO 8601 date or datetime.")
-        if day is not None:
-            moment = datetime.combine(day, time.min) + (
-                timedelta(days=1) if self.end else timedelta()
-            )
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
-        return moment
-
-    def to_representation(self, value):
-        return iso(value)
-
-
 class HistoryQuery(serializers.Serializer):
-    start_time = FlexibleDateTime(required=False)
-    end_time = FlexibleDateTime(required=False, end=True)
+    start_time = RangeBoundField(required=False)
+    end_time = RangeBoundField(required=False, end=True)
     interval = serializers.ChoiceField(choices=list(INTERVALS), default="1h")
 
     DEFAULT_SPAN = {"raw": 1, "1h": 1, "6h": 7, "1d": 30}  # days
@@ -289,8 +262,7 @@ class HistoryQuery(serializers.Serializer):
         start = attrs.get("start_time") or end - timedelta(
             days=self.DEFAULT_SPAN[attrs["interval"]]
         )
-        if start >= end:
-            raise serializers.ValidationError({"start_time": "start_time must be before end_time."})
+        check_order(start, end, field="start_time", end_field="end_time")
         if attrs["interval"] == "raw" and end - start > timedelta(days=self.MAX_RAW_DAYS):
             raise serializers.ValidationError(
                 {"interval": f"raw covers at most {self.MAX_RAW_DAYS} days; use 1h, 6h or 1d."}

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import has_permission
+from kasamonitor.ranges import SCHEMA as RANGE_SCHEMA
 from security.services import audit_record
 
 from . import files, schedules, selectors, services
@@ -137,8 +138,8 @@ class DownloadApi(ExportApi):
 class PreviewApi(ExportApi):
     @extend_schema(
         parameters=[OpenApiParameter(n, str) for n in ("export_type", "devices", "fields", "aggregation",
-                    "start", "end", "date_range", "timezone", "grouping", "breakdown_by")]
-        + [OpenApiParameter("limit", int)],
+                    "date_range", "timezone", "grouping", "breakdown_by")]
+        + [OpenApiParameter(n, RANGE_SCHEMA) for n in ("start", "end")] + [OpenApiParameter("limit", int)],
         responses=s.ExportPreviewSerializer, tags=["exports"],
     )  # fmt: skip
     def get(self, request):

@@ -7,7 +7,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+
+from kasamonitor.ranges import parse_bound
 
 from .errors import InvalidDateRange, InvalidExportRequest
 
@@ -49,22 +50,13 @@ def resolve_range(value, tz: ZoneInfo, now: datetime) -> tuple[datetime, datetim
         return _preset(preset_of(value), tz, now)
     if not isinstance(value, dict) or "start" not in value or "end" not in value:
         raise InvalidDateRange("date_range needs 'start' and 'end', or a preset name.")
-    start = _moment(value["start"], tz, end=False)
-    end = _moment(value["end"], tz, end=True)
-    if start >= end:
+    start = parse_bound(value["start"], field="date_range.start", zone=tz)
+    end = parse_bound(value["end"], field="date_range.end", end=True, zone=tz)
+    if start is None or end is None:
+        raise InvalidDateRange("date_range needs 'start' and 'end', or a preset name.")
+    if start.moment >= end.moment:
         raise InvalidDateRange()
-    return start, end
-
-
-def _moment(text, tz: ZoneInfo, *, end: bool) -> datetime:
-    moment = parse_datetime(text) if isinstance(text, str) else None
-    if moment is None:
-        day = parse_date(text) if isinstance(text, str) and len(text) == 10 else None
-        if day is None:
-            raise InvalidDateRange(f"{text!r} is not an ISO date or date-time.")
-        # A date-only end means "through the end of that day".
-        return _midnight(day + timedelta(days=1) if end else day, tz)
-    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=tz)
+    return start.moment.astimezone(tz), end.moment.astimezone(tz)
 
 
 def _midnight(day: date, tz: ZoneInfo) -> datetime:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from kasamonitor.ranges import RangeBoundField
+
 from .config import AGGREGATIONS, BREAKDOWNS, GROUPINGS, REPORT_SECTIONS
 from .models import ExportType
 
 
 class ExportDateRangeSerializer(serializers.Serializer):
-    start = serializers.CharField(help_text="ISO date or date-time")
-    end = serializers.CharField(help_text="ISO date or date-time (a date includes the whole day)")
+    start = RangeBoundField(help_text="naive date-times on the clock of options.timezone")
+    end = RangeBoundField(end=True, help_text="a date includes the whole day")
 
 
 class ExportCustomFieldSerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import HasPermission, IsAdminRole
+from kasamonitor.ranges import RangeBoundField, check_order
 
 from . import certificates, selectors, signed_urls
 from .models import AuditLog
@@ -46,10 +47,15 @@ class AuditLogFilters(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=AuditLog.Outcome.choices, required=False)
     severity = serializers.CharField(required=False, help_text="One or a comma list")
     target = serializers.CharField(required=False, help_text='"type:id" or text')
-    start = serializers.DateTimeField(required=False)
-    end = serializers.DateTimeField(required=False)
+    start = RangeBoundField(required=False, help_text="also start_date")
+    end = RangeBoundField(required=False, end=True, help_text="also end_date")
     page = serializers.IntegerField(required=False, min_value=1, default=1)
     per_page = serializers.IntegerField(required=False, min_value=1, max_value=500, default=50)
+
+    def validate(self, attrs):
+        if attrs.get("start") and attrs.get("end"):
+            check_order(attrs["start"], attrs["end"], field="start", end_field="end")
+        return attrs
 
 
 class AuditLogPage(serializers.Serializer):
@@ -62,9 +68,6 @@ def _audit_query(params) -> dict:
     for alias, name in (("start_date", "start"), ("end_date", "end"), ("page_size", "per_page")):
         if alias in data:
             data.setdefault(name, data.pop(alias))
-    for name in ("start", "end"):  # a bare date means the whole day
-        if len(data.get(name, "")) == 10:
-            data[name] += "T00:00:00Z" if name == "start" else "T23:59:59.999999Z"
     return data
 
 

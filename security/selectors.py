@@ -39,7 +39,7 @@ def audit_log_list(
     if start:
         entries = entries.filter(created_at__gte=start)
     if end:
-        entries = entries.filter(created_at__lte=end)
+        entries = entries.filter(created_at__lt=end)
     return entries
 
 

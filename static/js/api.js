@@ -1,22 +1,90 @@
 // Talking to the REST API from the pages: cookie auth, CSRF header, one silent refresh on 401.
+// A 429 never logs anyone out: the page says how long the server asks to wait (Retry-After).
 
 export class ApiError extends Error {
-  constructor(status, body) {
-    super(messageOf(status, body));
+  constructor(status, body, retryAfter = 0) {
+    super(messageOf(status, body, retryAfter));
     this.status = status;
     this.body = body || {};
     this.field = this.body.field || "";
+    this.retryAfter = retryAfter; // seconds; 0 when the answer did not say
   }
 }
 
-function messageOf(status, body) {
-  if (body && (body.message || body.detail)) return String(body.message || body.detail);
+function messageOf(status, body, retryAfter) {
+  const told = body && (body.message || body.detail) ? String(body.message || body.detail) : "";
+  if (status === 429) {
+    const text = told || "Too many requests.";
+    // A message that already says how long (the 2FA hold) is kept as it is.
+    return retryAfter > 0 && !/\d/.test(text) ? `${text} ${waitSentence(retryAfter)}` : text;
+  }
+  if (told) return told;
   if (status === 0) return "Can't reach the server. Check your connection and try again.";
   if (status === 403) return "You don't have permission to do that.";
   if (status === 404) return "That no longer exists.";
-  if (status === 429) return "Too many attempts. Please wait a minute and try again.";
   if (status >= 500) return "Something went wrong on the server. Please try again.";
   return "The request could not be completed.";
+}
+
+// "45 s", "16 min 40 s", "1 h 5 min".
+export function waitText(seconds) {
+  const s = Math.max(0, Math.ceil(seconds));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
+  return m % 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${Math.floor(m / 60)} h`;
+}
+
+const clock = (when) => new Date(when).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+
+function waitSentence(seconds) {
+  return `Try again in ${waitText(seconds)} (at ${clock(Date.now() + seconds * 1000)}).`;
+}
+
+// Seconds to wait from a 429: the Retry-After header (seconds or an HTTP date), else the
+// body's retry_after (seconds, or a date as the spec's export limit gives it).
+export function retryAfterOf(res, body) {
+  for (const value of [res && res.headers.get("Retry-After"), body && (body.retry_after ?? body.retryAfter)]) {
+    if (value == null || value === "") continue;
+    const seconds = /^\s*\d+(\.\d+)?\s*$/.test(String(value)) ? Number(value) : (Date.parse(value) - Date.now()) / 1000;
+    if (Number.isFinite(seconds) && seconds > 0) return Math.ceil(seconds);
+  }
+  return 0;
+}
+
+let notice = null; // the page's one rate-limit notice: {box, deadline, timer}
+
+// Show, above the page's content, how long the server asks to wait, counting down.
+export function showWait(seconds) {
+  const flashBox = document.getElementById("flash");
+  if (!flashBox || !(seconds > 0)) return;
+  const deadline = Date.now() + seconds * 1000;
+  if (notice && notice.box.isConnected && notice.deadline >= deadline) return;
+  if (!notice || !notice.box.isConnected) {
+    const box = document.createElement("p");
+    box.className = "message error";
+    box.dataset.rateLimit = "";
+    box.setAttribute("role", "alert");
+    flashBox.replaceChildren(box);
+    notice = { box };
+  }
+  notice.deadline = deadline;
+  clearTimeout(notice.timer);
+  const tick = () => {
+    const left = Math.ceil((notice.deadline - Date.now()) / 1000);
+    if (left <= 0) {
+      notice.box.className = "message success";
+      notice.box.textContent = "You can continue now.";
+      notice.box.dataset.seconds = "0";
+      const done = notice.box;
+      notice.timer = setTimeout(() => done.remove(), 6000);
+      return;
+    }
+    notice.box.dataset.seconds = String(left);
+    notice.box.textContent = `Too many requests: please wait ${waitText(left)} (until ${clock(notice.deadline)}) before trying again. You are still signed in.`;
+    notice.timer = setTimeout(tick, 1000);
+  };
+  tick();
 }
 
 export function cookie(name) {
@@ -27,6 +95,8 @@ export function cookie(name) {
 let refreshing = null;
 
 // Trade the refresh cookie for a new access cookie; concurrent callers share one attempt.
+// Resolves to {ok, status, wait}: status 0 when the server could not be reached, 429 with
+// the seconds to wait when it was rate limited (the session may well still be good).
 export function refreshSession() {
   refreshing ??= fetch("/api/auth/refresh", {
     method: "POST",
@@ -34,8 +104,11 @@ export function refreshSession() {
     headers: { "Content-Type": "application/json", "X-CSRFToken": cookie("csrftoken") },
     body: "{}",
   })
-    .then((res) => res.ok)
-    .catch(() => false)
+    .then(async (res) => {
+      const body = res.status === 429 ? await res.json().catch(() => null) : null;
+      return { ok: res.ok, status: res.status, wait: res.status === 429 ? retryAfterOf(res, body) : 0 };
+    })
+    .catch(() => ({ ok: false, status: 0, wait: 0 }))
     .finally(() => setTimeout(() => { refreshing = null; }, 0));
   return refreshing;
 }
@@ -72,14 +145,23 @@ export async function api(path, { method = "GET", body, form, raw = false, retry
     throw new ApiError(0, null);
   }
   if (res.status === 401 && retry && !NO_REFRESH.some((p) => path.startsWith(p))) {
-    if (await refreshSession()) return api(path, { method, body, form, raw, retry: false });
+    const refreshed = await refreshSession();
+    if (refreshed.ok) return api(path, { method, body, form, raw, retry: false });
+    if (refreshed.status === 429) throw limited(null, refreshed.wait);
     goToLogin();
     throw new ApiError(401, { message: "Your session has ended. Please log in again." });
   }
   if (raw && res.ok) return res;
   const data = res.status === 204 ? null : await res.json().catch(() => null);
+  if (res.status === 429) throw limited(data, retryAfterOf(res, data));
   if (!res.ok) throw new ApiError(res.status, data);
   return data;
+}
+
+// A held 2FA device is not the rate limit: its form counts down on its own button.
+function limited(body, wait) {
+  if (!body || body.error_code !== "TWO_FACTOR_THROTTLED") showWait(wait);
+  return new ApiError(429, body, wait);
 }
 
 // -- small DOM helpers shared by the pages --------------------------------------------------
@@ -124,7 +206,7 @@ export function showError(form, err, box) {
 // After a 429 that says how long to wait (retry_after, as in Retry-After), show the message
 // and keep the button disabled, counting down, until the wait is over. True when it did.
 export function waitOut(button, err, box) {
-  let left = Math.ceil(Number(err.body && err.body.retry_after));
+  let left = err.retryAfter || Math.ceil(Number(err.body && err.body.retry_after));
   if (err.status !== 429 || !(left > 0) || !button) return false;
   const label = button.textContent;
   say(box, err.message, "error");

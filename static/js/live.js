@@ -1,5 +1,5 @@
 // Live device events over /ws/devices/ (the access cookie authenticates the socket).
-import { refreshSession, goToLogin, $$, fmt } from "./api.js";
+import { refreshSession, goToLogin, showWait, $$, fmt } from "./api.js";
 
 const UNAUTHORISED = 4401;
 
@@ -30,7 +30,13 @@ export function connectLive({ onUpdate, onStatus, onState }) {
       // refresh cookie once; a server that is down just gets retried with back-off.
       if ((event.code === UNAUTHORISED || !opened) && !refreshed) {
         refreshed = true;
-        if (await refreshSession()) return open();
+        const answer = await refreshSession();
+        if (answer.ok) return open();
+        if (answer.status === 429) { // rate limited, not logged out: try again after the wait
+          refreshed = false;
+          showWait(answer.wait);
+          return setTimeout(open, Math.max(answer.wait, 1) * 1000);
+        }
         if (event.code === UNAUTHORISED) return goToLogin();
       }
       setTimeout(open, delay);

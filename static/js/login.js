@@ -1,5 +1,5 @@
 // Log in: password step, then (for 2FA accounts) the code step. Cookies carry the session.
-import { api, $, say, showError, busy, formData, refreshSession, waitOut } from "./api.js";
+import { api, $, say, showError, busy, formData, refreshSession, waitOut, waitText } from "./api.js";
 
 const loginForm = $("#login-form");
 const otpForm = $("#otp-form");
@@ -11,9 +11,16 @@ function done() {
 }
 
 // Sent here from a page whose access cookie expired: a still-valid refresh cookie is enough.
-if (new URLSearchParams(location.search).has("next")) {
-  refreshSession().then((ok) => ok && done());
+// Rate limited (429) is not logged out: say how long, then try once more by itself.
+async function resume() {
+  const refreshed = await refreshSession();
+  if (refreshed.ok) return done();
+  if (refreshed.status !== 429) return;
+  say($("#login-error"), `Too many requests: your session is still open. Continuing by itself in ${waitText(refreshed.wait)}, or log in again.`, "error");
+  setTimeout(resume, Math.max(refreshed.wait, 1) * 1000);
 }
+
+if (new URLSearchParams(location.search).has("next")) resume();
 
 loginForm.addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -35,7 +42,7 @@ loginForm.addEventListener("submit", async (event) => {
       }
       done();
     } catch (err) {
-      showError(loginForm, err, box);
+      if (!waitOut(loginForm.querySelector("button[type=submit]"), err, box)) showError(loginForm, err, box);
     }
   });
 });
