@@ -100,7 +100,7 @@ def _fresh_samples(rule, device, ctx: Context):
 def device_offline(rule: AlertRule, device, ctx: Context) -> Verdict:
     if device.status == "online":
         return Verdict(False, f"Device {device.name} is back online")
-    if device.status != "offline":
+    if device.status not in ("offline", "auth_failed"):  # auth_failed: answers, refuses login
         return Verdict(None)
     grace = timedelta(minutes=rule.duration_minutes or 0)
     if grace and device.last_seen and ctx.now - device.last_seen < grace:
