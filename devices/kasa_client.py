@@ -725,6 +725,8 @@ def _result(dev: Device, host: str, port: int) -> PollResult:
     if kind is None:
         message = f"{host}:{port} is a {dev.device_type.value}, not a plug, strip or bulb"
         raise DeviceUnsupported(message, host=host, port=port)
+    if dev.children:  # a KS240-like wall switch with child switches is kept as a strip is
+        kind = "strip"
     return PollResult(
         host=host,
         port=port,
