@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import ipaddress
 import logging
 import time
@@ -30,8 +31,13 @@ DEFAULT_TIMEOUT = 5.0
 DEFAULT_CONCURRENCY = 20
 SMART_PORTS = (80, 4433)  # KLAP/AES over HTTP, and HTTPS
 EMPTY_ADDRESS_GRACE = 0.25  # s to wait for a discovery reply when no port is open at all
+HANDSHAKES_AT_ONCE = 16  # new KLAP/AES connections a Connections pool makes at a time
 
 T = TypeVar("T")
+# The hard deadline of the device conversation running in this task (_guarded).
+_DEADLINE: contextvars.ContextVar[asyncio.Timeout | None] = contextvars.ContextVar(
+    "kasa_deadline", default=None
+)
 DeviceKind = Literal["plug", "strip", "bulb", "switch", "dimmer"]
 Target = tuple[str, int]
 
@@ -359,9 +365,14 @@ class Connections:
     next poll starts afresh; so is one whose MAC changed (another device got its address).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, handshakes_at_once: int = HANDSHAKES_AT_ONCE) -> None:
         # (device, its MAC when connected, the credentials and connection it was made with)
         self._kept: dict[Target, tuple[Device, str, CloudCredentials | None, Mapping | None]] = {}
+        # Connecting a KLAP/AES device is a handshake, a component query and a full update:
+        # ~20x a kept poll's CPU on both ends. Hundreds at once (a worker's first cycle)
+        # starve each other past the deadline and then all retry next cycle; a few at a
+        # time each finish in time. A device's deadline starts once it has a slot.
+        self._handshakes = asyncio.Semaphore(max(1, handshakes_at_once))
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -385,7 +396,7 @@ class Connections:
             config = _config(host, port, timeout, credentials, connection)
             dev = await _kasa().Device.connect(config=config)
             _ask_only_what_polls_record(dev)
-            _renew_sessions_at_once(dev)
+            _renew_sessions_at_once(dev, self._handshakes)
             return (dev, dev.mac, credentials, connection)
 
         async def work() -> PollResult:
@@ -400,7 +411,11 @@ class Connections:
             return _result(kept[0], host, port)
 
         try:
-            result = await _guarded(work(), host, port, deadline or timeout)
+            if kept is None and connection:
+                async with self._handshakes:
+                    result = await _guarded(work(), host, port, deadline or timeout)
+            else:
+                result = await _guarded(work(), host, port, deadline or timeout)
         except BaseException:
             if kept is not None:
                 await _disconnect(kept[0])
@@ -641,9 +656,17 @@ def _ask_only_what_polls_record(dev: Device) -> None:
     anti-theft and countdown rules, cloud and time settings in the same request; a poll
     records none of them, and building those answers was most of each poll's cost in the
     device (the simulator: ~4x) and in python-kasa here. Connecting still reads everything
-    once. Newer (SMART) devices are left as they are: their modules update differently.
+    once. A newer (SMART) device's update() is one multipleRequest of every module's calls
+    (11 on a KP125M: time, auto-off, Matter, power protection, usage...); a poll keeps the
+    device's own info, its children's list and the energy meter.
     """
     kasa = _kasa()
+    if isinstance(dev, kasa.smart.SmartDevice):
+        kept = {"DeviceModule", "ChildDevice", kasa.Module.Energy}
+        for target in (dev, *dev.children):
+            for name in [name for name in target._modules if name not in kept]:
+                del target._modules[name]  # python-kasa has no public switch for this
+        return
     if not isinstance(dev, kasa.iot.IotDevice):
         return
     unrecorded = {kasa.Module.IotSchedule, kasa.Module.IotUsage, kasa.Module.IotAntitheft,
@@ -653,13 +676,34 @@ def _ask_only_what_polls_record(dev: Device) -> None:
             del target._modules[name]  # python-kasa has no public switch for this
 
 
-def _renew_sessions_at_once(dev: Device) -> None:
-    """A KLAP/AES device that ended a session (expiry, reboot) refuses the next request and
-    python-kasa shakes hands again, but only after a 1 s back-off, which a kept device's
-    poll (deadline ~1 s) would not survive. The refusal is not trouble and the next poll is
-    the retry, so kept KLAP/AES devices retry at once (an instance setting; XOR keeps it)."""
-    if _connection_of(dev):
-        dev.protocol.BACKOFF_SECONDS_AFTER_TIMEOUT = 0  # type: ignore[attr-defined]
+def _renew_sessions_at_once(dev: Device, slots: asyncio.Semaphore) -> None:
+    """Make a kept KLAP/AES device's new handshakes fit its poll.
+
+    A device that ended a session (expiry, reboot) refuses the next request and python-kasa
+    shakes hands again, but only after a 1 s back-off, which a poll (deadline ~1 s) would
+    not survive: the refusal is not trouble and the next poll is the retry, so kept devices
+    retry at once (an instance setting; XOR devices keep it). And a fleet whose sessions
+    all end together (a power cut) would shake hands all at once, starving each other past
+    the deadline: the handshakes take turns in `slots` (the pool's connect slots), and the
+    time queued for one does not count against the deadline.
+    """
+    if not _connection_of(dev):
+        return
+    dev.protocol.BACKOFF_SECONDS_AFTER_TIMEOUT = 0  # type: ignore[attr-defined]
+    transport = dev.protocol._transport  # type: ignore[attr-defined]
+    transport.perform_handshake = _throttle_handshakes(transport.perform_handshake, slots)
+
+
+def _throttle_handshakes(handshake, slots: asyncio.Semaphore):
+    async def throttled(*args, **kwargs):
+        queued = asyncio.get_running_loop().time()
+        async with slots:
+            scope = _DEADLINE.get(None)
+            if scope is not None and scope.when() is not None:
+                scope.reschedule(scope.when() + asyncio.get_running_loop().time() - queued)
+            return await handshake(*args, **kwargs)
+
+    return throttled
 
 
 async def _disconnect(dev: Device) -> None:
@@ -668,11 +712,19 @@ async def _disconnect(dev: Device) -> None:
 
 
 async def _guarded(coro: Coroutine[Any, Any, T], host: str, port: int, timeout: float) -> T:
-    """Run coro under a hard deadline and turn kasa's errors into ours."""
+    """Run coro under a hard deadline and turn kasa's errors into ours.
+
+    The deadline is visible to coro (_DEADLINE), which may push it back by time spent
+    queued for a handshake slot (_throttle_handshakes)."""
     where = f"{host}:{port}"
     kasa = _kasa()
     try:
-        return await asyncio.wait_for(coro, timeout)
+        async with asyncio.timeout(timeout) as scope:
+            token = _DEADLINE.set(scope)
+            try:
+                return await coro
+            finally:
+                _DEADLINE.reset(token)
     except kasa.AuthenticationError as exc:
         raise DeviceAuthFailed(f"{where}: {exc}", host=host, port=port) from exc
     except kasa.UnsupportedDeviceError as exc:
