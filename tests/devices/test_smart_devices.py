@@ -304,6 +304,11 @@ def test_energy_comes_from_the_month_counter_across_the_devices_midnight(operato
         emu.set_energy(host, today_wh=0, month_wh=0)  # a new month: the counter restarts
         emu.advance(600)
         poll()
+        # history (hourly rollups) and stats count it like any legacy device's energy
+        pk = Device.objects.get(host=host).pk
+        span = {"interval": "1h", "start_time": "2026-03-09", "end_time": "2026-03-11"}
+        history = operator_api.get(f"/api/device/{pk}/history", span).json()
+        assert sum(p["energy_kwh"] for p in history) == pytest.approx(0.260, abs=0.004)
     after_reset = Reading.objects.filter(device__host=host).latest("timestamp")
     assert after_reset.energy_delta_kwh == pytest.approx(0.020, abs=0.002)  # the new count
 
