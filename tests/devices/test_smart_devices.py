@@ -22,6 +22,7 @@ from accounts import sessions
 from devices import tasks
 from devices.models import CloudAccount, DailyRollup, Device, Outage, Reading
 from tests.conftest import api_client_for
+from tests.factories import DeviceFactory
 from tests.smart_emulator import DeviceSpec, SmartEmulator
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
@@ -56,9 +57,9 @@ def add(api, host: str, **body):
     return api.post("/api/devices", {"ip": host, **body}, format="json")
 
 
-def logged_in(user) -> Client:
+def logged_in(user, **options) -> Client:
     """A page client with a real access cookie (as tests/web does)."""
-    client = Client()
+    client = Client(**options)
     client.cookies["access_token"] = sessions.session_start(
         user, ip="127.0.0.1", user_agent="pytest"
     ).access
@@ -366,6 +367,7 @@ def test_changed_credentials_are_auth_failed_and_fixing_them_backfills_the_gap(
         assert operator_api.get("/api/devices/status").json()["auth_failed"] == 1
         page = logged_in(operator_user).get("/").content.decode()
         assert "Update credentials" in page and f"/devices/{device.pk}/credentials" in page
+        assert 'method="post"' in page and 'name="csrfmiddlewaretoken"' in page  # no JS needed
 
         # Three days go by before anyone notices.
         emu.advance(3 * 86400)
@@ -392,3 +394,16 @@ def test_changed_credentials_are_auth_failed_and_fixing_them_backfills_the_gap(
     assert all(r.energy_kwh == pytest.approx(2.4, abs=0.01) for r in backfilled)  # 100 W x 24 h
     total = sum(r.energy_kwh for r in days.values())
     assert total == pytest.approx(7.2, abs=0.05)  # three days at 100 W: no kWh lost
+
+
+def test_the_credentials_form_needs_its_csrf_token_and_the_edit_permission(
+    operator_user, viewer_user
+):
+    device = DeviceFactory(status="auth_failed", connection={"encryption_type": "KLAP"})
+    url = f"/devices/{device.pk}/credentials"
+    body = {"username": "owner@example.com", "password": "x", "scope": "household"}
+
+    assert logged_in(operator_user, enforce_csrf_checks=True).post(url, body).status_code == 403
+    assert logged_in(viewer_user).post(url, body).status_code == 403
+    assert "Update credentials" in logged_in(operator_user).get(url).content.decode()
+    assert not CloudAccount.objects.exists()
