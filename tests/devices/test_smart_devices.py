@@ -407,3 +407,40 @@ def test_the_credentials_form_needs_its_csrf_token_and_the_edit_permission(
     assert logged_in(viewer_user).post(url, body).status_code == 403
     assert "Update credentials" in logged_in(operator_user).get(url).content.decode()
     assert not CloudAccount.objects.exists()
+
+
+def test_a_strips_sockets_are_backfilled_each_after_its_credentials_are_fixed(
+    emulate, operator_user, settings
+):
+    settings.TIME_ZONE = "Europe/London"  # the recording's region
+    with time_machine.travel(datetime(2026, 3, 10, 12, 0, tzinfo=UTC), tick=True) as traveller:
+        operator_api = api_client_for(operator_user)
+        emu = emulate(DeviceSpec(STRIP, load_w=50.0))
+        host = emu.hosts[0]
+        emu.relay(host, True)
+        assert add(operator_api, host, **account(emu, host)).status_code == 201
+        poll()
+        emu.set_credentials(host, "owner@example.com", "a-new-password")
+        poll()
+        poll()
+        strip = Device.objects.get(parent__isnull=True)
+        assert set(Device.objects.values_list("status", flat=True)) == {"auth_failed"}
+
+        emu.advance(3 * 86400)
+        traveller.shift(timedelta(days=3))
+        operator_api = api_client_for(operator_user)
+        fixed = operator_api.post(
+            f"/api/devices/{strip.pk}/credentials",
+            {"username": "owner@example.com", "password": "a-new-password"},
+            format="json",
+        )
+        assert fixed.status_code == 200, fixed.json()
+        poll()
+
+    for outlet in strip.outlets.all():
+        outlet.refresh_from_db()
+        assert outlet.status == "online"
+        days = DailyRollup.objects.filter(device=outlet)
+        backfilled = [r.energy_kwh for r in days if r.backfilled]
+        assert backfilled == [pytest.approx(1.2, abs=0.01)] * 2  # 50 W x 24 h, each socket
+        assert sum(r.energy_kwh for r in days) == pytest.approx(3.6, abs=0.03)
