@@ -12,7 +12,7 @@ from accounts.permissions import HasPermission
 from kasamonitor.ranges import SCHEMA as RANGE_SCHEMA
 from kasamonitor.renderers import json_response
 
-from . import selectors, services, tasks
+from . import cloud_account, selectors, services, tasks
 from . import serializers as s
 from .models import Device
 
@@ -76,8 +76,9 @@ class DeviceManualAddApi(ByMethod):
 
 def _add_manual(request) -> Response:
     form = validated(s.ManualAddIn, request.data)
+    data = {k: form.validated_data[k] for k in ("ip", "alias", "port")}
     device = services.device_add_manual(
-        **form.validated_data, credentials=form.credentials(), actor=request.user, request=request
+        **data, credentials=form.credentials(), actor=request.user, request=request
     )
     return Response(s.device_detail(device), status=status.HTTP_201_CREATED)
 
@@ -170,13 +171,51 @@ class DiscoverApi(ByMethod):
     @extend_schema(request=s.DiscoverIn, responses=s.DiscoverOut)
     def post(self, request):
         form = validated(s.DiscoverIn, request.data)
-        devices = services.device_discover(
+        outcome = services.device_discover_all(
             timeout=form.validated_data.get("timeout"),
             credentials=form.credentials(),
             actor=request.user,
             request=request,
         )
-        return Response({"discovered": len(devices), "devices": [s.device_row(d) for d in devices]})
+        return Response(s.discovery_out(outcome))
+
+
+class CloudAccountApi(ByMethod):
+    """The household's TP-Link account: set, replaced or forgotten; never read back."""
+
+    permissions_by_method = {"GET": [VIEW], "PUT": [DISCOVER], "DELETE": [DISCOVER]}
+
+    @extend_schema(responses=s.CloudAccountOut)
+    def get(self, request):
+        return Response(s.cloud_account_out())
+
+    @extend_schema(request=s.CloudAccountIn, responses=s.CloudAccountOut)
+    def put(self, request):
+        form = validated(s.CloudAccountIn, request.data)
+        cloud_account.household_set(form.credentials(), actor=request.user, request=request)
+        return Response(s.cloud_account_out())
+
+    @extend_schema(responses={204: None})
+    def delete(self, request):
+        cloud_account.household_set(None, actor=request.user, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DeviceCredentialsApi(ByMethod):
+    """New credentials for a device refusing its own (tried on the device before stored)."""
+
+    permissions_by_method = {"POST": [EDIT]}
+
+    @extend_schema(
+        request=s.DeviceCredentialsIn, responses={200: s.DeviceDetailOut, **TALKS_TO_DEVICE}
+    )
+    def post(self, request, key):
+        form = validated(s.DeviceCredentialsIn, request.data)
+        device = services.device_credentials_fix(
+            device=selectors.device_get(key), credentials=form.credentials(),
+            household=form.validated_data["household"], actor=request.user, request=request,
+        )  # fmt: skip
+        return Response(s.device_detail(device))
 
 
 class SystemConfigApi(ByMethod):

@@ -23,6 +23,28 @@ class DeviceProbeFailed(ApiError):
     message = "No Kasa device answered at that address."
 
 
+class CredentialsRequired(ApiError):
+    """Manual add: a KLAP/AES device answered and wants a TP-Link account; none was given."""
+
+    status_code = 400
+    error_code = "DEVICE_CREDENTIALS_REQUIRED"
+    message = "This device needs the TP-Link account it was set up with."
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message, reason="credentials_required", field="username")
+
+
+class CredentialsRejected(ApiError):
+    """The device answered and refused the TP-Link account credentials it was given."""
+
+    status_code = 400
+    error_code = "DEVICE_CREDENTIALS_REJECTED"
+    message = "The device refused these TP-Link account credentials."
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message, reason="credentials_rejected", field="password")
+
+
 class DeviceUnreachableError(ApiError):
     status_code = 504
     error_code = "DEVICE_UNREACHABLE"

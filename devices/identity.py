@@ -55,6 +55,13 @@ def live_of(result: PollResult | OutletResult) -> dict:
     }
 
 
+def without_counters(live: dict) -> dict:
+    """live_of() without today's and this month's kWh: for a device with readings those are
+    the baseline of its next interval (ingest.Previous.month_kwh), so only a poll that
+    stores a reading may move them."""
+    return {k: v for k, v in live.items() if k not in ("today_energy_kwh", "month_energy_kwh")}
+
+
 def assign(device: Device, values: dict) -> bool:
     """Set values on device; return True when anything changed."""
     changed = False
@@ -83,7 +90,10 @@ def upsert(
             continue
         is_new = device is None
         device = device or Device(device_id=result.device_id, status=Device.Status.ONLINE)
-        assign(device, {**identity_of(result), **live_of(result), "last_seen": now})
+        live = (
+            live_of(result) if device.last_reading_at is None else without_counters(live_of(result))
+        )
+        assign(device, {**identity_of(result), **live, "last_seen": now})
         if credentials:
             device.credentials = credentials
         device.save()
@@ -97,6 +107,7 @@ def _upsert_outlets(strip: Device, result: PollResult, known: dict, now) -> None
         row = known.get(outlet.device_id) or Device(
             device_id=outlet.device_id, parent=strip, status=strip.status
         )
-        assign(row, {**outlet_identity_of(result, outlet), **live_of(outlet), "last_seen": now})
+        live = live_of(outlet) if row.last_reading_at is None else without_counters(live_of(outlet))
+        assign(row, {**outlet_identity_of(result, outlet), **live, "last_seen": now})
         row.parent = strip
         row.save()

@@ -5,8 +5,10 @@ what each UTC hour (and local day) gains; devices/rollups.py writes it.
 
 Rules (docs/devices.md "Polling"):
 - The kWh of an interval is the difference of the device's cumulative counter, so a stopped
-  worker loses nothing. A counter that went backwards (reset) or no counter at all falls
-  back to power x duration, for at most `cap_seconds` of the interval.
+  worker loses nothing. Devices without one (KLAP/AES firmware) count this month's kWh,
+  which resets at the start of a month: its difference, and after a reset the new month's
+  count (or power x duration when larger). A counter that went backwards (reset) or no
+  counter at all falls back to power x duration, for at most `cap_seconds` of the interval.
 - Whole local days inside the interval for which the device reported its own daily
   statistics (backfill) get exactly those kWh, spread evenly over their hours; the rest of
   the counter's difference is spread over the remaining time in proportion to duration.
@@ -17,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 HOUR = timedelta(hours=1)
@@ -50,6 +52,7 @@ class Previous:
     at: datetime | None = None
     energy_total_kwh: float | None = None
     power_w: float | None = None
+    month_kwh: float | None = None  # the device's this-month counter at that reading
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class Sample:
     power_w: float | None
     energy_total_kwh: float | None
     history: dict[date, float] = field(default_factory=dict)  # the device's own kWh per day
+    month_kwh: float | None = None
 
 
 @dataclass
@@ -96,12 +100,22 @@ def day_span(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return start, datetime.combine(day + timedelta(days=1), start.timetz())
 
 
-def interval_kwh(prev: Previous, sample: Sample, cap_seconds: float) -> float:
+def interval_kwh(prev: Previous, sample: Sample, cap_seconds: float, tz: tzinfo = UTC) -> float:
     """Energy of the interval: the counter's difference, else power x (capped) duration."""
-    return _kwh(
-        (sample.at - prev.at).total_seconds(), prev.energy_total_kwh, sample.energy_total_kwh,
-        prev.power_w, sample.power_w, cap_seconds,
-    )  # fmt: skip
+    seconds = (sample.at - prev.at).total_seconds()
+    args = (prev.power_w, sample.power_w, cap_seconds)
+    if sample.energy_total_kwh is None and None not in (prev.month_kwh, sample.month_kwh):
+        if sample.month_kwh >= prev.month_kwh and not _new_month(prev.at, sample.at, tz):
+            return sample.month_kwh - prev.month_kwh
+        return max(sample.month_kwh, _kwh(seconds, None, None, *args))  # the month restarted
+    return _kwh(seconds, prev.energy_total_kwh, sample.energy_total_kwh, *args)
+
+
+def _new_month(then: datetime, now: datetime, tz: tzinfo) -> bool:
+    """A month start lies between, in `tz` (settings.TIME_ZONE: the device's own is not
+    known; a counter that went backwards catches a device whose month turned earlier)."""
+    then, now = then.astimezone(tz), now.astimezone(tz)
+    return (then.year, then.month) != (now.year, now.month)
 
 
 def _kwh(seconds, then_total, now_total, then_power, now_power, cap_seconds) -> float:
@@ -196,7 +210,7 @@ def _same_hour(
 ) -> Result:
     """contributions() when the whole interval is inside one UTC hour (so inside one day):
     one bucket, no splitting. One-minute readings take this path 59 times in 60."""
-    bucket = Bucket(energy_kwh=max(0.0, interval_kwh(prev, sample, cap_seconds)))
+    bucket = Bucket(energy_kwh=max(0.0, interval_kwh(prev, sample, cap_seconds, tz)))
     if sample.power_w is not None:
         bucket.power_sum_w, bucket.samples, bucket.max_power_w = sample.power_w, 1, sample.power_w
     if sample.is_on:
@@ -221,7 +235,14 @@ def _energy(
     covered = [day_span(day, tz) for day in reported]
     for (start, end), kwh in zip(covered, reported.values(), strict=True):
         _spread(start, end, kwh, hours, backfilled=True)
-    rest = max(0.0, interval_kwh(prev, sample, cap_seconds) - sum(reported.values()))
+    counted = interval_kwh(prev, sample, cap_seconds, tz)
+    if sample.energy_total_kwh is None and _new_month(prev.at, sample.at, tz):
+        # counted is this month's count only: the reported days it covers are this month's
+        this_month = sample.at.astimezone(tz).month
+        reported_in = sum(kwh for day, kwh in reported.items() if day.month == this_month)
+        rest = max(0.0, counted - reported_in)
+    else:
+        rest = max(0.0, counted - sum(reported.values()))
     uncovered = _subtract(prev.at, sample.at, covered)
     total = sum((end - start).total_seconds() for start, end in uncovered)
     for start, end in uncovered:

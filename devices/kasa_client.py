@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
+import functools
 import ipaddress
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 if TYPE_CHECKING:
@@ -28,8 +30,15 @@ logger = logging.getLogger(__name__)
 DEFAULT_PORT = 9999
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_CONCURRENCY = 20
+SMART_PORTS = (80, 4433)  # KLAP/AES over HTTP, and HTTPS
+EMPTY_ADDRESS_GRACE = 0.25  # s to wait for a discovery reply when no port is open at all
+HANDSHAKES_AT_ONCE = 16  # new KLAP/AES connections a Connections pool makes at a time
 
 T = TypeVar("T")
+# The hard deadline of the device conversation running in this task (_guarded).
+_DEADLINE: contextvars.ContextVar[asyncio.Timeout | None] = contextvars.ContextVar(
+    "kasa_deadline", default=None
+)
 DeviceKind = Literal["plug", "strip", "bulb", "switch", "dimmer"]
 Target = tuple[str, int]
 
@@ -50,8 +59,25 @@ def _kasa():
     import kasa
     import kasa.interfaces
     import kasa.iot
+    import kasa.smart
 
+    _ssl_context_at_hand()
     return kasa
+
+
+@functools.cache
+def _ssl_context_at_hand() -> None:
+    """python-kasa 0.12's KLAP transport asks for its (cached) SSL context before every
+    request through a thread-pool hop, even over plain HTTP: one thread switch per request
+    and device, a fifth of a kept poll's time here. Build it once and hand it over directly."""
+    from kasa.transports import klaptransport, sslcontext
+
+    context = sslcontext._create_ssl_context()
+
+    async def ready():
+        return context
+
+    klaptransport.get_ssl_context = ready
 
 
 # -- errors -------------------------------------------------------------------------------
@@ -78,6 +104,7 @@ class DeviceAuthFailed(KasaClientError):
     """The device needs (other) TP-Link cloud credentials."""
 
     reason = "auth_failed"
+    model = ""  # from the discovery reply, when there was one
 
 
 class DeviceUnsupported(KasaClientError):
@@ -150,6 +177,23 @@ class PollResult:
     polled_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
+@dataclass(frozen=True)
+class Locked:
+    """A device that answered discovery but refused to be read (KLAP/AES credentials)."""
+
+    host: str
+    model: str
+    mac: str
+    reason: str  # KasaClientError.reason: "auth_failed", "unreachable", "unsupported"
+    message: str
+
+
+@dataclass(frozen=True)
+class Discovery:
+    found: list[PollResult]
+    locked: list[Locked]
+
+
 # -- public API ---------------------------------------------------------------------------
 
 
@@ -163,8 +207,24 @@ async def discover(
 ) -> list[PollResult]:
     """Broadcast discovery to each target for `timeout` s, then read every device found.
 
-    Devices that vanish or fail while being read are logged and left out.
+    Devices that vanish or fail while being read are logged and left out (discover_all
+    lists them).
     """
+    found = await discover_all(
+        targets, timeout, credentials, poll_timeout=poll_timeout, concurrency=concurrency
+    )
+    return found.found
+
+
+async def discover_all(
+    targets: list[str],
+    timeout: float = DEFAULT_TIMEOUT,
+    credentials: CloudCredentials | None = None,
+    *,
+    poll_timeout: float = DEFAULT_TIMEOUT,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> Discovery:
+    """discover(), plus the devices that answered but could not be read, and why."""
     if not targets:
         raise ValueError("discover() needs explicit targets; it never broadcasts by default")
     found: dict[str, Device] = {}
@@ -174,6 +234,7 @@ async def discover(
         for host, dev in batch.items():
             found.setdefault(host, dev)
     limit = asyncio.Semaphore(max(1, concurrency))
+    locked: list[Locked] = []
 
     async def read(host: str, dev: Device) -> PollResult | None:
         async with limit:
@@ -181,10 +242,29 @@ async def discover(
                 return await _guarded(_read_found(host, dev), host, dev.port, poll_timeout)
             except KasaClientError as exc:
                 logger.warning("Discovered %s but could not read it: %s", host, exc)
+                locked.append(_locked(host, dev, exc))
                 return None
 
     results = await asyncio.gather(*(read(h, d) for h, d in found.items()))
-    return sorted((r for r in results if r is not None), key=lambda r: _host_key(r.host))
+    return Discovery(
+        sorted((r for r in results if r is not None), key=lambda r: _host_key(r.host)),
+        sorted(locked, key=lambda lock: _host_key(lock.host)),
+    )
+
+
+def _locked(host: str, dev: Device, exc: KasaClientError) -> Locked:
+    model, mac = _discovered_identity(dev)
+    return Locked(host, model, mac, exc.reason, str(exc))
+
+
+def _discovered_identity(dev: Device) -> tuple[str, str]:
+    """Model and MAC as the discovery reply gave them (before any update)."""
+    info = getattr(dev, "_discovery_info", None) or {}
+    model = str(info.get("device_model") or info.get("model") or "")
+    mac = str(info.get("mac") or "")
+    with contextlib.suppress(Exception):  # properties may need an update on some classes
+        model = model or dev.model
+    return model.split("(")[0], mac.replace("-", ":").upper()
 
 
 async def probe(
@@ -192,8 +272,40 @@ async def probe(
     port: int = DEFAULT_PORT,
     timeout: float = DEFAULT_TIMEOUT,
     credentials: CloudCredentials | None = None,
+    *,
+    discovery_timeout: float = 1.0,
 ) -> PollResult:
-    """Talk to a manually added address; tell "nothing there" from "not a Kasa device"."""
+    """Talk to a manually added address; tell "nothing there" from "not a Kasa device".
+
+    Two ways at once: the legacy protocol on TCP `port`, and a unicast discovery probe
+    (UDP 9999, 20002, 20004), which newer KLAP/AES firmware answers with how to reach it
+    (HTTP 80 or 4433). A legacy answer wins; otherwise the discovered device is read with
+    `credentials` (DeviceAuthFailed, with the model, when they are missing or wrong).
+    """
+    found = asyncio.ensure_future(
+        _discover_one(host, port, discovery_timeout, timeout, credentials)
+    )
+    try:
+        try:
+            return await _probe_legacy(host, port, timeout, credentials)
+        except (DeviceUnreachable, NotAKasaDevice) as legacy_error:
+            dev = await _discovered(found, host, discovery_timeout)
+            if dev is None:
+                raise legacy_error from None
+        try:
+            return await _guarded(_read_found(host, dev), host, dev.port, timeout)
+        except DeviceAuthFailed as exc:
+            exc.model = _discovered_identity(dev)[0]
+            raise
+    finally:
+        found.cancel()
+        with contextlib.suppress(BaseException):
+            await found
+
+
+async def _probe_legacy(
+    host: str, port: int, timeout: float, credentials: CloudCredentials | None
+) -> PollResult:
     started = time.monotonic()
     await _guarded(_tcp_accepts(host, port), host, port, timeout)
     remaining = max(0.1, timeout - (time.monotonic() - started))
@@ -207,6 +319,42 @@ async def probe(
     except (KeyError, TypeError, ValueError) as exc:  # a reply kasa could not interpret
         message = f"{host}:{port} gave a reply that is not from a Kasa device: {exc!r}"
         raise NotAKasaDevice(message, host=host, port=port) from exc
+
+
+async def _discover_one(
+    host: str, port: int, wait: float, timeout: float, credentials: CloudCredentials | None
+) -> Device | None:
+    """The device answering a unicast discovery probe at host, or None."""
+    try:
+        return await _kasa().Discover.discover_single(
+            host,
+            discovery_timeout=wait,  # type: ignore[arg-type]  # floats work
+            port=None if port == DEFAULT_PORT else port,
+            timeout=timeout,  # type: ignore[arg-type]
+            credentials=_kasa_credentials(credentials),
+        )
+    except (_kasa().KasaException, OSError, TimeoutError) as exc:
+        logger.debug("No discovery answer from %s: %s", host, exc)
+        return None
+
+
+async def _discovered(found: asyncio.Future, host: str, wait: float) -> Device | None:
+    """Wait for the discovery probe; only briefly when nothing listens on the HTTP ports a
+    KLAP/AES device serves (an empty address), so "no device" stays a quick answer."""
+    listening = await asyncio.gather(
+        *(_accepts(host, p) for p in SMART_PORTS), return_exceptions=True
+    )
+    grace = wait if any(r is True for r in listening) else min(wait, EMPTY_ADDRESS_GRACE)
+    done, _ = await asyncio.wait({found}, timeout=grace)
+    return found.result() if done else None
+
+
+async def _accepts(host: str, port: int) -> bool:
+    try:
+        await asyncio.wait_for(_tcp_accepts(host, port), 0.5)
+    except (OSError, TimeoutError):
+        return False
+    return True
 
 
 async def poll(
@@ -234,9 +382,14 @@ class Connections:
     next poll starts afresh; so is one whose MAC changed (another device got its address).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, handshakes_at_once: int = HANDSHAKES_AT_ONCE) -> None:
         # (device, its MAC when connected, the credentials and connection it was made with)
         self._kept: dict[Target, tuple[Device, str, CloudCredentials | None, Mapping | None]] = {}
+        # Connecting a KLAP/AES device is a handshake, a component query and a full update:
+        # ~20x a kept poll's CPU on both ends. Hundreds at once (a worker's first cycle)
+        # starve each other past the deadline and then all retry next cycle; a few at a
+        # time each finish in time. A device's deadline starts once it has a slot.
+        self._handshakes = asyncio.Semaphore(max(1, handshakes_at_once))
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -260,6 +413,7 @@ class Connections:
             config = _config(host, port, timeout, credentials, connection)
             dev = await _kasa().Device.connect(config=config)
             _ask_only_what_polls_record(dev)
+            _renew_sessions_at_once(dev, self._handshakes)
             return (dev, dev.mac, credentials, connection)
 
         async def work() -> PollResult:
@@ -274,7 +428,11 @@ class Connections:
             return _result(kept[0], host, port)
 
         try:
-            result = await _guarded(work(), host, port, deadline or timeout)
+            if kept is None and connection:
+                async with self._handshakes:
+                    result = await _guarded(work(), host, port, deadline or timeout)
+            else:
+                result = await _guarded(work(), host, port, deadline or timeout)
         except BaseException:
             if kept is not None:
                 await _disconnect(kept[0])
@@ -401,10 +559,12 @@ async def daily_history(
     timeout: float = DEFAULT_TIMEOUT,
     credentials: CloudCredentials | None = None,
     connection: Mapping[str, Any] | None = None,
+    tz: tzinfo = UTC,
 ) -> dict[str | None, dict[date, float]]:
     """Return kWh per day for each (year, month), per outlet (None = the device), in one session.
 
-    Devices or outlets without periodic statistics map to {}.
+    Legacy devices keep daily statistics; KLAP/AES ones answer `get_energy_data` for days
+    starting at local midnight in `tz`. Devices or outlets without either map to {}.
     """
     wanted = list(dict.fromkeys(months))
 
@@ -412,20 +572,52 @@ async def daily_history(
         history: dict[str | None, dict[date, float]] = {}
         for child_id in dict.fromkeys(child_ids):
             target = _outlet(dev, child_id, host, port) if child_id else dev
-            history[child_id] = await _days(target, wanted)
+            history[child_id] = await _days(target, wanted, tz)
         return history
 
     return await _session(host, port, timeout, credentials, work, connection=connection)
 
 
-async def _days(target: Device, months: list[tuple[int, int]]) -> dict[date, float]:
+async def _days(target: Device, months: list[tuple[int, int]], tz: tzinfo) -> dict[date, float]:
     energy = _periodic_stats(target)
     if energy is None:
-        return {}
+        return await _energy_data_days(target, months, tz)
     days: dict[date, float] = {}
     for year, month in months:
         stats = await energy.get_daily_stats(year=year, month=month, kwh=True)
         days.update({date(year, month, int(d)): _float(kwh) or 0.0 for d, kwh in stats.items()})
+    return days
+
+
+async def _energy_data_days(
+    target: Device, months: list[tuple[int, int]], tz: tzinfo
+) -> dict[date, float]:
+    """kWh per day from a KLAP/AES meter's `get_energy_data` (interval 1440: days).
+
+    python-kasa 0.12 has no call for it; the request and answer follow the Tapo community
+    libraries and are not verified on hardware (docs/devices.md). A device that does not
+    know the call has no history: {}.
+    """
+    kasa = _kasa()
+    if not isinstance(target, kasa.smart.SmartDevice) or kasa.Module.Energy not in target.modules:
+        return {}
+    days: dict[date, float] = {}
+    now = datetime.now(tz)
+    for year, month in months:
+        first = datetime(year, month, 1, tzinfo=tz)
+        following = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
+        request = {"start_timestamp": int(first.timestamp()),
+                   "end_timestamp": int(min(following, now).timestamp()), "interval": 1440}  # fmt: skip
+        try:
+            answer = await target.protocol.query({"get_energy_data": request})
+        except kasa.DeviceError as exc:
+            logger.info("%s has no daily energy data: %s", target.host, exc)
+            return {}
+        data = (answer.get("get_energy_data") or {}).get("data") or []
+        for n, wh in enumerate(data):
+            day = (first + timedelta(days=n)).date()
+            if day.month == month and day <= now.date():
+                days[day] = round((_float(wh) or 0.0) / 1000, 6)
     return days
 
 
@@ -481,9 +673,17 @@ def _ask_only_what_polls_record(dev: Device) -> None:
     anti-theft and countdown rules, cloud and time settings in the same request; a poll
     records none of them, and building those answers was most of each poll's cost in the
     device (the simulator: ~4x) and in python-kasa here. Connecting still reads everything
-    once. Newer (SMART) devices are left as they are: their modules update differently.
+    once. A newer (SMART) device's update() is one multipleRequest of every module's calls
+    (11 on a KP125M: time, auto-off, Matter, power protection, usage...); a poll keeps the
+    device's own info, its children's list and the energy meter.
     """
     kasa = _kasa()
+    if isinstance(dev, kasa.smart.SmartDevice):
+        kept = {"DeviceModule", "ChildDevice", kasa.Module.Energy}
+        for target in (dev, *dev.children):
+            for name in [name for name in target._modules if name not in kept]:
+                del target._modules[name]  # python-kasa has no public switch for this
+        return
     if not isinstance(dev, kasa.iot.IotDevice):
         return
     unrecorded = {kasa.Module.IotSchedule, kasa.Module.IotUsage, kasa.Module.IotAntitheft,
@@ -493,17 +693,55 @@ def _ask_only_what_polls_record(dev: Device) -> None:
             del target._modules[name]  # python-kasa has no public switch for this
 
 
+def _renew_sessions_at_once(dev: Device, slots: asyncio.Semaphore) -> None:
+    """Make a kept KLAP/AES device's new handshakes fit its poll.
+
+    A device that ended a session (expiry, reboot) refuses the next request and python-kasa
+    shakes hands again, but only after a 1 s back-off, which a poll (deadline ~1 s) would
+    not survive: the refusal is not trouble and the next poll is the retry, so kept devices
+    retry at once (an instance setting; XOR devices keep it). And a fleet whose sessions
+    all end together (a power cut) would shake hands all at once, starving each other past
+    the deadline: the handshakes take turns in `slots` (the pool's connect slots), and the
+    time queued for one does not count against the deadline.
+    """
+    if not _connection_of(dev):
+        return
+    dev.protocol.BACKOFF_SECONDS_AFTER_TIMEOUT = 0  # type: ignore[attr-defined]
+    transport = dev.protocol._transport  # type: ignore[attr-defined]
+    transport.perform_handshake = _throttle_handshakes(transport.perform_handshake, slots)
+
+
+def _throttle_handshakes(handshake, slots: asyncio.Semaphore):
+    async def throttled(*args, **kwargs):
+        queued = asyncio.get_running_loop().time()
+        async with slots:
+            scope = _DEADLINE.get(None)
+            if scope is not None and scope.when() is not None:
+                scope.reschedule(scope.when() + asyncio.get_running_loop().time() - queued)
+            return await handshake(*args, **kwargs)
+
+    return throttled
+
+
 async def _disconnect(dev: Device) -> None:
     with contextlib.suppress(Exception):  # closing a broken connection may fail too
         await dev.disconnect()
 
 
 async def _guarded(coro: Coroutine[Any, Any, T], host: str, port: int, timeout: float) -> T:
-    """Run coro under a hard deadline and turn kasa's errors into ours."""
+    """Run coro under a hard deadline and turn kasa's errors into ours.
+
+    The deadline is visible to coro (_DEADLINE), which may push it back by time spent
+    queued for a handshake slot (_throttle_handshakes)."""
     where = f"{host}:{port}"
     kasa = _kasa()
     try:
-        return await asyncio.wait_for(coro, timeout)
+        async with asyncio.timeout(timeout) as scope:
+            token = _DEADLINE.set(scope)
+            try:
+                return await coro
+            finally:
+                _DEADLINE.reset(token)
     except kasa.AuthenticationError as exc:
         raise DeviceAuthFailed(f"{where}: {exc}", host=host, port=port) from exc
     except kasa.UnsupportedDeviceError as exc:
@@ -556,6 +794,8 @@ def _result(dev: Device, host: str, port: int) -> PollResult:
     if kind is None:
         message = f"{host}:{port} is a {dev.device_type.value}, not a plug, strip or bulb"
         raise DeviceUnsupported(message, host=host, port=port)
+    if dev.children:  # a KS240-like wall switch with child switches is kept as a strip is
+        kind = "strip"
     return PollResult(
         host=host,
         port=port,

@@ -19,6 +19,9 @@ class Device(models.Model):
         ONLINE = "online"
         OFFLINE = "offline"
         UNKNOWN = "unknown"
+        # Answers, but refuses the TP-Link account it was given (KLAP/AES firmware): it
+        # needs new credentials, not a trip to the socket.
+        AUTH_FAILED = "auth_failed", "Needs credentials"
 
     class OfflineReason(models.TextChoices):
         NONE = ""
@@ -183,6 +186,21 @@ class Outage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device_id} offline from {self.started_at:%Y-%m-%d %H:%M} ({self.reason})"
+
+
+class CloudAccount(models.Model):
+    """The household's TP-Link account (one row): the credentials every KLAP/AES device
+    without its own (Device.credentials) is read with. Fernet-encrypted (devices/crypto.py),
+    never returned by the API (docs/devices.md, "Credentials")."""
+
+    credentials = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "TP-Link account"
+
+    def __str__(self) -> str:
+        return "TP-Link account" + ("" if self.credentials else " (not set)")
 
 
 class SystemConfig(models.Model):

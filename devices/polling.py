@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import bulk, events, ingest, kasa_client, rollups
-from .crypto import decrypt_credentials
+from .cloud_account import credentials_for, household
 from .identity import IDENTITY_FIELDS, LIVE_FIELDS, assign, identity_of, live_of
 from .identity import outlet_identity_of as outlet_identity
 from .kasa_client import KasaClientError, OutletResult, PollResult
@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 LOCK_KEY = "devices:poll-lock"
 LOCK_TTL = 300  # seconds; a crashed run frees the lock by itself
 OFFLINE_AFTER = 2  # failed polls
+FAILED = (Device.Status.OFFLINE, Device.Status.AUTH_FAILED)  # statuses with an open outage
 STATE_FIELDS = [
     *IDENTITY_FIELDS, *LIVE_FIELDS, "status", "offline_reason", "failed_polls", "failing_since",
     "energy_total_kwh", "last_seen", "last_polled_at", "last_reading_at", "updated_at",
@@ -141,8 +142,10 @@ def poll_devices(devices: list[Device], whole_fleet: bool = False) -> PollSummar
     if not devices and not whole_fleet:
         return summary
     outlets = _outlets_of(devices)  # the ORM stays outside the event loop
+    account = household() if any(d.connection for d in devices) else None
+    logins = {d.pk: login for d in devices if (login := credentials_for(d, account))}
     started = time.perf_counter()
-    results = _poller.run(lambda kept: _ask_devices(devices, outlets, kept, whole_fleet))
+    results = _poller.run(lambda kept: _ask_devices(devices, outlets, kept, whole_fleet, logins))
     if not devices:
         return summary
     summary.kasa_seconds = time.perf_counter() - started
@@ -157,10 +160,9 @@ async def _ask_devices(
     outlets: dict[int, list[Device]],
     connections: kasa_client.Connections,
     whole_fleet: bool,
+    logins: dict,
 ) -> tuple[dict, dict]:
-    credentials = {
-        (d.host, d.port): c for d in devices if (c := decrypt_credentials(d.credentials))
-    }
+    credentials = {(d.host, d.port): logins[d.pk] for d in devices if d.pk in logins}
     targets = [(d.host, d.port) for d in devices]
     if whole_fleet:
         await connections.keep_only(targets)
@@ -173,11 +175,11 @@ async def _ask_devices(
         connection_for={(d.host, d.port): d.connection for d in devices if d.connection},
         connections=connections,
     )
-    return results, await _gap_histories(devices, outlets, results)
+    return results, await _gap_histories(devices, outlets, results, logins)
 
 
 async def _gap_histories(
-    devices: list[Device], outlets: dict[int, list[Device]], results: dict
+    devices: list[Device], outlets: dict[int, list[Device]], results: dict, logins: dict
 ) -> dict[int, dict]:
     """Fetch the devices' own daily kWh for whole days missed since their last reading."""
     tz = ZoneInfo(settings.TIME_ZONE)
@@ -194,18 +196,20 @@ async def _gap_histories(
         }
         if any(gaps.values()):
             wanted.append((device, {m: days for m, days in gaps.items() if days}))
-    fetched = await asyncio.gather(*(_history(d, gaps) for d, gaps in wanted))
+    fetched = await asyncio.gather(*(_history(d, gaps, logins.get(d.pk), tz) for d, gaps in wanted))
     return {pk: days for batch in fetched for pk, days in batch.items()}
 
 
-async def _history(device: Device, gaps: dict[Device, list]) -> dict[int, dict]:
+async def _history(
+    device: Device, gaps: dict[Device, list], login, tz: ZoneInfo
+) -> dict[int, dict]:
     months = sorted({(day.year, day.month) for days in gaps.values() for day in days})
     child_ids = [m.child_id or None for m in gaps]
     try:
         by_child = await kasa_client.daily_history(
             device.host, device.port, months, child_ids,
             timeout=settings.KASA_DEVICE_TIMEOUT * 3,
-            credentials=decrypt_credentials(device.credentials), connection=device.connection,
+            credentials=login, connection=device.connection, tz=tz,
         )  # fmt: skip
     except KasaClientError as exc:
         logger.warning("No daily history from %s for backfill: %s", device.host, exc)
@@ -225,7 +229,10 @@ def _outlets_of(devices: list[Device]) -> dict[int, list[Device]]:
 
 
 def _previous(device: Device) -> ingest.Previous:
-    return ingest.Previous(device.last_reading_at, device.energy_total_kwh, device.current_power_w)
+    return ingest.Previous(
+        device.last_reading_at, device.energy_total_kwh, device.current_power_w,
+        device.month_energy_kwh,  # a reading's counter: only polls write it (see _apply_state)
+    )  # fmt: skip
 
 
 class _Recorder:
@@ -244,6 +251,7 @@ class _Recorder:
         self.days: dict = defaultdict(ingest.Bucket)
         self.dirty: list[Device] = []
         self.messages: list = []
+        self.changes: list[tuple[Device, str, str]] = []  # (device, old status, new status)
 
     def run(self) -> None:
         owners = {d.device_id: d for d in self.devices} | self._found_elsewhere()
@@ -317,7 +325,7 @@ class _Recorder:
         at = result.polled_at
         sample = ingest.Sample(
             at, data.is_on, data.power_w, data.energy_total_kwh,
-            self.histories.get(device.pk, {}),
+            self.histories.get(device.pk, {}), data.month_kwh,
         )  # fmt: skip
         gained = ingest.contributions(prev, sample, tz=self.tz, cap_seconds=self.cap)
         device.energy_total_kwh = data.energy_total_kwh
@@ -342,7 +350,7 @@ class _Recorder:
             member.failing_since = member.failing_since or self.now
             member.last_polled_at = self.now
             if member.failed_polls >= OFFLINE_AFTER:
-                self._mark_offline(member, error.reason)
+                self._mark_failed(member, error.reason)
             self.dirty.append(member)
 
     def _mark_online(self, device: Device) -> None:
@@ -353,15 +361,21 @@ class _Recorder:
         self.dirty.append(device)
         if was != Device.Status.ONLINE:
             self.summary.came_online.append(device)
+            self.changes.append((device, was, Device.Status.ONLINE))
             if device.parent_id is None:
                 self.messages.append(events.status_message(device, self.now))
 
-    def _mark_offline(self, device: Device, reason: str) -> None:
-        if device.status == Device.Status.OFFLINE:
-            device.offline_reason = reason  # the reason may change while offline
+    def _mark_failed(self, device: Device, reason: str) -> None:
+        """offline, or auth_failed when the device answered but refused its credentials."""
+        was = device.status
+        new = Device.Status.AUTH_FAILED if reason == "auth_failed" else Device.Status.OFFLINE
+        device.offline_reason = reason  # the reason may change while failing
+        if was == new:
             return
-        device.status, device.offline_reason = Device.Status.OFFLINE, reason
-        self.summary.went_offline.append(device)
+        device.status = new
+        self.changes.append((device, was, new))
+        if was not in FAILED:  # one outage from the first failure until it is back
+            self.summary.went_offline.append(device)
         if device.parent_id is None:
             self.messages.append(events.status_message(device, self.now))
 
@@ -375,7 +389,8 @@ class _Recorder:
         self.summary.readings = len(self.readings)
         hours = self._keyed(self.hours)
         days = self._keyed(self.days)
-        transaction.on_commit(lambda: self._after_commit(hours, days))
+        changes = [(d.pk, old, new) for d, old, new in self.changes if d.pk]
+        transaction.on_commit(lambda: self._after_commit(hours, days, changes))
 
     def _save_devices(self) -> None:
         unique = list({id(d): d for d in self.dirty if d.pk}.values())
@@ -401,14 +416,11 @@ class _Recorder:
         self.summary.went_offline = [d.pk for d in went]
         self.summary.came_online = back
 
-    def _send_status_changes(self) -> None:
-        changed = [
-            (pk, Device.Status.ONLINE, Device.Status.OFFLINE) for pk in self.summary.went_offline
-        ] + [(pk, Device.Status.OFFLINE, Device.Status.ONLINE) for pk in self.summary.came_online]
-        if not changed:
+    def _send_status_changes(self, changes: list[tuple[int, str, str]]) -> None:
+        if not changes:
             return
-        devices = Device.objects.in_bulk([pk for pk, _, _ in changed])
-        for pk, old, new in changed:
+        devices = Device.objects.in_bulk([pk for pk, _, _ in changes])
+        for pk, old, new in changes:
             device_status_changed.send(
                 sender=Device, device=devices[pk], old_status=old, new_status=new
             )
@@ -417,7 +429,7 @@ class _Recorder:
     def _keyed(buckets: dict) -> dict:
         return {(device.pk, key): bucket for (device, key), bucket in buckets.items()}
 
-    def _after_commit(self, hours: dict, days: dict) -> None:
+    def _after_commit(self, hours: dict, days: dict, changes: list) -> None:
         started = time.perf_counter()
         events.send_many(self.messages)
         self.summary.events_seconds = time.perf_counter() - started
@@ -429,7 +441,7 @@ class _Recorder:
                 hours=sorted({h for _, h in hours}),
             )
             self.summary.hook_seconds = time.perf_counter() - started
-        self._send_status_changes()
+        self._send_status_changes(changes)
         if self.summary.went_offline:
             from .tasks import schedule_rediscovery
 

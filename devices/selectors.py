@@ -38,6 +38,7 @@ def fleet_counts() -> dict:
         online=Count("id", filter=Q(status=Device.Status.ONLINE)),
         offline=Count("id", filter=Q(status=Device.Status.OFFLINE)),
         unknown=Count("id", filter=Q(status=Device.Status.UNKNOWN)),
+        auth_failed=Count("id", filter=Q(status=Device.Status.AUTH_FAILED)),
         last_poll=Max("last_polled_at"),
     )
     agg["readings"] = Reading.objects.count()
@@ -45,9 +46,9 @@ def fleet_counts() -> dict:
 
 
 def status_summary() -> dict:
-    """Return {"total", "online", "offline", "unknown"} over all devices."""
+    """Return {"total", "online", "offline", "unknown", "auth_failed"} over all devices."""
     counts = fleet_counts()
-    return {k: counts[k] for k in ("total", "online", "offline", "unknown")}
+    return {k: counts[k] for k in ("total", "online", "offline", "unknown", "auth_failed")}
 
 
 def device_get(key: str | int) -> Device:

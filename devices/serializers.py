@@ -188,9 +188,68 @@ class DiscoverIn(CredentialsIn):
     timeout = serializers.FloatField(required=False, min_value=0.5, max_value=30)
 
 
+class LockedOut(serializers.Serializer):
+    ip = serializers.IPAddressField()
+    model = serializers.CharField()
+    mac = serializers.CharField()
+    reason = serializers.ChoiceField(
+        choices=["credentials_required", "credentials_rejected", "unreachable", "unsupported"]
+    )
+
+
 class DiscoverOut(serializers.Serializer):
     discovered = serializers.IntegerField()
     devices = DeviceOut(many=True)
+    needs_credentials = LockedOut(
+        many=True,
+        help_text="Devices that answered but need (other) TP-Link account credentials.",
+    )
+    unreadable = LockedOut(many=True, help_text="Devices that answered but could not be read.")
+
+
+def discovery_out(outcome) -> dict:
+    """POST /api/discover's body; devices that answered but refused say why."""
+
+    def locked(lock) -> dict:
+        reason = lock.reason
+        if reason == "auth_failed":
+            reason = "credentials_rejected" if outcome.credentials_given else "credentials_required"
+        return {"ip": lock.host, "model": lock.model, "mac": lock.mac, "reason": reason}
+
+    refused = [locked(x) for x in outcome.locked if x.reason == "auth_failed"]
+    return {
+        "discovered": len(outcome.devices),
+        "devices": [device_row(d) for d in outcome.devices],
+        "needs_credentials": refused,
+        "unreadable": [locked(x) for x in outcome.locked if x.reason != "auth_failed"],
+    }
+
+
+class CloudAccountIn(serializers.Serializer):
+    username = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=254, write_only=True, trim_whitespace=False)
+
+    def credentials(self) -> CloudCredentials:
+        return CloudCredentials(self.validated_data["username"], self.validated_data["password"])
+
+
+class CloudAccountOut(serializers.Serializer):
+    configured = serializers.BooleanField()
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+def cloud_account_out() -> dict:
+    from .cloud_account import household_status
+
+    state = household_status()
+    return {"configured": state["configured"], "updated_at": iso(state["updated_at"])}
+
+
+class DeviceCredentialsIn(CloudAccountIn):
+    household = serializers.BooleanField(
+        default=True,
+        help_text="true: they become the household's account; false: this device's own.",
+    )
 
 
 class ManualAddIn(CredentialsIn):
@@ -208,6 +267,8 @@ class ManualAddIn(CredentialsIn):
             "ip": ip,
             "alias": attrs.get("alias") or attrs.get("name") or "",
             "port": attrs.get("port", DEFAULT_PORT),
+            # kept for credentials(); the view passes only the fields above on
+            **{k: attrs[k] for k in ("username", "password") if k in attrs},
         }
 
 
@@ -247,6 +308,7 @@ class StatusSummaryOut(serializers.Serializer):
     online = serializers.IntegerField()
     offline = serializers.IntegerField()
     unknown = serializers.IntegerField()
+    auth_failed = serializers.IntegerField(help_text="Devices refusing their TP-Link account.")
 
 
 class HistoryQuery(serializers.Serializer):

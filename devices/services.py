@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Literal
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from kasamonitor.errors import ApiError
 from security.services import audit_record
 
-from . import events, kasa_client, schedules, selectors
-from .crypto import decrypt_credentials, encrypt_credentials
+from . import cloud_account, events, kasa_client, schedules, selectors
+from .crypto import encrypt_credentials
 from .errors import (
+    CredentialsRejected,
+    CredentialsRequired,
     DeviceAlreadyKnown,
     DeviceControlDisabled,
     DeviceProbeFailed,
@@ -26,7 +30,7 @@ from .errors import (
     HttpsNeededToRequireIt,
     OutletOfStrip,
 )
-from .identity import assign, live_of, upsert
+from .identity import assign, live_of, upsert, without_counters
 from .imports import (  # noqa: F401 (public surface, used by backups.importer)
     device_upsert_imported,
     readings_existing_timestamps,
@@ -56,27 +60,58 @@ def device_discover(
     With add_new=False (the periodic re-discovery) only known devices are updated, so a
     device whose IP changed is found again without adopting the neighbours' plugs.
     """
-    results = asyncio.run(
-        kasa_client.discover(
+    return device_discover_all(
+        targets=targets, timeout=timeout, credentials=credentials, add_new=add_new,
+        actor=actor, request=request,
+    ).devices  # fmt: skip
+
+
+@dataclass
+class DiscoveryOutcome:
+    devices: list[Device]  # added or updated
+    locked: list[kasa_client.Locked]  # answered, but refused the credentials (or were unreadable)
+    credentials_given: bool
+
+
+def device_discover_all(
+    *,
+    targets: list[str] | None = None,
+    timeout: float | None = None,
+    credentials: CloudCredentials | None = None,
+    add_new: bool = True,
+    actor=None,
+    request=None,
+) -> DiscoveryOutcome:
+    """device_discover(), also saying which devices answered but could not be read.
+
+    Devices are read with `credentials`, else the household's TP-Link account. Credentials
+    given here that a KLAP/AES device accepted become the household's account (stored once,
+    encrypted; devices keep no copy).
+    """
+    account = credentials or cloud_account.household()
+    found = asyncio.run(
+        kasa_client.discover_all(
             list(targets or settings.KASA_DISCOVERY_TARGET),
             timeout or settings.KASA_DISCOVERY_TIMEOUT,
-            credentials,
+            account,
             poll_timeout=settings.KASA_DEVICE_TIMEOUT * 2,
             concurrency=settings.KASA_POLL_CONCURRENCY,
         )
     )
+    results = found.found
     with transaction.atomic():
-        created, updated = upsert(
-            results, add_new=add_new, credentials=encrypt_credentials(credentials)
-        )
+        created, updated = upsert(results, add_new=add_new)
+        if credentials is not None and any(r.connection for r in results):
+            cloud_account.household_set(credentials, actor=actor, request=request)
     if actor is not None or request is not None:
         audit_record(
             "device.discover",
             actor=actor,
             request=request,
-            details={"found": len(results), "added": [d.device_id for d in created]},
-        )
-    return created + updated
+            details={"found": len(results), "added": [d.device_id for d in created],
+                     "refused": [lock.host for lock in found.locked]},
+        )  # fmt: skip
+    return DiscoveryOutcome(created + updated, found.locked, account is not None)
 
 
 def device_add_manual(
@@ -88,8 +123,15 @@ def device_add_manual(
     actor=None,
     request=None,
 ) -> Device:
-    """Talk to the address first; add the device it finds, or say why not (400/409)."""
-    result = _probe(ip, port, credentials)
+    """Talk to the address first; add the device it finds, or say why not (400/409).
+
+    Without credentials the household's TP-Link account is tried. Credentials given for a
+    KLAP/AES device become the household's account when it has none yet, and otherwise
+    that device's own (when they differ from the household's).
+    """
+    account = cloud_account.household()
+    login = credentials or account
+    result = _probe(ip, port, login, given=credentials is not None, household=account is not None)
     existing = Device.objects.filter(device_id=result.device_id).first()
     if existing is not None:
         raise DeviceAlreadyKnown(
@@ -98,37 +140,69 @@ def device_add_manual(
         )
     if alias and alias != result.alias:
         result = _talk(
-            kasa_client.set_alias(ip, port, alias, None, _timeout(), credentials, result.connection)
+            kasa_client.set_alias(
+                ip, result.port, alias, None, _timeout(), login, result.connection
+            )
         )
+    own = credentials if credentials is not None and credentials != account else None
     with transaction.atomic():
-        created, _ = upsert([result], credentials=encrypt_credentials(credentials))
+        if own is not None and result.connection and account is None:
+            cloud_account.household_set(own, actor=actor, request=request)
+            own = None
+        created, _ = upsert([result], credentials=encrypt_credentials(own))
         device = created[0]
         audit_record("device.add", actor=actor, request=request, target=device)
     return device
 
 
-def _probe(ip: str, port: int, credentials: CloudCredentials | None) -> PollResult:
+def _probe(
+    ip: str, port: int, credentials: CloudCredentials | None, *, given: bool, household: bool
+) -> PollResult:
     try:
-        return asyncio.run(kasa_client.probe(ip, port, _timeout() * 2, credentials))
+        return asyncio.run(
+            kasa_client.probe(
+                ip,
+                port,
+                _timeout() * 2,
+                credentials,
+                discovery_timeout=settings.KASA_DISCOVERY_TIMEOUT,
+            )  # fmt: skip
+        )
     except kasa_client.NotAKasaDevice as exc:
         raise DeviceProbeFailed(
             f"Something answered at {ip}:{port}, but it is not a Kasa device.",
             reason="not_kasa",
         ) from exc
     except kasa_client.DeviceAuthFailed as exc:
-        raise DeviceProbeFailed(
-            f"The device at {ip}:{port} needs TP-Link cloud credentials (username, password).",
-            reason="auth_failed",
-        ) from exc
+        raise _credentials_problem(ip, exc.model, given=given, household=household) from exc
     except kasa_client.DeviceUnsupported as exc:
         raise DeviceProbeFailed(
             f"The device at {ip}:{port} is not supported: {exc}", reason="unsupported"
         ) from exc
     except kasa_client.DeviceUnreachable as exc:
         raise DeviceProbeFailed(
-            f"No device answered at {ip}:{port}. Check the address and that it is powered.",
+            f"No device answered at {ip} (port {port} nor discovery on UDP 20002). Check the "
+            "address and that it is powered.",
             reason="unreachable",
         ) from exc
+
+
+def _credentials_problem(ip: str, model: str, *, given: bool, household: bool) -> ApiError:
+    what = f"The {model} at {ip}" if model else f"The device at {ip}"
+    if given:
+        return CredentialsRejected(
+            f"{what} refused these TP-Link account credentials. Check the e-mail and "
+            "password of the account the device was set up with (Kasa or Tapo app)."
+        )
+    if household:
+        return CredentialsRejected(
+            f"{what} refused the household's TP-Link account. Give the e-mail and password "
+            "of the account this device was set up with."
+        )
+    return CredentialsRequired(
+        f"{what} uses newer firmware (KLAP/AES) and needs the TP-Link account it was set "
+        "up with: give its e-mail (username) and password."
+    )
 
 
 def device_update(*, device: Device, data: dict, actor=None, request=None) -> Device:
@@ -140,7 +214,8 @@ def device_update(*, device: Device, data: dict, actor=None, request=None) -> De
     if resupplied:
         login = data["credentials"]
     else:  # never the old address's credentials at a new one, not even for the rename
-        login = None if moved else decrypt_credentials(device.credentials)
+        top = device.parent if device.parent_id else device
+        login = None if moved else cloud_account.credentials_for(top, cloud_account.household())
     alias = data.pop("alias", None)
     if alias is not None and alias != device.alias:
         host, port = data.get("host", device.host), data.get("port", device.port)
@@ -164,6 +239,49 @@ def device_update(*, device: Device, data: dict, actor=None, request=None) -> De
             "device.update", actor=actor, request=request, target=device, details=_safe(data)
         )
     return device
+
+
+def device_credentials_fix(
+    *,
+    device: Device,
+    credentials: CloudCredentials,
+    household: bool = True,
+    actor=None,
+    request=None,
+) -> Device:
+    """New TP-Link credentials for a device that refuses its own (status auth_failed).
+
+    They are tried on the device first: refused ones are a 400 and nothing is stored.
+    Accepted ones become the household's account (household=True: every device without its
+    own uses it, and this device's own are dropped) or this device's own. A poll is then
+    queued, which brings the device back and backfills the gap's kWh (docs/devices.md).
+    """
+    top = device.parent if device.parent_id else device
+    try:
+        asyncio.run(
+            kasa_client.poll(top.host, top.port, _timeout(), credentials, connection=top.connection)
+        )
+    except kasa_client.DeviceAuthFailed as exc:
+        raise _credentials_problem(top.host, top.model, given=True, household=False) from exc
+    except kasa_client.DeviceUnreachable as exc:
+        raise DeviceUnreachableError(f"The device did not answer: {exc}") from exc
+    except KasaClientError as exc:
+        raise DeviceRefused(str(exc), reason=exc.reason) from exc
+    with transaction.atomic():
+        if household:
+            cloud_account.household_set(credentials, actor=actor, request=request)
+            top.credentials = ""
+        else:
+            top.credentials = encrypt_credentials(credentials)
+        top.save(update_fields=["credentials", "updated_at"])
+        audit_record(
+            "device.credentials_set", actor=actor, request=request, target=top,
+            details={"scope": "household" if household else "device"},
+        )  # fmt: skip
+    from .tasks import poll_device  # the worker polls (and backfills) in its own loop
+
+    transaction.on_commit(lambda: poll_device.delay(top.pk))
+    return top
 
 
 def device_address_changed(
@@ -210,7 +328,7 @@ def device_set_power(*, device: Device, action: PowerAction, actor=None, request
         raise DeviceControlDisabled()
     on = {"on": True, "off": False, "toggle": None}[action]
     strip = device.parent if device.parent_id else device
-    login = decrypt_credentials(strip.credentials)
+    login = cloud_account.credentials_for(strip, cloud_account.household())
     try:
         result = _talk(
             kasa_client.set_power(
@@ -242,7 +360,7 @@ def device_set_power(*, device: Device, action: PowerAction, actor=None, request
 def _apply_state(strip: Device, result: PollResult) -> list[Device]:
     """Store the state read back after a switch (no reading: the next poll measures)."""
     now = timezone.now()
-    assign(strip, live_of(result))
+    assign(strip, without_counters(live_of(result)))
     strip.last_seen = now
     changed = [strip]
     outlets = {o.device_id: o for o in strip.outlets.all()} if result.children else {}

@@ -413,7 +413,8 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["kasamonitor.schema.drop_trailing_slash_twins"],
     # Choice sets that share a field name get distinct, readable component names.
     "ENUM_NAME_OVERRIDES": {
-        "OnlineStatusEnum": "devices.models.Device.Status",  # devices, cameras, hosts
+        "OnlineStatusEnum": "monitoring.models.Reachability",  # cameras, hosts
+        "DeviceStatusEnum": "devices.models.Device.Status",  # the above and auth_failed
         "DeviceTypeEnum": "devices.models.Device.Type",
         "HostTypeEnum": "monitoring.models.NetworkHost.Type",
         "SeverityEnum": "monitoring.models.Severity",

@@ -100,11 +100,14 @@ def _fresh_samples(rule, device, ctx: Context):
 def device_offline(rule: AlertRule, device, ctx: Context) -> Verdict:
     if device.status == "online":
         return Verdict(False, f"Device {device.name} is back online")
-    if device.status != "offline":
+    if device.status not in ("offline", "auth_failed"):  # auth_failed: answers, refuses login
         return Verdict(None)
     grace = timedelta(minutes=rule.duration_minutes or 0)
     if grace and device.last_seen and ctx.now - device.last_seen < grace:
         return Verdict(None)
+    if device.status == "auth_failed":
+        message = f"Device {device.name} refuses its TP-Link account: update its credentials"
+        return Verdict(True, message, {"host": device.host})
     reason = f" ({device.offline_reason})" if device.offline_reason else ""
     return Verdict(True, f"Device {device.name} went offline{reason}", {"host": device.host})
 

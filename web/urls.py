@@ -11,6 +11,7 @@ urlpatterns = [
     path("forgot-password", views.forgot_password, name="forgot-password"),
     path("reset-password", views.reset_password, name="reset-password"),
     path("devices/<int:pk>", views.device_detail, name="device"),
+    path("devices/<int:pk>/credentials", views.device_credentials, name="device-credentials"),
     path("costs", views.costs, name="costs"),
     path("rates", views.rates, name="rates"),
     path("exports", views.exports, name="exports"),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
 
 from accounts import services as account_services
 from accounts import sessions as account_sessions
@@ -14,9 +16,12 @@ from backups import services as backup_services
 from billing import selectors as billing_selectors
 from billing.plans import plan_to_api
 from devices import selectors as device_selectors
+from devices import services as device_services
 from devices.errors import DeviceNotFound
+from devices.kasa_client import CloudCredentials
 from exports import config as export_config
 from exports import selectors as export_selectors
+from kasamonitor.errors import ApiError
 from monitoring import selectors as alert_selectors
 
 from . import selectors
@@ -167,3 +172,36 @@ def users(request):
         "two_factor_ids": selectors.two_factor_user_ids(),
     }
     return _render(request, "web/users.html", "web:users", **context)
+
+
+# -- device credentials (a plain POST form: works without JavaScript) ----------------------
+
+
+@require_http_methods(["GET", "POST"])
+@page("devices.edit")
+def device_credentials(request, pk: int):
+    """ "Update credentials" for a device refusing its TP-Link account: GET shows the form,
+    POST tries them on the device and stores them (devices.services), then back home."""
+    try:
+        device = device_selectors.device_get(pk)
+    except DeviceNotFound:
+        return _render(request, "web/not_found.html", status=404, what="device")
+    if request.method == "GET":
+        return _render(request, "web/device_credentials.html", "web:dashboard", device=device)
+    username = request.POST.get("username", "").strip()
+    password = request.POST.get("password", "")
+    household = request.POST.get("scope", "household") != "device"
+    try:
+        if not username or not password:
+            raise ApiError("Give the TP-Link account's e-mail and password.")
+        device_services.device_credentials_fix(
+            device=device, credentials=CloudCredentials(username, password),
+            household=household, actor=request.user, request=request,
+        )  # fmt: skip
+    except ApiError as exc:
+        return _render(
+            request, "web/device_credentials.html", "web:dashboard", status=exc.status_code,
+            device=device, error=exc.message, username=username, household=household,
+        )  # fmt: skip
+    messages.success(request, f"{device.name}: credentials accepted; it is being polled now.")
+    return redirect("web:dashboard")

@@ -28,6 +28,17 @@ connectLive({
 });
 bindSwitches($("#devices") || document);
 
+// The TP-Link account fields (KLAP/AES devices): shown once a device asks for them.
+function askAccount(form) {
+  const fields = form.querySelector("[data-account]");
+  if (fields) fields.open = true;
+}
+
+function account(form) {
+  const data = formData(form);
+  return data.username ? { username: data.username, password: data.password || "" } : {};
+}
+
 const discover = $("#discover-form");
 if (discover) {
   discover.addEventListener("submit", async (event) => {
@@ -36,7 +47,14 @@ if (discover) {
     say(box, "Looking for devices…");
     await busy(discover.querySelector("button"), async () => {
       try {
-        const answer = await api("/api/discover", { method: "POST", body: {} });
+        const answer = await api("/api/discover", { method: "POST", body: account(discover) });
+        const locked = answer.needs_credentials || [];
+        if (locked.length) {
+          askAccount(discover);
+          const which = locked.map((d) => `${d.model || "a device"} at ${d.ip}`).join(", ");
+          const why = locked.some((d) => d.reason === "credentials_rejected") ? "refused the TP-Link account given" : "need your TP-Link account";
+          return say(box, `Found ${answer.discovered} device(s); ${which} ${why}. Enter the Kasa/Tapo app's e-mail and password and discover again.`, "error");
+        }
         if (!answer.discovered) return say(box, "No new devices answered. Check they are powered and on this network, or add one by IP.", "error");
         say(box, `Found ${answer.discovered} device(s). Reloading…`, "success");
         setTimeout(() => location.reload(), 800);
@@ -55,6 +73,7 @@ if (manual) {
     const data = formData(manual);
     if (!data.ip) return showError(manual, { field: "ip", message: "Enter the device's IP address." }, box);
     if (!data.alias) delete data.alias;
+    if (!data.username) { delete data.username; delete data.password; }
     say(box, "Contacting the device…");
     await busy(manual.querySelector("button"), async () => {
       try {
@@ -62,6 +81,7 @@ if (manual) {
         say(box, `Added ${device.name || device.alias || data.ip}. Reloading…`, "success");
         setTimeout(() => location.reload(), 600);
       } catch (err) {
+        if (["credentials_required", "credentials_rejected"].includes(err.body.reason)) askAccount(manual);
         showError(manual, err, box);
       }
     });

@@ -80,12 +80,14 @@ export function applyUpdate(card, data) {
   card.dataset.power = data.current_power_w ?? "";
 }
 
+const STATUS_LABELS = { auth_failed: "Needs credentials" };  // as Device.Status labels it
+
 export function applyStatus(card, status) {
   card.dataset.status = status;
   card.querySelectorAll("[data-field=status]").forEach((el) => {
-    el.textContent = status.charAt(0).toUpperCase() + status.slice(1);
+    el.textContent = STATUS_LABELS[status] || status.charAt(0).toUpperCase() + status.slice(1);
     el.className = "badge " + status;
   });
   const toggle = card.querySelector("[data-action=power]");
-  if (toggle) toggle.disabled = status === "offline";
+  if (toggle) toggle.disabled = status === "offline" || status === "auth_failed";
 }

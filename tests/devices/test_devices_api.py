@@ -48,8 +48,9 @@ def test_status_summary_counts_devices(viewer_api):
     DeviceFactory.create_batch(2, status="online")
     DeviceFactory(status="offline")
     DeviceFactory(status="unknown")
+    DeviceFactory(status="auth_failed")
     body = viewer_api.get("/api/devices/status").json()
-    assert body == {"total": 4, "online": 2, "offline": 1, "unknown": 1}
+    assert body == {"total": 5, "online": 2, "offline": 1, "unknown": 1, "auth_failed": 1}
 
 
 @pytest.mark.parametrize("key", ["id", "host", "mac", "mac_lower"])

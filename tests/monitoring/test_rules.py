@@ -37,6 +37,19 @@ def test_a_device_going_offline_raises_one_alert_and_coming_back_resolves_it():
     assert alert.details["resolution"] == "Device Fridge is back online"
 
 
+def test_a_device_refusing_its_credentials_raises_the_offline_alert_saying_so():
+    device = DeviceFactory(alias="Kettle", status="auth_failed", offline_reason="auth_failed")
+    services.device_status_changed(device, "online", "auth_failed")
+    (alert,) = open_alerts(device=device)
+    assert alert.message == "Device Kettle refuses its TP-Link account: update its credentials"
+
+    device.status = "online"
+    device.save()
+    services.device_status_changed(device, "auth_failed", "online")
+    alert.refresh_from_db()
+    assert alert.resolved_at is not None
+
+
 def test_after_resolution_the_next_outage_is_a_new_alert():
     device = DeviceFactory(status="offline")
     services.rules_evaluate_all()
