@@ -9,14 +9,10 @@ passed to the engine as one interval of its own (BEFORE), whose cost is thrown a
 from __future__ import annotations
 
 import logging
-import secrets
-import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.db import transaction
 
 from billing import rollups, selectors
@@ -25,7 +21,7 @@ from billing.engine import Interval, price
 from billing.models import HourlyCost, RepriceRequest
 from billing.periods import PlanVersion, Versions, version_periods
 from billing.summaries import summarise_days
-from kasamonitor import queueing
+from kasamonitor import locks, queueing
 
 logger = logging.getLogger(__name__)
 
@@ -33,22 +29,12 @@ HOUR = timedelta(hours=1)
 BEFORE = "household use earlier in the period"  # device id of the tier-position interval
 COST_QUANTUM = Decimal("1e-12")
 LOCK_KEY = "billing:pricing-lock"
-LOCK_TTL = 900  # seconds; a crashed run frees the lock by itself
+LOCK_TTL = 900  # seconds; a holder that died on another machine frees it then (kasamonitor.locks)
 
 
-@contextmanager
-def pricing_lock(wait: float = 0.0) -> Iterator[bool]:
-    """Hold the pricing lock (cache.add is atomic in Redis); yield False if busy."""
-    token, deadline = secrets.token_hex(8), time.monotonic() + wait
-    while not (acquired := cache.add(LOCK_KEY, token, timeout=LOCK_TTL)):
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(0.05)
-    try:
-        yield acquired
-    finally:
-        if acquired and cache.get(LOCK_KEY) == token:
-            cache.delete(LOCK_KEY)
+def pricing_lock(wait: float = 0.0):
+    """Hold the pricing lock; yields False if another live process holds it."""
+    return locks.held(LOCK_KEY, LOCK_TTL, wait)
 
 
 def price_hours(device_ids: Iterable[int], hours: Iterable[datetime]) -> int:

@@ -9,17 +9,15 @@ import os
 import resource
 import threading
 import time
-import uuid
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+
+from kasamonitor import locks
 
 from . import bulk, events, ingest, kasa_client, rollups
 from .cloud_account import credentials_for, household
@@ -32,7 +30,7 @@ from .signals import device_status_changed, rollups_updated
 logger = logging.getLogger(__name__)
 
 LOCK_KEY = "devices:poll-lock"
-LOCK_TTL = 300  # seconds; a crashed run frees the lock by itself
+LOCK_TTL = 300  # seconds; a holder that died on another machine frees it then (kasamonitor.locks)
 OFFLINE_AFTER = 2  # failed polls
 FAILED = (Device.Status.OFFLINE, Device.Status.AUTH_FAILED)  # statuses with an open outage
 STATE_FIELDS = [
@@ -57,20 +55,9 @@ class PollSummary:
     hook_seconds: float = 0.0  # rollups_updated receivers (billing's pricing)
 
 
-@contextmanager
-def poll_lock(wait: float = 0.0) -> Iterator[bool]:
-    """Hold the fleet-wide poll lock (cache.add is atomic in Redis); yield False if busy."""
-    token = uuid.uuid4().hex
-    deadline = time.monotonic() + wait
-    while not (acquired := cache.add(LOCK_KEY, token, timeout=LOCK_TTL)):
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(0.05)
-    try:
-        yield acquired
-    finally:
-        if acquired and cache.get(LOCK_KEY) == token:
-            cache.delete(LOCK_KEY)
+def poll_lock(wait: float = 0.0):
+    """Hold the fleet-wide poll lock; yields False if another live process holds it."""
+    return locks.held(LOCK_KEY, LOCK_TTL, wait)
 
 
 class _Poller:

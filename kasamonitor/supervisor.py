@@ -64,6 +64,9 @@ class SupervisingManager(Manager):
         elif msg.type == "start":
             self._processes[msg.name]["pid"] = msg.data["pid"]
             self._system_print(f"{msg.name} started (pid={msg.data['pid']})\n")
+            if self._terminating:  # started again just as everything was told to stop
+                self._system_print(f"sending SIGTERM to {msg.name} (pid {msg.data['pid']})\n")
+                self._procmgr.terminate(msg.data["pid"])
         elif msg.type == "stop":
             code = msg.data["returncode"]
             self._processes[msg.name]["returncode"] = code
@@ -112,3 +115,17 @@ class SupervisingManager(Manager):
     def terminate(self):
         self._restart_at.clear()
         super().terminate()
+
+    def _killall(self, force=False):
+        """honcho's, except that a process being started again has no pid yet (honcho's
+        raised KeyError there, so a Ctrl-C during a restart signalled nobody): it is
+        signalled when its start arrives (_on_event)."""
+        signame = "SIGKILL" if force else "SIGTERM"
+        for name, entry in self._processes.items():
+            if "returncode" in entry or "pid" not in entry:
+                continue
+            self._system_print(f"sending {signame} to {name} (pid {entry['pid']})\n")
+            if force:
+                self._procmgr.kill(entry["pid"])
+            else:
+                self._procmgr.terminate(entry["pid"])

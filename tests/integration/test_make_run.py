@@ -191,3 +191,5 @@ def test_killed_processes_are_restarted_and_nothing_is_lost(tmp_path):
                 proc.kill()
             for child in descendants(proc.pid):
                 child.kill()
+            # Shown with a failure (pytest prints a failing test's output).
+            print((tmp_path / "run.log").read_text(errors="replace")[-4000:])

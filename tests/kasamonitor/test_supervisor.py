@@ -8,6 +8,7 @@ import io
 import threading
 import time
 
+from honcho.manager import KILL_WAIT
 from honcho.printer import Printer
 
 from kasamonitor import supervisor
@@ -55,3 +56,19 @@ def test_a_process_that_keeps_dying_stops_everything_with_its_code(monkeypatch):
     assert time.monotonic() - started < 15  # gave up by itself
     assert f"broken stopped {supervisor.MAX_RESTARTS + 1} times" in printed
     assert manager.returncode == 3
+
+
+def test_stopping_while_a_process_is_being_started_again_stops_every_process(monkeypatch):
+    """Ctrl-C can land between a restart and the new process's start message (no pid yet):
+    every process still gets SIGTERM, none is left for SIGKILL."""
+    monkeypatch.setattr(supervisor, "MAX_RESTARTS", 10**6)
+    for _ in range(3):
+        manager = _manager(monkeypatch)
+        monkeypatch.setattr(supervisor, "RESTART_WAIT", (0.0, 0.0))
+        manager.add_process("flaky", "exit 1")  # first: it is signalled first
+        manager.add_process("steady", "sleep 30")
+        started = time.monotonic()
+        printed = _run(manager, 1.5)
+        assert "sending SIGTERM to steady" in printed
+        assert "SIGKILL" not in printed
+        assert time.monotonic() - started < 1.5 + KILL_WAIT
