@@ -3,6 +3,12 @@ import { api, flash } from "./api.js";
 import { applyUpdate } from "./live.js";
 
 export function bindSwitches(root = document) {
+  // Without this script each device has a form with a "Turn on/off" button; with it, a switch.
+  for (const form of root.querySelectorAll(".power-form")) {
+    form.querySelector(".switch-label").hidden = false;
+    form.querySelector("[data-fallback]").hidden = true;
+    form.addEventListener("submit", (event) => event.preventDefault());
+  }
   root.addEventListener("change", async (event) => {
     const toggle = event.target.closest("[data-action=power]");
     if (!toggle) return;
