@@ -185,7 +185,7 @@ def test_rate_plan(page, browser_app):
     rows.nth(1).get_by_label("To hour").fill("22")
     rows.nth(1).get_by_label("Price per kWh").fill("0.12")
     page.get_by_role("button", name="Save plan").click()
-    expect(page.locator("#flash")).to_contain_text("Saved")
+    expect(page.locator("#rates-message")).to_contain_text("Saved")
     expect(page.locator("#rates-fallback")).to_contain_text("22:00–24:00 every day")
     expect(page.get_by_label("Plan type")).to_have_value("time_of_use")
 

@@ -293,8 +293,9 @@ def test_rate_plan_form_saves_and_names_the_bad_field(operator_user):
     )
     html = bad.content.decode()
     assert bad.status_code == 400
-    field = html[html.index('name="rate_per_kwh"') :].split("</label>")[0]
-    assert 'aria-invalid="true"' in field and "must not be negative" in field
+    field = html[html.index('name="rate_per_kwh"') :].split("</span>")[0]
+    assert 'aria-invalid="true" aria-describedby="error-rate_per_kwh"' in field
+    assert 'id="error-rate_per_kwh">rate_per_kwh: must not be negative' in field
     ok = client.post(
         "/rates/save", {"rate_type": "simple", "currency": "EUR", "rate_per_kwh": "0.3"}
     )

@@ -92,7 +92,10 @@ def test_errors_show_at_the_season_row_the_api_names(editor):
     rows = html.split('class="inline-fields tou-row"')
     first = next(r for r in rows if 'name="s0-p_label" placeholder="Peak" value="A"' in r)
     assert "overlaps seasonal_rates[0].time_of_use_rates[1]" in first  # at the row named
-    assert 'name="s0-p_end" type="number" min="0" max="24" step="1" value="10" aria-invalid="true"' in first
+    assert (
+        'name="s0-p_end" type="number" min="0" max="24" step="1" value="10" aria-invalid="true"'
+        in first
+    )
 
 
 def test_a_bad_billing_day_and_tax_are_named(editor):
