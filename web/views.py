@@ -174,6 +174,8 @@ def rates_page(request, status: int = 200, problem=None, form_plan=None):
     plan = plan_to_api(saved.plan)
     # After a refusal: what was typed, with the errors beside it; else the plan in force.
     shown = form_plan or rate_form.from_api(plan)
+    if saved.id is None:
+        shown = {**shown, "name": ""}  # the built-in default's name is not the user's
     return _render(
         request, "web/rates.html", "web:rates", status,
         fallback=selectors.rate_fallback(plan), saved=saved.id is not None, problem=problem,

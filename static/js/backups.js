@@ -37,6 +37,12 @@ form.addEventListener("submit", async (event) => {
 
 // -- restore: always through the confirmation dialog --------------------------------------------
 const dialog = $("#restore-dialog");
+// Its form posts without this script; here the answer goes back to confirmRestore().
+dialog.querySelector("form").addEventListener("submit", (event) => {
+  if (event.submitter?.value !== "restore") return;
+  event.preventDefault();
+  dialog.close("restore");
+});
 
 function confirmRestore(name, encrypted) {
   const f = dialog.querySelector("form");

@@ -14,8 +14,10 @@ export function bindSwitches(root = document) {
     if (!toggle) return;
     const card = toggle.closest(".device-card");
     const wanted = toggle.checked;
+    if (toggle.dataset.pending) { toggle.checked = !wanted; return; } // one switch at a time
+    // Busy, not disabled: a disabled control would lose the keyboard focus.
     toggle.dataset.pending = "1";
-    toggle.disabled = true;
+    toggle.setAttribute("aria-busy", "true");
     try {
       const device = await api(`/api/device/${card.dataset.deviceId}/control`, {
         method: "POST",
@@ -28,6 +30,7 @@ export function bindSwitches(root = document) {
       flash(`Couldn't switch it ${wanted ? "on" : "off"}: ${err.message}`, "error");
     } finally {
       delete toggle.dataset.pending;
+      toggle.removeAttribute("aria-busy");
       toggle.disabled = card.dataset.status === "offline";
     }
   });
