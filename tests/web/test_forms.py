@@ -344,3 +344,75 @@ def test_backup_form_starts_a_backup(admin_user):
     response = client.post("/backups/create", {"compression": "none"})
     assert response.status_code == 302
     assert BackupJob.objects.count() == 1
+
+
+# -- the table rows' forms ---------------------------------------------------------------------
+
+
+def test_a_users_row_form_changes_the_role_and_deactivates(admin_user, viewer_user):
+    client = logged_in_client(admin_user)
+    response = client.post(f"/users/{viewer_user.pk}", {"role": "operator"})  # box unticked
+    assert response.status_code == 302
+    viewer_user.refresh_from_db()
+    assert viewer_user.role == "operator" and not viewer_user.is_active
+    refused = client.post(
+        f"/users/{admin_user.pk}", {"role": "viewer", "is_active": "on"}, follow=True
+    )
+    assert "admin" in refused.content.decode().lower()  # the last admin stays an admin
+    admin_user.refresh_from_db()
+    assert admin_user.role == "admin"
+
+
+def test_alerts_are_acknowledged_and_deleted_by_forms(admin_user):
+    from monitoring.models import Alert
+    from tests.monitoring.factories import AlertFactory
+
+    alert = AlertFactory()
+    client = logged_in_client(admin_user)
+    assert client.post(f"/alerts/{alert.pk}/acknowledge").status_code == 302
+    alert.refresh_from_db()
+    assert alert.acknowledged and alert.acknowledged_by == admin_user
+    assert client.post(f"/alerts/{alert.pk}/delete").status_code == 302
+    assert not Alert.objects.filter(pk=alert.pk).exists()
+
+
+def test_viewers_cannot_acknowledge_alerts(viewer_user):
+    from tests.monitoring.factories import AlertFactory
+
+    alert = AlertFactory()
+    assert logged_in_client(viewer_user).post(f"/alerts/{alert.pk}/acknowledge").status_code == 403
+
+
+def test_a_restore_needs_the_word_restore(admin_user):
+    client = logged_in_client(admin_user)
+    response = client.post("/backups/restore", {"filename": "nothing.7z", "confirm": "yes"})
+    assert response.status_code == 400 and "type RESTORE" in response.content.decode()
+
+
+def test_a_backup_schedule_is_added_switched_off_and_deleted(admin_user):
+    from backups.models import BackupSchedule
+
+    client = logged_in_client(admin_user)
+    bad = client.post("/backups/schedules", {"name": "Nightly", "cron": "not cron",
+                                             "retention_days": "30", "keep_last": "3", "enabled": "true"})  # fmt: skip
+    assert bad.status_code == 400 and 'id="error-cron"' in bad.content.decode()
+    client.post("/backups/schedules", {"name": "Nightly", "cron": "0 2 * * *",
+                                       "retention_days": "30", "keep_last": "3", "enabled": "true"})  # fmt: skip
+    schedule = BackupSchedule.objects.get()
+    assert schedule.enabled
+    client.post(f"/backups/schedules/{schedule.pk}", {})  # the box unticked
+    schedule.refresh_from_db()
+    assert not schedule.enabled
+    client.post(f"/backups/schedules/{schedule.pk}/delete")
+    assert not BackupSchedule.objects.exists()
+
+
+def test_another_session_is_ended_by_its_form(viewer_user):
+    from accounts import sessions
+
+    other = sessions.session_start(viewer_user, ip="127.0.0.2", user_agent="other")
+    client = logged_in_client(viewer_user)
+    response = client.post(f"/account/sessions/{other.session.public_id}/end")
+    assert response.status_code == 302
+    other.session.refresh_from_db()
+    assert not other.session.is_active
