@@ -9,17 +9,22 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts import selectors as account_selectors
 from accounts import serializers as account_serializers
-from accounts.users import user_create
+from accounts.users import user_create, user_delete, user_update
 from backups import schedules as backup_schedules
 from backups import services as backup_services
-from backups.api import BackupCreateInput, ScheduleSerializer
+from backups.api import BackupCreateInput, RestoreOptions, ScheduleSerializer
 from backups.models import BackupSchedule
+from backups.restore import backup_restore as restore_path
+from backups.restore import backup_restore_upload
 from billing import services as billing_services
 from devices import selectors as device_selectors
 from devices import serializers as device_serializers
 from devices import services as device_services
 from exports import services as export_services
+from monitoring import alerts
+from monitoring import selectors as alert_selectors
 
 from . import views
 from .access import page
@@ -231,10 +236,6 @@ def user_add(request):
 @page(admin=True)
 def backup_restore(request):
     """Restore an uploaded or a stored backup; the form must say RESTORE, as the dialog asks."""
-    from backups.api import RestoreOptions
-    from backups.restore import backup_restore as restore_path
-    from backups.restore import backup_restore_upload
-
     if request.POST.get("confirm", "").strip().upper() != "RESTORE":
         problem = Problem(
             "Not restored: type RESTORE to confirm.", 400, {"confirm": "Type RESTORE."}
@@ -271,52 +272,42 @@ def backup_delete(request, filename: str):
 # -- alerts ----------------------------------------------------------------------------------
 
 
-def _alert_action(request, pk: int | None, work, done: str):
-    from monitoring import selectors as alert_selectors
-
+@require_POST
+@page("alerts.acknowledge")
+def alert_acknowledge(request, pk: int):
     try:
-        count = work(alert_selectors.alert_get(pk) if pk is not None else None)
+        alerts.alert_acknowledge(alert_selectors.alert_get(pk), actor=request.user)
     except FORM_ERRORS as exc:
         messages.error(request, problem_of(exc).message)
     else:
-        messages.success(request, done.format(count=count))
+        messages.success(request, "Alert acknowledged.")
     return _back(request, reverse("web:alerts"))
 
 
 @require_POST
 @page("alerts.acknowledge")
-def alert_acknowledge(request, pk: int):
-    from monitoring import alerts
-
-    work = lambda alert: alerts.alert_acknowledge(alert, actor=request.user)  # noqa: E731
-    return _alert_action(request, pk, work, "Alert acknowledged.")
-
-
-@require_POST
-@page("alerts.acknowledge")
 def alert_acknowledge_all(request):
-    from monitoring import alerts
-
-    work = lambda _: alerts.alert_acknowledge_all(actor=request.user)  # noqa: E731
-    return _alert_action(request, None, work, "{count} alerts acknowledged.")
+    count = alerts.alert_acknowledge_all(actor=request.user)
+    messages.success(request, f"{count} alerts acknowledged.")
+    return redirect("web:alerts")
 
 
 @require_POST
 @page("alerts.delete")
 def alert_delete(request, pk: int):
-    from monitoring import alerts
-
-    work = lambda alert: alerts.alert_delete(alert, actor=request.user)  # noqa: E731
-    return _alert_action(request, pk, work, "Alert deleted.")
+    try:
+        alerts.alert_delete(alert_selectors.alert_get(pk), actor=request.user)
+    except FORM_ERRORS as exc:
+        messages.error(request, problem_of(exc).message)
+    else:
+        messages.success(request, "Alert deleted.")
+    return _back(request, reverse("web:alerts"))
 
 
 @require_POST
 @page(admin=True)
 def user_change(request, pk: int):
     """A row of the users table: its role and active flag (the script saves each change)."""
-    from accounts import selectors as account_selectors
-    from accounts.users import user_update
-
     body = {"role": request.POST.get("role", ""), "is_active": "is_active" in request.POST}
     try:
         data = account_serializers.validated(account_serializers.UserUpdateSerializer, body)
@@ -333,9 +324,6 @@ def user_change(request, pk: int):
 @require_POST
 @page(admin=True)
 def user_remove(request, pk: int):
-    from accounts import selectors as account_selectors
-    from accounts.users import user_delete
-
     try:
         user = account_selectors.user_get(pk)
         user_delete(actor=request.user, user=user, request=request)
