@@ -75,14 +75,11 @@ def _is_messages(value: Any) -> bool:
 
 
 def _first(detail: Any) -> str:
+    """The first message in a DRF/Django error detail (nested lists and dicts)."""
     if isinstance(detail, list):
         return next((_first(d) for d in detail if d), "")
     if isinstance(detail, dict):
-        for key, value in detail.items():
-            text = _first(value)
-            if text:
-                return text if key in ("", "non_field_errors", "detail") else text
-        return ""
+        return next((_first(v) for v in detail.values() if _first(v)), "")
     return str(detail)
 
 
