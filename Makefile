@@ -27,6 +27,12 @@ JS_CLIENTS := tests/js_clients/node_modules/.package-lock.json
 $(JS_CLIENTS): tests/js_clients/package-lock.json
 	npm ci --prefix tests/js_clients --no-audit --no-fund --loglevel=error
 
+# What the browser tests inject into the pages (axe-core, the accessibility rules).
+BROWSER_JS := tests/browser/node_modules/.package-lock.json
+
+$(BROWSER_JS): tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+
 # python-kasa's recorded device answers for tests/smart_emulator, downloaded once per
 # machine into ~/.cache/kasa-monitor (or $KASA_FIXTURES_DIR), never into the repository.
 fixtures: $(STAMP)  ## fetch the device recordings the smart emulator serves (needs PyPI)
@@ -43,7 +49,7 @@ $(CHROMIUM):
 run: $(STAMP)  ## migrate, collect static and run web + worker + scheduler (Ctrl-C stops all)
 	$(PY) -m kasamonitor.run
 
-test: $(STAMP) $(SIM) $(JS_CLIENTS) $(CHROMIUM) fixtures  ## run the whole test suite (installs the simulator, recordings and Chromium too)
+test: $(STAMP) $(SIM) $(JS_CLIENTS) $(BROWSER_JS) $(CHROMIUM) fixtures  ## run the whole test suite (installs the simulator, recordings and Chromium too)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)  ## ruff check + format check

@@ -124,6 +124,18 @@ def reset_request(email: str) -> None:
         reset_send(user)
 
 
+def reset_request_queue(email: str, *, request=None) -> None:
+    """Audit a reset request and let the worker mail the link (API and web form alike).
+
+    The worker looks the account up, so the answer takes the same time whether or not the
+    account exists.
+    """
+    from .tasks import send_password_reset
+
+    audit_record("password_reset_requested", request=request, details={"email": email})
+    send_password_reset.delay(email)
+
+
 def reset_confirm(*, token: str, new_password: str, email: str | None = None, request=None):
     """Set a new password with a reset token (single use); every session of the user ends."""
     record = (

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
-from pathlib import Path
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
@@ -24,7 +22,7 @@ from accounts.permissions import HasPermission
 from . import schedules, services
 from .archive import COMPRESSION
 from .models import BackupJob, BackupSchedule
-from .restore import backup_restore
+from .restore import backup_restore, backup_restore_upload
 
 CanBackup = HasPermission("system.backup")
 
@@ -201,12 +199,10 @@ class BackupRestoreApi(APIView):
         data = validated(BackupRestoreInput, request.data)
         password = data.get("password") or None
         if data.get("file"):
-            with tempfile.TemporaryDirectory(dir=services.backups_dir(), prefix=".upload-") as tmp:
-                path = Path(tmp) / "upload.7z"
-                with open(path, "wb") as out:
-                    for chunk in data["file"].chunks():
-                        out.write(chunk)
-                result = self._restore(request, path, password, data["options"])
+            result = backup_restore_upload(
+                data["file"], password=password, actor=request.user, request=request,
+                **data["options"],
+            )  # fmt: skip
         else:
             path = services.backup_path(data["filename"])
             result = self._restore(request, path, password, data["options"])

@@ -252,3 +252,14 @@ def _audit_refusal(path: Path, exc: Exception, actor, request) -> None:
         target_id=path.name, outcome="failure", severity="warning",
         details={"reason": str(exc)[:500]},
     )  # fmt: skip
+
+
+def backup_restore_upload(upload, **options) -> dict:
+    """Restore an uploaded archive (a Django UploadedFile): saved beside the backups while
+    it is checked and restored, then removed. `options` are backup_restore()'s."""
+    with tempfile.TemporaryDirectory(dir=backups_dir(), prefix=".upload-") as tmp:
+        path = Path(tmp) / "upload.7z"
+        with open(path, "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        return backup_restore(path, **options)

@@ -49,17 +49,28 @@ TALKS_TO_DEVICE = {
 STATUS_PARAM = OpenApiParameter(
     "status", str, enum=[c for c, _ in Device.Status.choices], description="Only this status."
 )
+EXPAND_PARAM = OpenApiParameter(
+    "expand",
+    str,
+    enum=["children"],
+    description="children: list each power strip's outlets in its `children` instead of "
+    "beside it (top-level rows get `children`, empty for plugs and bulbs).",
+)
 
 
 class DeviceListApi(ByMethod):
     permissions_by_method = {"GET": [VIEW], "POST": [DISCOVER]}
 
-    @extend_schema(parameters=[STATUS_PARAM], responses=s.DeviceOut(many=True))
+    @extend_schema(parameters=[STATUS_PARAM, EXPAND_PARAM], responses=s.DeviceTreeOut(many=True))
     def get(self, request):
         wanted = request.query_params.get("status") or None
         if wanted and wanted not in Device.Status.values:
             raise serializers.ValidationError({"status": f"Use one of {Device.Status.values}."})
-        return HttpResponse(s.device_list_json(wanted), content_type="application/json")
+        expand = request.query_params.get("expand", "")
+        if expand not in ("", "children"):
+            raise serializers.ValidationError({"expand": 'The only expansion is "children".'})
+        body = s.device_list_json(wanted, children=expand == "children")
+        return HttpResponse(body, content_type="application/json")
 
     @extend_schema(request=s.ManualAddIn, responses={201: s.DeviceDetailOut, **TALKS_TO_DEVICE})
     def post(self, request):

@@ -70,22 +70,40 @@ def _shared_set(key: str, body: bytes) -> None:
         cache.set(key, body, LIST_CACHE_SECONDS)
 
 
-def device_list_json(status: str | None = None) -> bytes:
+def device_list_json(status: str | None = None, *, children: bool = False) -> bytes:
     """The body of GET /api/devices, rendered once per fleet version and kept in this
     process and in the shared cache: the list is read far more often (dashboards, API
-    clients) than devices change, and the version comes from the database on every call."""
-    key = f"devices:list:{status or 'all'}:{selectors.fleet_version()}"
+    clients) than devices change, and the version comes from the database on every call.
+
+    With children (?expand=children) each strip's outlets move into its "children"."""
+    tree = ":tree" if children else ""
+    key = f"devices:list:{status or 'all'}{tree}:{selectors.fleet_version()}"
     body = _rendered_lists.get(key)
     if body is None:
         body = _shared_get(key)
         if body is None:
             rows = selectors.device_list(status=status).values(*ROW_COLUMNS)
-            body = JSONRenderer().render([device_row_from_values(row) for row in rows])
+            listed = [device_row_from_values(row) for row in rows]
+            body = JSONRenderer().render(nest_children(listed) if children else listed)
             _shared_set(key, body)
         if len(_rendered_lists) >= 8:  # old versions are never asked for again
             _rendered_lists.clear()
         _rendered_lists[key] = body
     return body
+
+
+def nest_children(rows: list[dict]) -> list[dict]:
+    """Put each outlet's row in its strip's "children" (every top-level row gets the key);
+    an outlet whose strip is not in the list (a status filter) stays at the top level."""
+    by_id = {row["id"]: {**row, "children": []} for row in rows}
+    top = []
+    for row in by_id.values():
+        parent = by_id.get(row["parent"])
+        (parent["children"] if parent else top).append(row)
+    for row in top:
+        for child in row["children"]:
+            child.pop("children", None)
+    return top
 
 
 def device_row_from_values(v: dict) -> dict:
@@ -153,6 +171,14 @@ class DeviceOut(serializers.Serializer):
     mac = serializers.CharField()
     parent = serializers.IntegerField(allow_null=True, help_text="The strip of an outlet.")
     enabled = serializers.BooleanField()
+
+
+class DeviceTreeOut(DeviceOut):
+    children = DeviceOut(
+        many=True,
+        required=False,
+        help_text="Only with ?expand=children: a strip's outlets (empty for other devices).",
+    )
 
 
 class DeviceDetailOut(DeviceOut):

@@ -1,8 +1,9 @@
 """Who is looking at a page: the user of the HTTP-only access cookie, as the API sees it.
 
-Pages are plain GETs, so no CSRF check is needed here (the API's cookie mode enforces it on
-writes). A missing, expired or revoked token makes the visitor anonymous; anonymous visitors
-go to /login?next=..., whose script first tries a silent cookie refresh.
+The pages' forms post to views decorated here; Django's CsrfViewMiddleware checks their
+{% csrf_token %} (the API's cookie mode checks the X-CSRFToken header of the scripts). A
+missing, expired or revoked token makes the visitor anonymous; anonymous visitors go to
+/login?next=..., whose script first tries a silent cookie refresh.
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ from devices.models import DailyRollup, Device
 
 
 def dashboard_devices(*, today: date | None = None) -> list[dict]:
-    """Return every device with today's and this month's kWh and cost (local days).
+    """Return the top-level devices with today's and this month's kWh and cost (local days);
+    a strip's card holds its outlets' cards under "outlets".
 
     A strip's figures are the sums of its outlets', as devices.selectors.energy_device_ids
     defines them; one aggregate query serves the whole page.
@@ -26,11 +27,15 @@ def dashboard_devices(*, today: date | None = None) -> list[dict]:
     today = today or timezone.localdate()
     totals = _month_totals(today)
     devices = list(Device.objects.select_related("parent").order_by("alias", "id"))
+    cards = {d.pk: {"device": d, "outlets": []} for d in devices}
     for device in devices:
-        if device.is_strip:
-            for outlet in (d for d in devices if d.parent_id == device.pk):
-                _add_into(totals[device.pk], totals[outlet.pk])
-    return [{"device": d, **_rounded(totals[d.pk])} for d in devices]
+        if device.parent_id in cards:
+            cards[device.parent_id]["outlets"].append(cards[device.pk])
+            _add_into(totals[device.parent_id], totals[device.pk])
+    for card in cards.values():
+        card.update(_rounded(totals[card["device"].pk]))
+        card["outlets"].sort(key=lambda c: (c["device"].child_id or "", c["device"].pk))
+    return [c for c in cards.values() if c["device"].parent_id not in cards]
 
 
 def _month_totals(today: date) -> defaultdict:
@@ -107,3 +112,42 @@ def rate_fallback(plan: dict) -> dict | None:
 
 def _clock(hour: int | str) -> str:
     return f"{hour:02d}:00" if isinstance(hour, int) else hour
+
+
+def first_run_steps(can: dict) -> list[dict]:
+    """The first-run checklist of what this user may do: add devices, save a rate plan and
+    (admins) schedule backups; each with whether it is done. Empty when all are done."""
+    from billing.selectors import saved_plans
+
+    steps = []
+    if can.get("discover"):
+        steps.append({"key": "devices", "done": Device.objects.exists()})
+    if can.get("edit_rates"):
+        steps.append({"key": "rates", "done": bool(saved_plans())})
+    if can.get("admin"):
+        steps.append(
+            {"key": "backups", "done": BackupSchedule.objects.filter(enabled=True).exists()}
+        )
+    return [] if all(step["done"] for step in steps) else steps
+
+
+def rate_preview(plan: dict) -> list[dict]:
+    """The rates page's preview: each hour's price on a weekday and a weekend day this week,
+    with its share of the day's highest price (for the bars)."""
+    from zoneinfo import ZoneInfo
+
+    from billing.preview import typical_week
+
+    today = timezone.now().astimezone(ZoneInfo(plan["timezone"])).date()
+    week = typical_week(plan, today)
+    top = max([*week["weekday"], *week["weekend"]]) or 1
+    return [
+        {"hour": f"{hour:02d}:00", "weekday": _plain(week["weekday"][hour]),
+         "weekend": _plain(week["weekend"][hour]),
+         "weekday_pct": round(100 * week["weekday"][hour] / top), "weekend_pct": round(100 * week["weekend"][hour] / top)}
+        for hour in range(24)
+    ]  # fmt: skip
+
+
+def _plain(value) -> str:
+    return format(value.normalize(), "f")  # 0.0800 -> 0.08

@@ -1,21 +1,28 @@
-"""The end-user pages: each reads what it shows, then its script acts through the REST API."""
+"""The end-user pages: each reads what it shows. Their forms post to web.actions and
+web.auth_views (no JavaScript needed); the scripts do the same through the REST API."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
-from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import redirect
+from django.templatetags.static import static
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from accounts import services as account_services
 from accounts import sessions as account_sessions
 from accounts import totp
 from accounts.roles import ROLE_CHOICES
 from backups import services as backup_services
+from billing import costs as billing_costs
 from billing import selectors as billing_selectors
+from billing.api import date_range as billing_date_range
 from billing.plans import plan_to_api
 from devices import selectors as device_selectors
+from devices import serializers as device_serializers
 from devices import services as device_services
 from devices.errors import DeviceNotFound
 from devices.kasa_client import CloudCredentials
@@ -24,52 +31,23 @@ from exports import selectors as export_selectors
 from kasamonitor.errors import ApiError
 from monitoring import selectors as alert_selectors
 
-from . import selectors
-from .access import page, public
+from . import rate_form, selectors
+from .access import page
 from .context import layout
+from .forms import FORM_ERRORS, problem_of
+from .render import render_page
 
 
 def _currency() -> str:
     return billing_selectors.plan_in_force().plan["currency"]
 
 
-def _render(request, template: str, current: str = "", status: int = 200, **context):
-    return render(request, template, {**layout(request, current), **context}, status=status)
+_render = render_page
 
 
-def _next_url(request) -> str:
-    target = request.GET.get("next", "")
-    safe = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
-    return target if safe and target.startswith("/") else "/"
-
-
-# -- signing in ------------------------------------------------------------------------------
-
-
-@public
-def setup(request):
-    if not account_services.setup_required():
-        return redirect("web:login")
-    return _render(request, "web/setup.html")
-
-
-@public
-def login(request):
-    if account_services.setup_required():
-        return redirect("web:setup")
-    if request.user.is_authenticated:
-        return redirect(_next_url(request))
-    return _render(request, "web/login.html", next_url=_next_url(request))
-
-
-@public
-def forgot_password(request):
-    return _render(request, "web/forgot_password.html")
-
-
-@public
-def reset_password(request):
-    return _render(request, "web/reset_password.html", token=request.GET.get("token", ""))
+def favicon(request):
+    """/favicon.ico for clients that ask without reading the pages' <link rel="icon">."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 # -- devices ---------------------------------------------------------------------------------
@@ -77,39 +55,138 @@ def reset_password(request):
 
 @page("devices.view")
 def dashboard(request):
+    return dashboard_page(request)
+
+
+def dashboard_page(request, status: int = 200, **extra):
     cards = selectors.dashboard_devices()
+    steps = selectors.first_run_steps(layout(request)["can"])
     return _render(
-        request, "web/dashboard.html", "web:dashboard", cards=cards, currency=_currency()
-    )
+        request, "web/dashboard.html", "web:dashboard", status,
+        cards=cards, currency=_currency(), steps=steps, **extra,
+    )  # fmt: skip
+
+
+HISTORY_HOURS = {"1h": 1, "24h": 24, "7d": 24 * 7, "30d": 24 * 30, "365d": 24 * 365}
+HISTORY_KEYS = ("range", "start", "end", "interval", "metric")
+RANGE_CHOICES = [("1h", "Last hour"), ("24h", "Last 24 hours"), ("7d", "Last 7 days"),
+                 ("30d", "Last 30 days"), ("365d", "Last year"), ("custom", "Custom…")]  # fmt: skip
+INTERVAL_CHOICES = [("auto", "Automatic"), ("raw", "Every reading"), ("1h", "Hourly"),
+                    ("6h", "6 hours"), ("1d", "Daily")]  # fmt: skip
 
 
 @page("devices.view")
 def device_detail(request, pk: int):
+    if request.method == "POST":  # the history form: back as a GET, as static/js/device.js asks
+        query = urlencode({k: request.POST.get(k, "") for k in HISTORY_KEYS})
+        return redirect(f"{request.path}?{query}")
     try:
         device = device_selectors.device_get(pk)
     except DeviceNotFound:
         return _render(request, "web/not_found.html", status=404, what="device")
     stats = device_selectors.stats(device)
-    outlets = list(device.outlets.order_by("child_id")) if device.is_strip else []
+    outlets = (
+        [{"device": o} for o in device.outlets.order_by("child_id")] if device.is_strip else []
+    )
+    chosen = {k: request.GET.get(k, "") for k in HISTORY_KEYS}
+    points, problem = _history(device, chosen)
     return _render(
         request, "web/device.html", "web:dashboard",
         device=device, stats=stats, outlets=outlets, currency=_currency(),
+        chosen=chosen, points=points, problem=problem,
+        range_choices=RANGE_CHOICES, interval_choices=INTERVAL_CHOICES,
     )  # fmt: skip
+
+
+def _history(device, chosen: dict) -> tuple[list[dict], object]:
+    """The history table without scripts: the form's range and interval, checked as the
+    API's history endpoint checks them."""
+    hours = HISTORY_HOURS.get(chosen["range"] or "24h")
+    interval = chosen["interval"] if chosen["interval"] in ("raw", "1h", "6h", "1d") else ""
+    query = {"start_time": chosen["start"], "end_time": chosen["end"] or None}
+    if hours:
+        now = timezone.now()
+        query = {
+            "start_time": (now - timedelta(hours=hours)).isoformat(),
+            "end_time": now.isoformat(),
+        }
+    query = {k: v for k, v in query.items() if v}
+    query["interval"] = interval or _auto_interval(hours or 24)
+    try:
+        form = device_serializers.HistoryQuery(data=query)
+        form.is_valid(raise_exception=True)
+        return device_selectors.history(device, **form.validated_data), None
+    except FORM_ERRORS as exc:
+        return [], problem_of(exc, {"start_time": "start", "end_time": "end"})
+
+
+def _auto_interval(hours: float) -> str:
+    if hours <= 48:
+        return "raw"
+    return "1h" if hours <= 24 * 8 else "6h" if hours <= 24 * 31 else "1d"
 
 
 # -- money -----------------------------------------------------------------------------------
 
 
+COST_PERIODS = {
+    "this_month": "This month", "last_month": "Last month", "last_7_days": "Last 7 days",
+    "last_30_days": "Last 30 days", "this_year": "This year", "custom": "Custom…",
+}  # fmt: skip
+
+
 @page("costs.view")
 def costs(request):
-    return _render(request, "web/costs.html", "web:costs")
+    """The period form posts here and comes back as a GET (?period=...): the totals and the
+    per-device table are in the page, so they need no script; the charts do."""
+    if request.method == "POST":
+        keep = ("period", "start_date", "end_date")
+        return redirect(f"{request.path}?{urlencode({k: request.POST.get(k, '') for k in keep})}")
+    period = request.GET.get("period", "this_month")
+    period = period if period in COST_PERIODS else "this_month"
+    context = {"period": period, "period_choices": COST_PERIODS.items(), "start_date": request.GET.get("start_date", ""),
+               "end_date": request.GET.get("end_date", "")}  # fmt: skip
+    try:
+        first, last = cost_period(period, context["start_date"], context["end_date"])
+        context["report"] = billing_costs.costs_report(first, last)
+    except FORM_ERRORS as exc:
+        context["problem"] = problem_of(exc)
+    return _render(request, "web/costs.html", "web:costs", **context)
+
+
+def cost_period(period: str, start: str, end: str) -> tuple[date, date]:
+    """The first and last local day of a period of the costs page (as static/js/costs.js)."""
+    first_of_month, today = billing_costs.this_month_so_far()
+    if period == "custom":
+        return billing_date_range({"start_date": start, "end_date": end})
+    if period == "last_month":
+        last = first_of_month - timedelta(days=1)
+        return last.replace(day=1), last
+    if period in ("last_7_days", "last_30_days"):
+        return today - timedelta(days=6 if period == "last_7_days" else 29), today
+    if period == "this_year":
+        return today.replace(month=1, day=1), today
+    return first_of_month, today
 
 
 @page("rates.view")
 def rates(request):
-    plan = billing_selectors.plan_in_force().plan
-    fallback = selectors.rate_fallback(plan_to_api(plan))
-    return _render(request, "web/rates.html", "web:rates", fallback=fallback)
+    return rates_page(request)
+
+
+def rates_page(request, status: int = 200, problem=None, form_plan=None):
+    saved = billing_selectors.plan_in_force()
+    plan = plan_to_api(saved.plan)
+    # After a refusal: what was typed, with the errors beside it; else the plan in force.
+    shown = form_plan or rate_form.from_api(plan)
+    if saved.id is None:
+        shown = {**shown, "name": ""}  # the built-in default's name is not the user's
+    return _render(
+        request, "web/rates.html", "web:rates", status,
+        fallback=selectors.rate_fallback(plan), saved=saved.id is not None, problem=problem,
+        preview=selectors.rate_preview(saved.plan), currency=plan["currency"],
+        **rate_form.form_context(shown, problem),
+    )  # fmt: skip
 
 
 # -- data ------------------------------------------------------------------------------------
@@ -117,23 +194,40 @@ def rates(request):
 
 @page("data.export")
 def exports(request):
+    return exports_page(request)
+
+
+def exports_page(request, status: int = 200, **extra):
+    history = export_selectors.export_history(request.user, limit=50, offset=0)["exports"]
     context = {
+        "history": history,
+        # Without scripts the page reloads itself while a job runs (<noscript> refresh).
+        "refresh": any(job.status in ("queued", "running") for job in history),
         "devices": device_selectors.device_list(),
-        "history": export_selectors.export_history(request.user, limit=50, offset=0)["exports"],
         "formats": export_selectors.formats(),
         "metrics": export_selectors.metrics(),
         "default_fields": export_config.DEFAULT_FIELDS,
+        **extra,
     }
-    return _render(request, "web/exports.html", "web:exports", **context)
+    return _render(request, "web/exports.html", "web:exports", status, **context)
 
 
 @page(admin=True)
 def backups(request):
+    return backups_page(request)
+
+
+def backups_page(request, status: int = 200, **extra):
+    job = backup_services.backup_job_current(None)
     context = {
         "backups": backup_services.backup_list(),
         "schedules": selectors.backup_schedules(),
+        "job": job,
+        # Without scripts the page reloads itself while a backup runs (<noscript> refresh).
+        "job_running": bool(job and job.status in ("pending", "running")),
+        **extra,
     }
-    return _render(request, "web/backups.html", "web:backups", **context)
+    return _render(request, "web/backups.html", "web:backups", status, **context)
 
 
 @page("alerts.view")
@@ -153,6 +247,10 @@ def alerts(request):
 
 @page()
 def account(request):
+    return account_page(request)
+
+
+def account_page(request, status: int = 200, **extra):
     current = account_sessions.current_session_id(request)
     sessions = selectors.session_list(request.user)
     context = {
@@ -160,18 +258,24 @@ def account(request):
         "current_session": f"sess_{current.hex}" if current else "",
         "two_factor": totp.status(request.user),
         "max_sessions": settings.MAX_SESSIONS_PER_USER,
+        **extra,
     }
-    return _render(request, "web/account.html", "web:account", **context)
+    return _render(request, "web/account.html", "web:account", status, **context)
 
 
 @page(admin=True)
 def users(request):
+    return users_page(request)
+
+
+def users_page(request, status: int = 200, **extra):
     context = {
         "users": selectors.user_list(),
         "roles": ROLE_CHOICES,
         "two_factor_ids": selectors.two_factor_user_ids(),
+        **extra,
     }
-    return _render(request, "web/users.html", "web:users", **context)
+    return _render(request, "web/users.html", "web:users", status, **context)
 
 
 # -- device credentials (a plain POST form: works without JavaScript) ----------------------

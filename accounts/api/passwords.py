@@ -6,9 +6,8 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import passwords, ratelimits, sessions, tasks, verification
+from accounts import passwords, ratelimits, sessions, verification
 from accounts import serializers as s
-from security.services import audit_record
 
 from .auth import PublicApi
 
@@ -19,10 +18,7 @@ RESET_DONE = "Password has been reset successfully. Please login with your new p
 def _request_reset(request) -> None:
     ratelimits.enforce(request, "password_reset")
     email = s.validated(s.EmailSerializer, request.data)["email"]
-    audit_record("password_reset_requested", request=request, details={"email": email})
-    # The worker looks the account up and mails it, so this answer takes the same time
-    # whether or not the account exists.
-    tasks.send_password_reset.delay(email)
+    passwords.reset_request_queue(email, request=request)
 
 
 class ForgotPasswordApi(PublicApi):

@@ -6,6 +6,7 @@ const verify = $("#verify-form");
 if (verify) {
   const box = verify.querySelector("[data-result]");
   verify.querySelector("[data-action=send-code]").addEventListener("click", async (event) => {
+    event.preventDefault(); // a submit button for the no-script form
     await busy(event.currentTarget, async () => {
       try {
         const answer = await api("/api/security/send-verification-code", { method: "POST" });
@@ -55,6 +56,7 @@ function show(state) {
 }
 
 tfa.querySelector("[data-action=setup-2fa]").addEventListener("click", async (event) => {
+  event.preventDefault(); // a submit button for the no-script form
   await busy(event.currentTarget, async () => {
     try {
       const setup = await api("/api/auth/2fa/setup", { method: "POST" });
@@ -110,6 +112,7 @@ const sessions = $("#sessions-table tbody");
 sessions.addEventListener("click", async (event) => {
   const button = event.target.closest("[data-action=revoke]");
   if (!button) return;
+  event.preventDefault(); // the row's no-script form would post it too
   const row = button.closest("tr");
   await busy(button, async () => {
     try {
@@ -121,6 +124,7 @@ sessions.addEventListener("click", async (event) => {
 });
 
 $("[data-action=revoke-others]").addEventListener("click", async (event) => {
+  event.preventDefault(); // a submit button for the no-script form
   if (!confirm("Log out every other browser and device?")) return;
   const sessionId = event.currentTarget.dataset.sessionId; // this page's own session is kept
   await busy(event.currentTarget, async () => {

@@ -1,5 +1,5 @@
 // Backups (admins): create with progress, restore with confirmation, delete, schedules.
-import { api, $, say, showError, busy, formData, flash } from "./api.js";
+import { api, $, $$, say, showError, busy, formData, flash } from "./api.js";
 
 const form = $("#backup-form");
 const progress = $("#backup-progress");
@@ -37,6 +37,12 @@ form.addEventListener("submit", async (event) => {
 
 // -- restore: always through the confirmation dialog --------------------------------------------
 const dialog = $("#restore-dialog");
+// Its form posts without this script; here the answer goes back to confirmRestore().
+dialog.querySelector("form").addEventListener("submit", (event) => {
+  if (event.submitter?.value !== "restore") return;
+  event.preventDefault();
+  dialog.close("restore");
+});
 
 function confirmRestore(name, encrypted) {
   const f = dialog.querySelector("form");
@@ -68,6 +74,7 @@ if (table) {
   table.addEventListener("click", async (event) => {
     const button = event.target.closest("button[data-action]");
     if (!button) return;
+    event.preventDefault(); // the row's no-script form would post it too
     const row = button.closest("tr");
     const name = row.dataset.filename;
     if (button.dataset.action === "delete") {
@@ -87,7 +94,12 @@ if (table) {
   });
 }
 
+// With this script, restoring asks in the dialog: the form's own confirmation box and stored
+// backup picker (for when scripts are off) step aside, and each row gets its Restore button.
+$$("[data-action=restore]").forEach((button) => { button.hidden = false; });
 const upload = $("#upload-form");
+upload.querySelector("[data-confirm]").hidden = true;
+upload.elements.filename.closest("label").hidden = true;
 upload.addEventListener("submit", async (event) => {
   event.preventDefault();
   const file = upload.elements.file.files[0];
@@ -103,6 +115,8 @@ upload.addEventListener("submit", async (event) => {
 // -- schedules ------------------------------------------------------------------------------------
 const schedules = $("#schedules-table tbody");
 if (schedules) {
+  // Each change saves at once here: the rows' "Save" buttons are for when scripts are off.
+  $$("[data-save]", schedules).forEach((button) => { button.hidden = true; });
   schedules.addEventListener("change", async (event) => {
     if (event.target.dataset.action !== "toggle") return;
     const row = event.target.closest("tr");
@@ -113,6 +127,7 @@ if (schedules) {
   });
   schedules.addEventListener("click", async (event) => {
     if (event.target.dataset.action !== "delete-schedule") return;
+    event.preventDefault(); // the row's no-script form would post it too
     const row = event.target.closest("tr");
     if (!confirm("Delete this schedule?")) return;
     try {
@@ -126,7 +141,7 @@ const scheduleForm = $("#schedule-form");
 scheduleForm.addEventListener("submit", async (event) => {
   event.preventDefault();
   const data = formData(scheduleForm);
-  const body = { name: data.name, cron: data.cron, enabled: true, retention_days: Number(data.retention_days), keep_last: Number(data.keep_last), options: { include_logs: !!data.include_logs } };
+  const body = { name: data.name, cron: data.cron, enabled: true, retention_days: Number(data.retention_days), keep_last: Number(data.keep_last), options: { include_logs: !!data["options.include_logs"] } };
   await busy(scheduleForm.querySelector("button[type=submit]"), async () => {
     try {
       await api("/api/backups/schedules", { method: "POST", body });

@@ -7,13 +7,18 @@ const box = $("#export-message");
 const TYPES = { device_data: "Device readings", cost_analysis: "Cost analysis", system_report: "System report", personal_data: "Personal data", audit_logs: "Audit logs" };
 const withOwner = $$("#export-table thead th").some((th) => th.textContent === "By");
 
-form.elements.preset.addEventListener("change", () => {
+// Without this script every field shows; with it, only the ones the choices need.
+function showCustom() {
   const custom = form.elements.preset.value === "custom";
   $$("[data-custom]", form).forEach((el) => { el.hidden = !custom; });
-});
-form.elements.all_devices.addEventListener("change", () => {
+}
+function showDevices() {
   $("[data-device-list]", form).hidden = form.elements.all_devices.checked;
-});
+}
+form.elements.preset.addEventListener("change", showCustom);
+form.elements.all_devices.addEventListener("change", showDevices);
+showCustom();
+showDevices();
 
 function request() {
   const f = form.elements;
@@ -123,6 +128,7 @@ async function follow(id) {
 table.addEventListener("click", async (event) => {
   const button = event.target.closest("button[data-action]");
   if (!button) return;
+  event.preventDefault(); // the row's no-script form would post it too
   const tr = button.closest("tr");
   const id = tr.dataset.exportId;
   if (button.dataset.action === "delete") {

@@ -63,16 +63,21 @@ export function cardsFor(message) {
   return $$(`.device-card[data-ip="${CSS.escape(message.device_ip)}"]`);
 }
 
+// A strip's card holds its outlets' cards: touch only the elements of this card itself.
+function own(card, selector) {
+  return [...card.querySelectorAll(selector)].filter((el) => el.closest(".device-card") === card);
+}
+
 export function applyUpdate(card, data) {
-  const set = (field, text) => card.querySelectorAll(`[data-field=${field}]`).forEach((el) => { el.textContent = text; });
+  const set = (field, text) => own(card, `[data-field=${field}]`).forEach((el) => { el.textContent = text; });
   if ("current_power_w" in data) set("power", fmt.watts(data.current_power_w));
   if ("is_on" in data && data.is_on !== null) {
     set("state", data.is_on ? "On" : "Off");
-    const toggle = card.querySelector("[data-action=power]");
+    const [toggle] = own(card, "[data-action=power]");
     if (toggle && !toggle.dataset.pending) toggle.checked = data.is_on;
   }
   if (data.timestamp) {
-    card.querySelectorAll("[data-field=updated]").forEach((el) => {
+    own(card, "[data-field=updated]").forEach((el) => {
       el.dateTime = data.timestamp;
       el.textContent = "at " + new Date(data.timestamp).toLocaleTimeString();
     });
@@ -84,10 +89,10 @@ const STATUS_LABELS = { auth_failed: "Needs credentials" };  // as Device.Status
 
 export function applyStatus(card, status) {
   card.dataset.status = status;
-  card.querySelectorAll("[data-field=status]").forEach((el) => {
+  own(card, "[data-field=status]").forEach((el) => {
     el.textContent = STATUS_LABELS[status] || status.charAt(0).toUpperCase() + status.slice(1);
     el.className = "badge " + status;
   });
-  const toggle = card.querySelector("[data-action=power]");
+  const [toggle] = own(card, "[data-action=power]");
   if (toggle) toggle.disabled = status === "offline" || status === "auth_failed";
 }

@@ -4,7 +4,8 @@ import { api, $, say, showError, busy, formData, refreshSession, waitOut, waitTe
 const loginForm = $("#login-form");
 const otpForm = $("#otp-form");
 const next = loginForm.dataset.next || "/";
-let challenge = "";
+// The challenge travels in the code form's hidden field (the no-script login fills it too).
+const challengeField = otpForm.elements.challenge_token;
 
 function done() {
   location.assign(next);
@@ -34,7 +35,7 @@ loginForm.addEventListener("submit", async (event) => {
     try {
       const answer = await api("/api/auth/login", { method: "POST", body: { username, password } });
       if (answer && answer.requires_2fa) {
-        challenge = answer.challenge_token;
+        challengeField.value = answer.challenge_token;
         loginForm.hidden = true;
         otpForm.hidden = false;
         otpForm.elements.code.focus();
@@ -57,7 +58,7 @@ otpForm.addEventListener("submit", async (event) => {
   }
   await busy(otpForm.querySelector("button[type=submit]"), async () => {
     try {
-      await api("/api/auth/login/2fa", { method: "POST", body: { challenge_token: challenge, code } });
+      await api("/api/auth/login/2fa", { method: "POST", body: { challenge_token: challengeField.value, code } });
       done();
     } catch (err) {
       if (err.body.error_code === "INVALID_2FA_CHALLENGE") restart(err.message);
@@ -68,6 +69,7 @@ otpForm.addEventListener("submit", async (event) => {
 
 function restart(message = "") {
   otpForm.reset();
+  challengeField.value = "";
   otpForm.hidden = true;
   loginForm.hidden = false;
   say($("#login-error"), message, "error");
@@ -75,4 +77,7 @@ function restart(message = "") {
   loginForm.elements.username.focus();
 }
 
-otpForm.querySelector("[data-action=restart]").addEventListener("click", () => restart());
+otpForm.querySelector("[data-action=restart]").addEventListener("click", (event) => {
+  event.preventDefault();
+  restart();
+});

@@ -19,32 +19,15 @@ if (forgot) {
   });
 }
 
+// The reset form posts to the page itself: the mailed token waits there in an HTTP-only
+// cookie (never in the address bar), so the script only checks the two passwords first.
 const reset = $("#reset-form");
 if (reset) {
-  reset.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const box = $("#reset-result");
+  reset.addEventListener("submit", (event) => {
     const { password, password2 } = formData(reset);
     if (password !== password2) {
-      return showError(reset, { field: "password2", message: "The two passwords are not the same." }, box);
+      event.preventDefault();
+      showError(reset, { field: "password2", message: "The two passwords are not the same." }, $("#reset-result"));
     }
-    await busy(reset.querySelector("button[type=submit]"), async () => {
-      try {
-        const body = { token: reset.dataset.token, newPassword: password };
-        const answer = await api("/api/auth/reset-password", { method: "POST", body });
-        reset.replaceChildren();
-        const note = document.createElement("p");
-        note.className = "message success";
-        note.append(answer.message + " ");
-        const link = document.createElement("a");
-        link.href = "/login";
-        link.textContent = "Log in";
-        note.append(link);
-        reset.append(note);
-      } catch (err) {
-        if (err.field === "newPassword") err.field = "password";
-        showError(reset, err, box);
-      }
-    });
   });
 }

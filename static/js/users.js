@@ -1,7 +1,9 @@
 // Users (admins): change role, activate/deactivate, delete, create.
-import { api, $, showError, busy, formData, flash } from "./api.js";
+import { api, $, $$, showError, busy, formData, flash } from "./api.js";
 
 const table = $("#users-table tbody");
+// Each change saves at once here: the rows' "Save" buttons are for when scripts are off.
+$$("[data-save]", table).forEach((button) => { button.hidden = true; });
 
 async function update(row, changes, undo) {
   try {
@@ -28,6 +30,7 @@ table.addEventListener("change", (event) => {
 table.addEventListener("click", async (event) => {
   const button = event.target.closest("[data-action=delete]");
   if (!button) return;
+  event.preventDefault(); // the row's no-script form would post it too
   const row = button.closest("tr");
   if (!confirm(`Delete ${row.querySelector("strong").textContent}? This cannot be undone.`)) return;
   await busy(button, async () => {

@@ -35,7 +35,10 @@ def browser_app(django_db_setup, live_worker, tmp_path_factory):
     )  # fmt: skip
     logs = tmp_path_factory.mktemp("browser-app")
     port = live.free_port()
-    with live.running(live.WEB_ARGS, live.web_env(port), logs / "web.log") as web:
+    # The flows log in through the form many times a minute, all from 127.0.0.1; the login
+    # limit itself is tested in tests/accounts and tests/web (test_forms.py).
+    env = live.web_env(port, RATE_LIMIT_LOGIN="100/m")
+    with live.running(live.WEB_ARGS, env, logs / "web.log") as web:
         url = f"http://127.0.0.1:{port}"
 
         def up():

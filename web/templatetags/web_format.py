@@ -25,18 +25,24 @@ def money(value, currency: str = "") -> str:
     return f"{float(value):,.2f} {currency}".rstrip()
 
 
+def _every(cards) -> list[dict]:
+    """The top-level cards and the outlet cards inside the strips' cards."""
+    return [x for c in cards for x in (c, *c.get("outlets", ()))]
+
+
 @register.filter
 def sum_of(cards, key: str):
     """Sum one figure over the top-level cards (a strip already counts its outlets)."""
-    values = [c[key] for c in cards if c[key] is not None and not c["device"].parent_id]
+    values = [c[key] for c in cards if c[key] is not None]
     return sum(values) if values else None
 
 
 @register.filter
 def total_power(cards) -> str:
+    """Power now: plugs and outlets (a strip's own figure would count its outlets twice)."""
     values = [
         c["device"].current_power_w
-        for c in cards
+        for c in _every(cards)
         if c["device"].current_power_w is not None and not c["device"].is_strip
     ]
     return watts(sum(values)) if values else DASH
@@ -44,4 +50,36 @@ def total_power(cards) -> str:
 
 @register.filter
 def online_count(cards) -> int:
-    return sum(1 for c in cards if c["device"].status == "online")
+    return sum(1 for c in _every(cards) if c["device"].status == "online")
+
+
+@register.filter
+def device_count(cards) -> int:
+    return len(_every(cards))
+
+
+@register.filter
+def money_or_dash(value, currency: str = "") -> str:
+    return DASH if value is None else money(value, currency)
+
+
+@register.filter
+def cost_line(value, currency: str = "") -> str:
+    """ "Cost 1.20 USD", or why there is none: energy is priced once readings come in."""
+    if value is None:
+        return "No cost yet: priced once readings come in"
+    return f"Cost {money(value, currency)}"
+
+
+@register.filter
+def when(value) -> str:
+    """An ISO 8601 timestamp as local "YYYY-MM-DD HH:MM"."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment.tzinfo else str(value)
