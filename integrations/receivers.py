@@ -1,0 +1,50 @@
+"""Receivers of the devices app's signals: each one line calling this app's functions."""
+
+from __future__ import annotations
+
+from .conf import metrics_enabled, mqtt_enabled
+
+
+def poll_finished(sender, summary, readings=(), devices=(), **kwargs) -> None:
+    if metrics_enabled():
+        from . import poll_stats
+
+        poll_stats.record(
+            seconds=summary.kasa_seconds + summary.write_seconds,
+            polled=summary.polled,
+            failed=summary.failed,
+            readings=len(readings),
+        )
+    if mqtt_enabled():
+        from .mqtt import publisher
+
+        publisher.publish_poll(readings=readings, devices=devices)
+
+
+def status_changed(sender, device, old_status, new_status, **kwargs) -> None:
+    if mqtt_enabled():
+        from .mqtt import publisher
+
+        publisher.publish_status(device=device, status=new_status)
+
+
+def connect_worker_signals() -> None:
+    """Start the MQTT connection when a worker starts (commands arrive before any poll)."""
+    from celery.signals import worker_ready, worker_shutdown
+
+    worker_ready.connect(_worker_ready, dispatch_uid="integrations.worker_ready")
+    worker_shutdown.connect(_worker_shutdown, dispatch_uid="integrations.worker_shutdown")
+
+
+def _worker_ready(**kwargs) -> None:
+    if mqtt_enabled():
+        from .mqtt import publisher
+
+        publisher.start()
+
+
+def _worker_shutdown(**kwargs) -> None:
+    if mqtt_enabled():
+        from .mqtt import publisher
+
+        publisher.stop()
