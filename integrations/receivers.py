@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from .conf import metrics_enabled, mqtt_enabled
+
+logger = logging.getLogger(__name__)
 
 
 def poll_finished(sender, summary, readings=(), devices=(), **kwargs) -> None:
@@ -18,14 +22,10 @@ def poll_finished(sender, summary, readings=(), devices=(), **kwargs) -> None:
     if mqtt_enabled():
         from .mqtt import publisher
 
-        publisher.publish_poll(readings=readings, devices=devices)
-
-
-def status_changed(sender, device, old_status, new_status, **kwargs) -> None:
-    if mqtt_enabled():
-        from .mqtt import publisher
-
-        publisher.publish_status(device=device, status=new_status)
+        try:  # the poll has committed: a publishing problem must not fail it
+            publisher.publish_poll(readings=readings, devices=devices)
+        except Exception:
+            logger.exception("Could not queue the poll's MQTT messages")
 
 
 def connect_worker_signals() -> None:
