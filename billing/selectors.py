@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import FloatField, Sum
+from django.db.models import FloatField, Q, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -110,17 +110,17 @@ def costs_so_far(at: datetime | None = None) -> CostsSoFar:
     versions = Versions(plan_versions(history))
     ((start, _end),) = version_periods(at, at + MICROSECOND, versions)
     first, today = versions.local(start).date(), versions.local(at).date()
-    rows = DailyCost.objects.filter(day__gte=first, day__lte=today)
-    as_float = Cast(Sum("cost"), FloatField())
-    return CostsSoFar(
-        currency=plan_in_force(at, history).plan["currency"],
-        period_start=first,
-        today=today,
-        period=dict(rows.values("device_id").annotate(c=as_float).values_list("device_id", "c")),
-        day=dict(
-            rows.filter(day=today)
-            .values("device_id")
-            .annotate(c=as_float)
-            .values_list("device_id", "c")
-        ),
-    )
+    rows = (
+        DailyCost.objects.filter(day__gte=first, day__lte=today)
+        .values("device_id")
+        .annotate(
+            in_period=Cast(Sum("cost"), FloatField()),
+            on_day=Cast(Sum("cost", filter=Q(day=today)), FloatField()),
+        )
+        .values_list("device_id", "in_period", "on_day")
+    )  # one pass over the period's rows
+    period, day = {}, {}
+    for device_id, in_period, on_day in rows:
+        period[device_id], day[device_id] = in_period, on_day or 0.0
+    currency = plan_in_force(at, history).plan["currency"]
+    return CostsSoFar(currency=currency, period_start=first, today=today, period=period, day=day)

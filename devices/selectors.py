@@ -52,14 +52,15 @@ def status_summary() -> dict:
 
 # The live state exporters (Prometheus, MQTT) read, in this order (one query for the fleet).
 EXPORT_FIELDS = (
-    "id", "device_id", "alias", "model", "parent__device_id", "device_type", "has_emeter",
+    "id", "device_id", "alias", "model", "parent_id", "device_type", "has_emeter",
     "enabled", "status", "offline_reason", "is_on", "current_power_w", "voltage", "current",
     "energy_total_kwh", "today_energy_kwh", "last_seen",
 )  # fmt: skip
 
 
 def export_rows() -> list[tuple]:
-    """Return every device's live state as EXPORT_FIELDS tuples."""
+    """Return every device's live state as EXPORT_FIELDS tuples (a strip before its outlets:
+    parent_id refers to a row earlier in the list). No join: 1,000 rows in a few ms."""
     return list(Device.objects.order_by("id").values_list(*EXPORT_FIELDS))
 
 

@@ -72,20 +72,71 @@ def watch_sockets() -> None:
     _sockets_thread.start()
 
 
-DEVICE_LABELS = ["device_id", "name", "model", "parent"]
 STATES = ("online", "offline", "auth_failed", "unknown")
+# name, type, help: the per-device families, written by device_text().
+DEVICE_FAMILIES = (
+    ("kasa_device_power_watts", "gauge", "Power now (W)."),
+    ("kasa_device_voltage_volts", "gauge", "Voltage (V)."),
+    ("kasa_device_current_amperes", "gauge", "Current (A)."),
+    ("kasa_device_energy_kwh_total", "counter", "The device's own cumulative energy counter (kWh)."),
+    ("kasa_device_on", "gauge", "1 when switched on, 0 when off."),
+    ("kasa_device_state", "gauge", "1 for the device's state: online, offline, auth_failed, unknown."),
+    ("kasa_device_last_seen_age_seconds", "gauge", "Seconds since the device last answered."),
+    ("kasa_device_cost_period", "gauge", "Energy cost so far this billing period (currency label)."),
+    ("kasa_device_cost_today", "gauge", "Energy cost today (currency label)."),
+)  # fmt: skip
 
 
 def _state(status: str, reason: str) -> str:
     return "auth_failed" if status == "offline" and reason == "auth_failed" else status
 
 
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def device_text() -> str:
+    """The per-device families in the text format, written directly: prometheus_client's
+    generic writer validated and escaped each of 12,000 labels again (1,000 devices took
+    over 300 ms); here each device's label set is escaped once."""
+    rows, costs, now = export_rows(), costs_so_far(), timezone.now()
+    out = {name: [] for name, _, _ in DEVICE_FAMILIES}
+    (power, volts, amps, energy, on, state, age, period, today) = out.values()
+    ids = {row[0]: row[1] for row in rows}
+    currency = f',currency="{_escape(costs.currency)}"'
+    for (pk, device_id, alias, model, parent, _type, _emeter, _enabled, status, reason, is_on,
+         watts, voltage, current, total, _today, last_seen) in rows:  # fmt: skip
+        labels = (f'device_id="{_escape(device_id)}",name="{_escape(alias or model or device_id)}",'
+                  f'model="{_escape(model)}",parent="{_escape(ids.get(parent, ""))}"')  # fmt: skip
+        for lines, name, value in ((power, "kasa_device_power_watts", watts),
+                                   (volts, "kasa_device_voltage_volts", voltage),
+                                   (amps, "kasa_device_current_amperes", current),
+                                   (energy, "kasa_device_energy_kwh_total", total)):  # fmt: skip
+            if value is not None:
+                lines.append(f"{name}{{{labels}}} {float(value)!r}")
+        if is_on is not None:
+            on.append(f"kasa_device_on{{{labels}}} {1.0 if is_on else 0.0}")
+        if last_seen is not None:
+            seconds = (now - last_seen).total_seconds()
+            age.append(f"kasa_device_last_seen_age_seconds{{{labels}}} {seconds!r}")
+        current_state = _state(status, reason)
+        for name in STATES:
+            value = 1.0 if name == current_state else 0.0
+            state.append(f'kasa_device_state{{{labels},state="{name}"}} {value}')
+        if pk in costs.period:
+            period.append(f"kasa_device_cost_period{{{labels}{currency}}} {costs.period[pk]!r}")
+            today.append(f"kasa_device_cost_today{{{labels}{currency}}} {costs.day[pk]!r}")
+    parts = []
+    for name, kind, text in DEVICE_FAMILIES:
+        parts += [f"# HELP {name} {text}", f"# TYPE {name} {kind}", *out[name]]
+    return "\n".join(parts) + "\n"
+
+
 class FleetCollector:
-    """Per-device figures from the database, the worker's from Redis; read at each scrape."""
+    """The worker's figures from Redis and the jobs from the database; read at each scrape."""
 
     def collect(self):
         try:
-            yield from self._devices()
             yield from self._jobs()
         except DatabaseError as exc:
             logger.warning("metrics: database unavailable: %s", exc)
@@ -95,58 +146,6 @@ class FleetCollector:
             yield self._queue_depth(client)
         except redis.RedisError as exc:
             logger.warning("metrics: Redis unavailable: %s", exc)
-
-    def _devices(self):
-        g = {
-            "power": GaugeMetricFamily("kasa_device_power_watts", "Power now.", labels=DEVICE_LABELS),
-            "voltage": GaugeMetricFamily("kasa_device_voltage_volts", "Voltage.", labels=DEVICE_LABELS),
-            "current": GaugeMetricFamily("kasa_device_current_amperes", "Current.", labels=DEVICE_LABELS),
-            "on": GaugeMetricFamily("kasa_device_on", "1 when switched on.", labels=DEVICE_LABELS),
-            "age": GaugeMetricFamily(
-                "kasa_device_last_seen_age_seconds", "Seconds since the device last answered.",
-                labels=DEVICE_LABELS,
-            ),
-            "state": GaugeMetricFamily(
-                "kasa_device_state", "1 for the device's state (online, offline, auth_failed, unknown).",
-                labels=[*DEVICE_LABELS, "state"],
-            ),
-        }  # fmt: skip
-        energy = CounterMetricFamily(
-            "kasa_device_energy_kwh",
-            "The device's own cumulative energy counter (kWh).",
-            labels=DEVICE_LABELS,
-        )
-        costs = costs_so_far()
-        cost_labels = [*DEVICE_LABELS, "currency"]
-        period = GaugeMetricFamily(
-            "kasa_device_cost_period",
-            f"Energy cost so far this billing period (since {costs.period_start}).",
-            labels=cost_labels,
-        )
-        today = GaugeMetricFamily(
-            "kasa_device_cost_today", "Energy cost today.", labels=cost_labels
-        )
-        now = timezone.now()
-        for row in export_rows():
-            (pk, device_id, alias, model, parent, _type, _emeter, _enabled, status, reason,
-             is_on, power, volts, amps, total, _today, last_seen) = row  # fmt: skip
-            labels = [device_id, alias or model or device_id, model, parent or ""]
-            for family, value in ((g["power"], power), (g["voltage"], volts),
-                                  (g["current"], amps), (energy, total)):  # fmt: skip
-                if value is not None:
-                    family.add_metric(labels, value)
-            if is_on is not None:
-                g["on"].add_metric(labels, 1.0 if is_on else 0.0)
-            if last_seen is not None:
-                g["age"].add_metric(labels, (now - last_seen).total_seconds())
-            current = _state(status, reason)
-            for state in STATES:
-                g["state"].add_metric([*labels, state], 1.0 if state == current else 0.0)
-            if pk in costs.period:
-                period.add_metric([*labels, costs.currency], costs.period[pk])
-                today.add_metric([*labels, costs.currency], costs.day.get(pk, 0.0))
-        yield from g.values()
-        yield from (energy, period, today)
 
     def _jobs(self):
         family = GaugeMetricFamily("kasa_jobs", "Export and backup jobs by state.",
@@ -200,4 +199,9 @@ class _Scrape:
 
 def exposition() -> bytes:
     """Return the text exposition of every metric."""
-    return generate_latest(_Scrape())
+    try:
+        devices = device_text().encode()
+    except DatabaseError as exc:
+        logger.warning("metrics: database unavailable: %s", exc)
+        devices = b""
+    return generate_latest(_Scrape()) + devices

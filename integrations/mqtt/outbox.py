@@ -21,6 +21,7 @@ class Outbox:
         self.size = max(1, size)
         self.items: deque[Message] = deque()
         self.dropped = 0
+        self.in_flight = 0  # taken, not yet confirmed or given back
         self.lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -33,13 +34,25 @@ class Outbox:
 
     def take(self, most: int) -> list[Message]:
         with self.lock:
-            return [self.items.popleft() for _ in range(min(most, len(self.items)))]
+            taken = [self.items.popleft() for _ in range(min(most, len(self.items)))]
+            self.in_flight += len(taken)
+            return taken
+
+    def confirmed(self, count: int) -> None:
+        with self.lock:
+            self.in_flight -= count
 
     def give_back(self, messages: list[Message]) -> None:
         """Put unconfirmed messages back at the front, in their order (sent again first)."""
         with self.lock:
+            self.in_flight -= len(messages)
             self.items.extendleft(reversed(messages))
             self._trim()
+
+    def idle(self) -> bool:
+        """True when nothing is waiting or awaiting the broker's confirmation."""
+        with self.lock:
+            return not self.items and not self.in_flight
 
     def _trim(self) -> None:
         while len(self.items) > self.size:

@@ -11,14 +11,11 @@ from kasamonitor.timestamps import iso_utc
 from . import discovery, topics
 from .outbox import Message
 
-ROW = {name: i for i, name in enumerate(EXPORT_FIELDS)}
 
-
-def row_of(values: tuple, slugs: dict[int, str] | None = None) -> dict:
-    """An export_rows() tuple as the dict discovery reads."""
+def row_of(values: tuple, ids: dict[int, str]) -> dict:
+    """An export_rows() tuple as the dict discovery reads (ids: pk -> device_id)."""
     row = dict(zip(EXPORT_FIELDS, values, strict=True))
-    device_id = row["device_id"]
-    parent = row["parent__device_id"]
+    device_id, parent = row["device_id"], ids.get(row["parent_id"])
     return {
         "pk": row["id"],
         "slug": topics.slug(device_id),
@@ -26,6 +23,7 @@ def row_of(values: tuple, slugs: dict[int, str] | None = None) -> dict:
         "name": row["alias"] or row["model"] or device_id,
         "model": row["model"],
         "has_emeter": row["has_emeter"],
+        "status": row["status"],
         "controllable": True,
     }
 
@@ -39,37 +37,24 @@ def availability(device_slug: str, status: str) -> Message:
     return Message(topics.device(device_slug, "availability"), value.encode(), True)
 
 
-def state(device, costs: CostsSoFar, at) -> Message:
-    """The device's latest state (retained), from the Device row the poll just wrote."""
+def state(device, costs: CostsSoFar, at, reading=None) -> Message:
+    """The device's state, retained: each poll's reading (its timestamp identifies it, with
+    QoS 1 every one reaches a subscriber's session) and the costs so far."""
     data = {
+        "timestamp": iso_utc(reading.timestamp if reading is not None else at),
         "is_on": device.is_on,
         "status": device.status,
         "power_w": device.current_power_w,
         "voltage": device.voltage,
         "current": device.current,
         "energy_kwh": device.energy_total_kwh,
+        "energy_delta_kwh": reading.energy_delta_kwh if reading is not None else None,
         "today_energy_kwh": device.today_energy_kwh,
-        "cost_today": _round(costs.day.get(device.pk, 0.0 if device.pk in costs.period else None)),
+        "cost_today": _round(costs.day.get(device.pk)),
         "cost_period": _round(costs.period.get(device.pk)),
         "currency": costs.currency,
-        "timestamp": iso_utc(at),
     }
     return Message(topics.device(topics.slug(device.device_id), "state"), _dump(data), True)
-
-
-def reading(reading) -> Message:
-    """One stored reading (not retained: a stream; the timestamp identifies it)."""
-    data = {
-        "timestamp": iso_utc(reading.timestamp),
-        "is_on": reading.is_on,
-        "power_w": reading.power_w,
-        "voltage": reading.voltage,
-        "current": reading.current,
-        "energy_kwh": reading.energy_total_kwh,
-        "energy_delta_kwh": reading.energy_delta_kwh,
-    }
-    device_slug = topics.slug(reading.device.device_id)
-    return Message(topics.device(device_slug, "reading"), _dump(data), False)
 
 
 def discovery_messages(row: dict, *, currency: str, control: bool, on: bool) -> list[Message]:

@@ -31,6 +31,10 @@ from . import commands, payloads, topics
 from .outbox import Message, Outbox
 
 logger = logging.getLogger(__name__)
+# aiomqtt logs a warning for each publish past 10 awaiting their PUBACK; we keep BATCH in
+# flight on purpose (one round trip per batch, not per message), so only its errors show.
+client_logger = logging.getLogger("integrations.mqtt.client")
+client_logger.setLevel(logging.ERROR)
 
 BATCH = 200  # messages in flight at once
 CONFIRM_TIMEOUT = 5.0  # seconds for the broker's PUBACK
@@ -45,7 +49,7 @@ class Publisher:
         self.wake: asyncio.Event | None = None
         self.stopping = threading.Event()
         self.connected = threading.Event()
-        self.sent = 0
+        self.sent = 0  # messages the broker confirmed
         self.connects = 0
         self.announced: dict[str, tuple] = {}  # slug -> the settings it was announced with
         self.available: dict[str, str] = {}  # slug -> last published availability
@@ -132,6 +136,7 @@ class Publisher:
                 m for m, r in zip(batch, results, strict=True) if isinstance(r, BaseException)
             ]
             self.sent += len(batch) - len(failed)
+            self.outbox.confirmed(len(batch) - len(failed))
             if failed:
                 self.outbox.give_back(failed)
                 error = next(r for r in results if isinstance(r, BaseException))
@@ -146,20 +151,22 @@ class Publisher:
             payload = bytes(message.payload or b"").decode(errors="replace")
             self.put(await asyncio.to_thread(_in_django, commands.handle, pk, payload))
 
+    def idle(self) -> bool:
+        return self.outbox.idle()
+
     # -- what to publish (Django, called from worker threads) ------------------------------
 
     def fleet_messages(self) -> list[Message]:
         """Availability and discovery of every device (on each connect)."""
-        values = export_rows()
-        status = payloads.ROW["status"]
+        rows = self._rows(export_rows())
         with self.state_lock:
-            messages = self._announce(self._rows(values), _settings_key(costs_so_far().currency))
-            for row in values:
-                messages += self._availability(payloads.row_of(row)["slug"], row[status])
+            messages = self._announce(rows, _settings_key(costs_so_far().currency))
+            for row in rows:
+                messages += self._availability(row["slug"], row["status"])
         return messages
 
     def poll_messages(self, readings, devices) -> list[Message]:
-        """Discovery of devices not yet announced, availability changes, state, readings."""
+        """Discovery of devices not yet announced, availability changes, each reading's state."""
         costs, now = costs_so_far(), timezone.now()
         key = _settings_key(costs.currency)
         messages = []
@@ -168,12 +175,17 @@ class Publisher:
                 messages += self._announce(self._rows(export_rows()), key)
             for device in devices:
                 messages += self._availability(topics.slug(device.device_id), device.status)
-                messages.append(payloads.state(device, costs, now))
-        messages += [payloads.reading(reading) for reading in readings]
+        # One retained state per reading (a strip's own row has none: its outlets do).
+        by_device = {reading.device_id: reading for reading in readings}
+        for device in devices:
+            reading = by_device.get(device.pk)
+            if reading is not None or (device.is_strip and device.status == "online"):
+                messages.append(payloads.state(device, costs, now, reading))
         return messages
 
     def _rows(self, values: list[tuple]) -> list[dict]:
-        rows = [payloads.row_of(row) for row in values]
+        ids = {row[0]: row[1] for row in values}
+        rows = [payloads.row_of(row, ids) for row in values]
         self.slugs = {row["slug"]: row["pk"] for row in rows}
         return rows
 
@@ -226,6 +238,8 @@ def _client() -> aiomqtt.Client:
         tls_context=tls,
         keepalive=30,
         timeout=10,
+        logger=client_logger,
+        max_inflight_messages=BATCH,
     )
 
 

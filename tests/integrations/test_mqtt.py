@@ -60,6 +60,10 @@ class Subscriber:
         with self.lock:
             return [m for m in self.messages if m[0].endswith(suffix)]
 
+    def live(self, suffix: str) -> list[tuple[str, bytes, bool, float]]:
+        """Publications as they happened, without the retained copy a (re)subscribe gets."""
+        return [m for m in self.on(suffix) if not m[2]]
+
     def publish(self, topic: str, payload: str) -> None:
         self.client.publish(topic, payload, qos=1).wait_for_publish(5)
 
@@ -108,24 +112,22 @@ def test_home_assistant_discovery_and_a_reading_within_a_second_of_the_poll(mqtt
                              timeout=10, what="discovery configs")  # fmt: skip
         services.device_poll_all()
         polled = time.monotonic()
-        (reading,) = wait_until(lambda: sub.on("/reading"), timeout=5, what="the reading")
-        state = wait_until(lambda: sub.on("/state"), timeout=5, what="the state")[-1]
+        (state,) = wait_until(lambda: sub.on("/state"), timeout=5, what="the reading's state")
     finally:
         sub.close()
 
-    assert reading[3] - polled < 1.0
-    body = json.loads(reading[1])
+    assert state[3] - polled < 1.0
+    body = json.loads(state[1])
     stored = Reading.objects.get(device=device)
-    assert body["power_w"] == 61.5 and body["energy_kwh"] == 3.0
+    assert (body["power_w"], body["voltage"], body["energy_kwh"]) == (61.5, 230.0, 3.0)
     assert body["timestamp"].startswith(stored.timestamp.strftime("%Y-%m-%dT%H:%M:%S"))
-    assert reading[2] is False  # a stream, not retained
-    assert json.loads(state[1])["power_w"] == 61.5 and json.loads(state[1])["currency"] == "USD"
+    assert body["currency"] == "USD" and "cost_today" in body and "cost_period" in body
     late = Subscriber(broker.port, state[0])  # the state is retained: a newcomer gets it
     try:
         (kept,) = wait_until(lambda: late.on("/state"), timeout=5, what="the retained state")
     finally:
         late.close()
-    assert kept[2] is True and json.loads(kept[1])["power_w"] == 61.5
+    assert kept[2] is True and json.loads(kept[1]) == body
     _check_discovery(configs, device, mqtt)
 
 
@@ -162,11 +164,11 @@ def _check_discovery(configs, device, mqtt) -> None:
 
 def test_a_broker_restart_loses_and_repeats_no_reading(mqtt, broker, plug):
     device = services.device_add_manual(ip=plug.address)
-    sub = Subscriber(broker.port, f"{mqtt.MQTT_BASE_TOPIC}/device/+/reading")
+    sub = Subscriber(broker.port, f"{mqtt.MQTT_BASE_TOPIC}/device/+/state")
     try:
         p = _connected()
         services.device_poll_all()
-        wait_until(lambda: sub.on("/reading"), timeout=5, what="the first reading")
+        wait_until(lambda: sub.on("/state"), timeout=5, what="the first reading")
         broker.stop()
         for n in range(3):
             time.sleep(0.3)
@@ -174,16 +176,16 @@ def test_a_broker_restart_loses_and_repeats_no_reading(mqtt, broker, plug):
             services.device_poll_all()
         assert len(p.outbox) >= 3  # waiting for the broker
         broker.start()
-        wait_until(lambda: len(sub.on("/reading")) >= 4, timeout=40, what="the queued readings")
+        wait_until(lambda: len(sub.live("/state")) >= 4, timeout=40, what="the queued readings")
         time.sleep(1.0)  # anything repeated would arrive by now
-        received = [json.loads(m[1])["timestamp"] for m in sub.on("/reading")]
+        received = [json.loads(m[1])["timestamp"] for m in sub.live("/state")]
     finally:
         sub.close()
 
     stored = list(Reading.objects.filter(device=device).order_by("timestamp"))
     assert len(stored) == 4
     assert len(received) == 4 and len(set(received)) == 4
-    assert [json.loads(m[1])["power_w"] for m in sub.on("/reading")] == [s.power_w for s in stored]
+    assert [json.loads(m[1])["power_w"] for m in sub.live("/state")] == [s.power_w for s in stored]
     assert p.outbox.dropped == 0
 
 
