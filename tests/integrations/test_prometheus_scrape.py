@@ -106,11 +106,30 @@ def test_prometheus_scrapes_the_web_process_and_promql_returns_the_devices_power
 
         result = live.wait_until(found, timeout=60, interval=0.5, what="Prometheus to scrape")
         up = _query(prom, 'up{job="kasa_monitor"}')
+        dashboard = {expr: _evaluate(prom, expr) for expr in _dashboard_queries()}
 
     assert float(result[0]["value"][1]) == 61.5
     assert result[0]["metric"]["name"] == "Scraped kettle"
     assert result[0]["metric"]["model"] == device.model
     assert up and up[0]["value"][1] == "1"
+    # The shipped Grafana dashboard's queries are valid PromQL over these names, and the
+    # device panels find the device.
+    assert all(status == "success" for status, _ in dashboard.values()), dashboard
+    assert dashboard['kasa_device_power_watts{device_id=~".*"}'][1]
+    assert dashboard['kasa_device_state{device_id=~".*"} == 1'][1]
+
+
+def _dashboard_queries() -> list[str]:
+    path = Path(__file__).resolve().parents[2] / "docs" / "grafana" / "kasa-monitor.json"
+    panels = json.loads(path.read_text())["panels"]
+    exprs = [target["expr"] for panel in panels for target in panel["targets"]]
+    return [expr.replace("$device", ".*") for expr in exprs]
+
+
+def _evaluate(prom: str, promql: str) -> tuple[str, list]:
+    status, body = _get(f"{prom}/api/v1/query?" + urllib.parse.urlencode({"query": promql}))
+    answer = json.loads(body or b"{}")
+    return answer.get("status", str(status)), answer.get("data", {}).get("result", [])
 
 
 def test_with_two_web_processes_any_of_them_reports_both(tmp_path):
