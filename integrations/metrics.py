@@ -166,13 +166,19 @@ class FleetCollector:
             ("kasa_poll_devices_polled", stats.polled_total, "Devices polled."),
             ("kasa_poll_devices_failed", stats.failed_total, "Devices that did not answer a poll."),
             ("kasa_readings_written", stats.readings_total, "Readings stored."),
-        ):
+            ("kasa_mqtt_dropped", stats.mqtt_dropped_total,
+             "MQTT messages dropped, oldest first, while the broker was away too long."),
+        ):  # fmt: skip
             yield CounterMetricFamily(name, text, value=value)
         last = GaugeMetricFamily("kasa_poll_last_cycle_devices", "Devices in the last cycle.",
                                  labels=["outcome"])  # fmt: skip
         last.add_metric(["polled"], stats.last_polled)
         last.add_metric(["failed"], stats.last_failed)
         yield last
+        yield GaugeMetricFamily(
+            "kasa_mqtt_queued", "MQTT messages waiting for the broker after the last poll.",
+            value=stats.mqtt_queued,
+        )  # fmt: skip
 
     def _queue_depth(self, client: redis.Redis):
         queue = settings.CELERY_TASK_DEFAULT_QUEUE

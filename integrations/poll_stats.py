@@ -36,9 +36,19 @@ class PollStats:
     last_polled: int
     last_failed: int
     last_seconds: float
+    mqtt_dropped_total: int
+    mqtt_queued: int
 
 
-def record(*, seconds: float, polled: int, failed: int, readings: int) -> None:
+def record(
+    *,
+    seconds: float,
+    polled: int,
+    failed: int,
+    readings: int,
+    mqtt_dropped: int = 0,
+    mqtt_queued: int | None = None,
+) -> None:
     """Add one poll cycle's figures (a Redis failure is logged: metrics are best effort)."""
     try:
         pipe = redis_client().pipeline(transaction=False)
@@ -51,8 +61,11 @@ def record(*, seconds: float, polled: int, failed: int, readings: int) -> None:
         pipe.hincrby(name, "polled_total", polled)
         pipe.hincrby(name, "failed_total", failed)
         pipe.hincrby(name, "readings_total", readings)
-        pipe.hset(name, mapping={"last_polled": polled, "last_failed": failed,
-                                 "last_seconds": seconds})  # fmt: skip
+        pipe.hincrby(name, "mqtt_dropped_total", mqtt_dropped)
+        last = {"last_polled": polled, "last_failed": failed, "last_seconds": seconds}
+        if mqtt_queued is not None:
+            last["mqtt_queued"] = mqtt_queued
+        pipe.hset(name, mapping=last)
         pipe.execute()
     except redis.RedisError as exc:
         logger.warning("Could not record the poll's metrics: %s", exc)
@@ -75,4 +88,6 @@ def read(client: redis.Redis | None = None) -> PollStats:
         last_polled=num("last_polled"),
         last_failed=num("last_failed"),
         last_seconds=num("last_seconds", float),
+        mqtt_dropped_total=num("mqtt_dropped_total"),
+        mqtt_queued=num("mqtt_queued"),
     )

@@ -16,7 +16,6 @@ import logging
 import random
 import ssl
 import threading
-import time
 
 import aiomqtt
 from django.conf import settings
@@ -50,6 +49,7 @@ class Publisher:
         self.stopping = threading.Event()
         self.connected = threading.Event()
         self.sent = 0  # messages the broker confirmed
+        self.reported_dropped = 0  # outbox.dropped as last handed to /metrics
         self.connects = 0
         self.announced: dict[str, tuple] = {}  # slug -> the settings it was announced with
         self.available: dict[str, str] = {}  # slug -> last published availability
@@ -257,12 +257,15 @@ def publisher() -> Publisher:
         return _publisher
 
 
-def publish_poll(*, readings, devices) -> float:
-    """Queue what a committed poll wrote; return the seconds it took (the poll's cost)."""
-    started = time.perf_counter()
+def publish_poll(*, readings, devices) -> dict:
+    """Queue what a committed poll wrote; return the outbox's figures for /metrics
+    (messages dropped since the last call, messages waiting)."""
     p = publisher()
     p.put(p.poll_messages(readings, devices))
-    return time.perf_counter() - started
+    dropped, p.reported_dropped = p.outbox.dropped - p.reported_dropped, p.outbox.dropped
+    if dropped:
+        logger.warning("MQTT outbox full: dropped the %d oldest messages", dropped)
+    return {"mqtt_dropped": dropped, "mqtt_queued": len(p.outbox)}
 
 
 def start() -> None:

@@ -218,3 +218,30 @@ def test_switch_commands_are_audited_as_mqtt_and_refused_for_excluded_devices(mq
 
     assert refused.actor_username == "mqtt" and "excluded" in refused.details["why"]
     assert Device.objects.get(pk=device.pk).is_on is False
+
+
+def test_while_the_broker_is_away_a_full_outbox_drops_the_oldest_and_metrics_count_them(
+    mqtt, broker, plug
+):
+    from django.test import Client
+
+    mqtt.MQTT_QUEUE_SIZE, mqtt.METRICS_TOKEN = 3, "metrics-token-for-this-test"
+    services.device_add_manual(ip=plug.address)
+    broker.stop()
+    before = _scrape_value(Client(), "kasa_mqtt_dropped_total")
+    for _ in range(3):
+        services.device_poll_all()
+
+    p = mqtt_publisher.publisher()
+    assert len(p.outbox) == 3 and p.outbox.dropped > 0
+    client = Client()
+    assert _scrape_value(client, "kasa_mqtt_dropped_total") == before + p.outbox.dropped
+    assert _scrape_value(client, "kasa_mqtt_queued") == 3
+
+
+def _scrape_value(client, metric: str) -> float:
+    text = client.get("/metrics", HTTP_AUTHORIZATION="Bearer metrics-token-for-this-test")
+    for line in text.content.decode().splitlines():
+        if line.startswith(metric + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{metric} not in /metrics")
