@@ -115,7 +115,7 @@ def bench_publish(devices: list, data_dir: Path, port: int) -> bool:
         p = publisher.publisher()
         assert p.connected.wait(15), "no broker"
         _drain(p, 0)
-        added, added_cpu, confirmed = [], [], []
+        added, added_cpu, building, confirmed = [], [], [], []
         for cycle in range(11):
             summary = PollSummary(polled=DEVICES, succeeded=DEVICES)
             sent_before = p.sent
@@ -123,13 +123,18 @@ def bench_publish(devices: list, data_dir: Path, port: int) -> bool:
             poll_finished.send(sender=Device, summary=summary, readings=readings_for(devices),
                                devices=devices)  # fmt: skip
             queued, queued_cpu = time.perf_counter() - started, time.thread_time() - cpu
+            p.flush()
+            built = time.perf_counter() - started
             _drain(p, sent_before + DEVICES)
             if cycle:  # the first announces 1,000 devices' discovery configs
                 added.append(queued * 1000)
                 added_cpu.append(queued_cpu * 1000)
+                building.append(built * 1000)
                 confirmed.append((time.perf_counter() - started) * 1000)
             assert p.sent - sent_before >= DEVICES
-        print(f"   broker confirmed a cycle's {p.sent // 11} messages after "
+        print(f"   the publisher's threads built a cycle's messages in "
+              f"{statistics.median(building):.0f} ms (median); "
+              f"the broker confirmed a cycle's {p.sent // 11} messages after "
               f"{statistics.median(confirmed):.0f} ms (median), outbox dropped {p.outbox.dropped}; "
               f"the poll thread's CPU for publishing {statistics.median(added_cpu):.0f} ms; "
               f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip

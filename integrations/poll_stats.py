@@ -46,8 +46,6 @@ def record(
     polled: int,
     failed: int,
     readings: int,
-    mqtt_dropped: int = 0,
-    mqtt_queued: int | None = None,
 ) -> None:
     """Add one poll cycle's figures (a Redis failure is logged: metrics are best effort)."""
     try:
@@ -61,14 +59,22 @@ def record(
         pipe.hincrby(name, "polled_total", polled)
         pipe.hincrby(name, "failed_total", failed)
         pipe.hincrby(name, "readings_total", readings)
-        pipe.hincrby(name, "mqtt_dropped_total", mqtt_dropped)
         last = {"last_polled": polled, "last_failed": failed, "last_seconds": seconds}
-        if mqtt_queued is not None:
-            last["mqtt_queued"] = mqtt_queued
         pipe.hset(name, mapping=last)
         pipe.execute()
     except redis.RedisError as exc:
         logger.warning("Could not record the poll's metrics: %s", exc)
+
+
+def record_mqtt(*, dropped: int, queued: int) -> None:
+    """Add the MQTT messages dropped since the last call; set the backlog."""
+    try:
+        pipe = redis_client().pipeline(transaction=False)
+        pipe.hincrby(key(), "mqtt_dropped_total", dropped)
+        pipe.hset(key(), "mqtt_queued", queued)
+        pipe.execute()
+    except redis.RedisError as exc:
+        logger.warning("Could not record the MQTT metrics: %s", exc)
 
 
 def read(client: redis.Redis | None = None) -> PollStats:

@@ -10,14 +10,6 @@ logger = logging.getLogger(__name__)
 
 
 def poll_finished(sender, summary, readings=(), devices=(), **kwargs) -> None:
-    mqtt = {}
-    if mqtt_enabled():
-        from .mqtt import publisher
-
-        try:  # the poll has committed: a publishing problem must not fail it
-            mqtt = publisher.publish_poll(readings=readings, devices=devices)
-        except Exception:
-            logger.exception("Could not queue the poll's MQTT messages")
     if metrics_enabled():
         from . import poll_stats
 
@@ -26,8 +18,14 @@ def poll_finished(sender, summary, readings=(), devices=(), **kwargs) -> None:
             polled=summary.polled,
             failed=summary.failed,
             readings=len(readings),
-            **mqtt,
         )
+    if mqtt_enabled():
+        from .mqtt import publisher
+
+        try:  # the poll has committed: a publishing problem must not fail it
+            publisher.publish_poll(readings=readings, devices=devices)
+        except Exception:
+            logger.exception("Could not hand the poll to the MQTT publisher")
 
 
 def connect_worker_signals() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import queue
 import random
 import ssl
 import threading
@@ -24,6 +25,8 @@ from django.utils import timezone
 
 from billing.selectors import costs_so_far
 from devices.selectors import export_rows
+from integrations import poll_stats
+from integrations.conf import metrics_enabled
 from integrations.models import MqttSettings
 
 from . import commands, payloads, topics
@@ -44,6 +47,8 @@ class Publisher:
     def __init__(self) -> None:
         self.outbox = Outbox(settings.MQTT_QUEUE_SIZE)
         self.thread: threading.Thread | None = None
+        self.builder: threading.Thread | None = None
+        self.polls: queue.Queue = queue.Queue()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.wake: asyncio.Event | None = None
         self.stopping = threading.Event()
@@ -59,6 +64,9 @@ class Publisher:
     # -- called from any thread ----------------------------------------------------------
 
     def start(self) -> None:
+        if self.builder is None or not self.builder.is_alive():
+            self.builder = threading.Thread(target=self._build, name="mqtt-builder", daemon=True)
+            self.builder.start()
         if self.thread is not None and self.thread.is_alive():
             return
         self.stopping.clear()
@@ -66,6 +74,7 @@ class Publisher:
         self.thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
+        self.polls.put(None)
         self.stopping.set()
         self._poke()
         if self.thread is not None:
@@ -74,6 +83,36 @@ class Publisher:
     def put(self, messages: list[Message]) -> None:
         self.outbox.put(messages)
         self._poke()
+
+    def submit(self, readings, devices) -> None:
+        """Hand a committed poll to the builder thread: the poll's own thread goes on at once
+        (building 1,000 devices' messages costs ~40 ms of CPU, not the poll's to wait for)."""
+        self.polls.put((readings, devices))
+
+    def flush(self) -> None:
+        """Wait until every submitted poll is in the outbox."""
+        self.polls.join()
+
+    def _build(self) -> None:
+        while (poll := self.polls.get()) is not None:  # None: stop
+            readings, devices = poll
+            try:
+                self.put(_in_django(self.poll_messages, readings, devices))
+                self._report()
+            except Exception:  # a bad poll must not stop the next ones
+                logger.exception("Could not build a poll's MQTT messages")
+            finally:
+                self.polls.task_done()
+
+    def _report(self) -> None:
+        dropped, self.reported_dropped = (
+            self.outbox.dropped - self.reported_dropped,
+            self.outbox.dropped,
+        )
+        if dropped:
+            logger.warning("MQTT outbox full: dropped the %d oldest messages", dropped)
+        if metrics_enabled():
+            poll_stats.record_mqtt(dropped=dropped, queued=len(self.outbox))
 
     def _poke(self) -> None:
         loop, wake = self.loop, self.wake
@@ -257,15 +296,9 @@ def publisher() -> Publisher:
         return _publisher
 
 
-def publish_poll(*, readings, devices) -> dict:
-    """Queue what a committed poll wrote; return the outbox's figures for /metrics
-    (messages dropped since the last call, messages waiting)."""
-    p = publisher()
-    p.put(p.poll_messages(readings, devices))
-    dropped, p.reported_dropped = p.outbox.dropped - p.reported_dropped, p.outbox.dropped
-    if dropped:
-        logger.warning("MQTT outbox full: dropped the %d oldest messages", dropped)
-    return {"mqtt_dropped": dropped, "mqtt_queued": len(p.outbox)}
+def publish_poll(*, readings, devices) -> None:
+    """Publish what a committed poll wrote (built and sent in the publisher's threads)."""
+    publisher().submit(readings, devices)
 
 
 def start() -> None:

@@ -137,3 +137,19 @@ def test_the_middleware_is_left_out_while_metrics_are_off(settings):
     settings.METRICS_TOKEN, settings.METRICS_ALLOWED_IPS = "", []
     with pytest.raises(MiddlewareNotUsed):
         RequestMetricsMiddleware(lambda request: None)
+
+
+def test_it_counts_the_live_sockets_of_the_process(token, monkeypatch):
+    from devices.consumers import Sockets
+    from integrations import metrics
+
+    monkeypatch.setattr(metrics, "SOCKETS_EVERY", 0.05)
+    monkeypatch.setattr(Sockets, "open", 3)
+    Client().get("/api/devices")  # the middleware starts the watcher when metrics are on
+
+    def sockets() -> float | None:
+        return sample(scrape(HTTP_AUTHORIZATION=f"Bearer {TOKEN}")[1], "kasa_websocket_clients")
+
+    from tests.live import wait_until
+
+    assert wait_until(lambda: sockets() == 3.0, timeout=6, what="the socket count")

@@ -174,6 +174,7 @@ def test_a_broker_restart_loses_and_repeats_no_reading(mqtt, broker, plug):
             time.sleep(0.3)
             plug.emeter(plug.address, power=70.0 + n, total=3.1 + n / 10)
             services.device_poll_all()
+        p.flush()
         assert len(p.outbox) >= 3  # waiting for the broker
         broker.start()
         wait_until(lambda: len(sub.live("/state")) >= 4, timeout=40, what="the queued readings")
@@ -233,6 +234,7 @@ def test_while_the_broker_is_away_a_full_outbox_drops_the_oldest_and_metrics_cou
         services.device_poll_all()
 
     p = mqtt_publisher.publisher()
+    p.flush()
     assert len(p.outbox) == 3 and p.outbox.dropped > 0
     client = Client()
     assert _scrape_value(client, "kasa_mqtt_dropped_total") == before + p.outbox.dropped
