@@ -56,6 +56,14 @@ def test_it_asks_for_the_token_and_refuses_a_wrong_one(token):
     assert scrape(HTTP_AUTHORIZATION=f"Bearer {TOKEN}")[0] == 200
 
 
+def test_other_methods_get_a_json_405(token):
+    response = Client(enforce_csrf_checks=True).post(
+        "/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}"
+    )
+    assert response.status_code == 405 and response.json()["error_code"] == "METHOD_NOT_ALLOWED"
+    assert response["Allow"] == "GET, HEAD"
+
+
 def test_a_token_in_the_url_is_not_accepted(token):
     response = Client().get(f"/metrics?token={TOKEN}&access_token={TOKEN}")
     assert response.status_code == 401
