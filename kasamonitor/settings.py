@@ -370,6 +370,8 @@ MQTT_CLIENT_ID = env.str("MQTT_CLIENT_ID", default="kasa-monitor")
 MQTT_BASE_TOPIC = env.str("MQTT_BASE_TOPIC", default="kasa_monitor")
 MQTT_DISCOVERY_PREFIX = env.str("MQTT_DISCOVERY_PREFIX", default="homeassistant")
 MQTT_QUEUE_SIZE = env.int("MQTT_QUEUE_SIZE", default=20000)
+# Seconds; a worker that dies unannounced is reported offline (last will) after 1.5 x this.
+MQTT_KEEPALIVE = env.int("MQTT_KEEPALIVE", default=30)
 
 # MAIL: without EMAIL_HOST every message is written as a file to $KASA_DATA_DIR/mail/
 # ------------------------------------------------------------------------------

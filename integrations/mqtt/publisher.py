@@ -275,7 +275,7 @@ def _client() -> aiomqtt.Client:
         identifier=settings.MQTT_CLIENT_ID,
         will=aiomqtt.Will(topics.bridge_status(), b"offline", qos=1, retain=True),
         tls_context=tls,
-        keepalive=30,
+        keepalive=settings.MQTT_KEEPALIVE,
         timeout=10,
         logger=client_logger,
         max_inflight_messages=BATCH,

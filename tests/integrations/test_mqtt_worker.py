@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 import sys
 
 import pytest
@@ -58,3 +59,23 @@ def test_the_worker_publishes_its_polls_and_says_when_it_stops(tmp_path):
 def _last(sub: Subscriber, topic: str) -> bytes | None:
     found = [payload for name, payload, _, _ in sub.on(topic) if name == topic]
     return found[-1] if found else None
+
+
+def test_a_worker_that_dies_unannounced_is_reported_offline_by_its_last_will(tmp_path):
+    base = "kasa_" + secrets.token_hex(3)
+    queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-mqtt-will"
+    with Broker(tmp_path) as broker:
+        sub = Subscriber(broker.port, f"{base}/status")
+        env = live.process_env(MQTT_HOST="127.0.0.1", MQTT_PORT=str(broker.port),
+                               MQTT_BASE_TOPIC=base, MQTT_CLIENT_ID="kasa-" + base,
+                               MQTT_KEEPALIVE="2")  # fmt: skip
+        try:
+            with live.running(_worker_args(queue), env, tmp_path / "worker.log") as worker:
+                live.wait_until(lambda: _last(sub, f"{base}/status") == b"online", timeout=30,
+                                what="the worker's birth message")  # fmt: skip
+                os.killpg(worker.pid, signal.SIGKILL)  # no goodbye: only the will can tell
+                worker.wait()
+                live.wait_until(lambda: _last(sub, f"{base}/status") == b"offline", timeout=15,
+                                what="the last will")  # fmt: skip
+        finally:
+            sub.close()
