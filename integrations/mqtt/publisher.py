@@ -41,6 +41,7 @@ client_logger.setLevel(logging.ERROR)
 BATCH = 200  # messages in flight at once
 CONFIRM_TIMEOUT = 5.0  # seconds for the broker's PUBACK
 MAX_BACKOFF = 60.0
+POLLS_WAITING = 100  # polls handed over but not yet built
 
 
 class Publisher:
@@ -48,7 +49,7 @@ class Publisher:
         self.outbox = Outbox(settings.MQTT_QUEUE_SIZE)
         self.thread: threading.Thread | None = None
         self.builder: threading.Thread | None = None
-        self.polls: queue.Queue = queue.Queue()
+        self.polls: queue.Queue = queue.Queue(maxsize=POLLS_WAITING)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.wake: asyncio.Event | None = None
         self.stopping = threading.Event()
@@ -74,7 +75,8 @@ class Publisher:
         self.thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self.polls.put(None)
+        with contextlib.suppress(queue.Full):
+            self.polls.put_nowait(None)
         self.stopping.set()
         self._poke()
         if self.thread is not None:
@@ -87,7 +89,12 @@ class Publisher:
     def submit(self, readings, devices) -> None:
         """Hand a committed poll to the builder thread: the poll's own thread goes on at once
         (building 1,000 devices' messages costs ~40 ms of CPU, not the poll's to wait for)."""
-        self.polls.put((readings, devices))
+        try:
+            self.polls.put_nowait((readings, devices))
+        except queue.Full:  # the builder is stuck (the database?): this poll's are dropped
+            with self.outbox.lock:
+                self.outbox.dropped += len(devices)
+            logger.warning("MQTT: %d polls wait to be built; dropped this one", POLLS_WAITING)
 
     def flush(self) -> None:
         """Wait until every submitted poll is in the outbox."""
@@ -134,6 +141,8 @@ class Publisher:
                     await self._session(client)
             except* (aiomqtt.MqttError, OSError, TimeoutError) as group:
                 logger.warning("MQTT broker unavailable: %s", group.exceptions[0])
+            except* Exception:  # the database, a bug: log it, keep the thread, try again
+                logger.exception("MQTT session failed")
             finally:
                 self.connected.clear()
             if not self.stopping.is_set():
@@ -188,7 +197,10 @@ class Publisher:
             if pk is None:
                 continue
             payload = bytes(message.payload or b"").decode(errors="replace")
-            self.put(await asyncio.to_thread(_in_django, commands.handle, pk, payload))
+            try:
+                self.put(await asyncio.to_thread(_in_django, commands.handle, pk, payload))
+            except Exception:  # one failed command must not end the session
+                logger.exception("MQTT command for device %s failed", pk)
 
     def idle(self) -> bool:
         return self.outbox.idle()
