@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import queue
 import random
 import ssl
@@ -284,7 +285,7 @@ def _client() -> aiomqtt.Client:
         settings.MQTT_PORT,
         username=settings.MQTT_USERNAME or None,
         password=settings.MQTT_PASSWORD or None,
-        identifier=settings.MQTT_CLIENT_ID,
+        identifier=f"{settings.MQTT_CLIENT_ID}-{os.getpid()}",  # one per worker process
         will=aiomqtt.Will(topics.bridge_status(), b"offline", qos=1, retain=True),
         tls_context=tls,
         keepalive=settings.MQTT_KEEPALIVE,
