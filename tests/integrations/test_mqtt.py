@@ -247,3 +247,29 @@ def _scrape_value(client, metric: str) -> float:
         if line.startswith(metric + " "):
             return float(line.split()[1])
     raise AssertionError(f"{metric} not in /metrics")
+
+
+def test_turning_control_on_and_off_in_the_console_adds_and_removes_the_switch(mqtt, broker, plug):
+    services.device_add_manual(ip=plug.address)
+    sub = Subscriber(broker.port, f"{mqtt.MQTT_DISCOVERY_PREFIX}/switch/#")
+    config = MqttSettings.load()
+    try:
+        p = _connected()
+        services.device_poll_all()
+        p.flush()
+        assert not [m for m in sub.on("/config") if m[1]]  # off by default: no switch
+
+        config.control = True
+        config.save()
+        services.device_poll_all()  # the worker sees the change at the next poll
+        switch = wait_until(lambda: [m for m in sub.on("/config") if m[1]], timeout=10,
+                            what="the switch config")  # fmt: skip
+        config.control = False
+        config.save()
+        services.device_poll_all()
+        wait_until(lambda: sub.on("/config")[-1][1] == b"", timeout=10,
+                   what="the switch config removed")  # fmt: skip
+    finally:
+        sub.close()
+
+    assert json.loads(switch[0][1])["command_topic"].endswith("/set")
