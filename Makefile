@@ -46,10 +46,20 @@ $(CHROMIUM):
 		{ echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; }
 	apt-get update -qq && apt-get install -y -qq chromium
 
+# The integration tests scrape with Debian's Prometheus and publish to Debian's Mosquitto
+# (each test starts its own on a free loopback port): installed like Chromium.
+PROMETHEUS := /usr/bin/prometheus
+MOSQUITTO := /usr/sbin/mosquitto
+
+$(PROMETHEUS) $(MOSQUITTO):
+	@[ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null || \
+		{ echo "The integration tests need Debian's prometheus and mosquitto: sudo apt-get install prometheus mosquitto"; exit 1; }
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus mosquitto
+
 run: $(STAMP)  ## migrate, collect static and run web + worker + scheduler (Ctrl-C stops all)
 	$(PY) -m kasamonitor.run
 
-test: $(STAMP) $(SIM) $(JS_CLIENTS) $(BROWSER_JS) $(CHROMIUM) fixtures  ## run the whole test suite (installs the simulator, recordings and Chromium too)
+test: $(STAMP) $(SIM) $(JS_CLIENTS) $(BROWSER_JS) $(CHROMIUM) $(PROMETHEUS) $(MOSQUITTO) fixtures  ## run the whole test suite (installs the simulator, recordings, Chromium, Prometheus and Mosquitto too)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)  ## ruff check + format check

@@ -8,16 +8,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import FloatField, Q, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from billing.decimals import ZERO
-from billing.models import HourlyCost, RatePlan
-from billing.periods import PlanVersion
+from billing.models import DailyCost, HourlyCost, RatePlan
+from billing.periods import MICROSECOND, PlanVersion, Versions, version_periods
 from billing.plans import normalise_plan
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -88,3 +89,38 @@ def cost_between(device_ids: Iterable[int], start: datetime, end: datetime) -> D
         device_id__in=list(device_ids), hour__gte=start, hour__lt=end
     ).aggregate(cost=Sum("cost"))["cost"]
     return total or ZERO
+
+
+@dataclass(frozen=True)
+class CostsSoFar:
+    """Each device's stored energy cost today and so far this billing period (the plan's
+    local days; fixed and demand charges are the household's, not a device's)."""
+
+    currency: str
+    period_start: date
+    today: date
+    period: dict[int, float]
+    day: dict[int, float]
+
+
+def costs_so_far(at: datetime | None = None) -> CostsSoFar:
+    """Return every device's cost today and this billing period, from DailyCost rows."""
+    at = at or timezone.now()
+    history = plan_history()
+    versions = Versions(plan_versions(history))
+    ((start, _end),) = version_periods(at, at + MICROSECOND, versions)
+    first, today = versions.local(start).date(), versions.local(at).date()
+    rows = (
+        DailyCost.objects.filter(day__gte=first, day__lte=today)
+        .values("device_id")
+        .annotate(
+            in_period=Cast(Sum("cost"), FloatField()),
+            on_day=Cast(Sum("cost", filter=Q(day=today)), FloatField()),
+        )
+        .values_list("device_id", "in_period", "on_day")
+    )  # one pass over the period's rows
+    period, day = {}, {}
+    for device_id, in_period, on_day in rows:
+        period[device_id], day[device_id] = in_period, on_day or 0.0
+    currency = plan_in_force(at, history).plan["currency"]
+    return CostsSoFar(currency=currency, period_start=first, today=today, period=period, day=day)

@@ -25,7 +25,7 @@ from .identity import IDENTITY_FIELDS, LIVE_FIELDS, assign, identity_of, live_of
 from .identity import outlet_identity_of as outlet_identity
 from .kasa_client import KasaClientError, OutletResult, PollResult
 from .models import Device, Outage, Reading, SystemConfig
-from .signals import device_status_changed, rollups_updated
+from .signals import device_status_changed, poll_finished, rollups_updated
 
 logger = logging.getLogger(__name__)
 
@@ -137,9 +137,18 @@ def poll_devices(devices: list[Device], whole_fleet: bool = False) -> PollSummar
         return summary
     summary.kasa_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    _Recorder(devices, results, summary).run()
+    recorder = _Recorder(devices, results, summary)
+    recorder.run()
     summary.write_seconds = time.perf_counter() - started
+    transaction.on_commit(lambda: _send_poll_finished(recorder))
     return summary
+
+
+def _send_poll_finished(recorder: _Recorder) -> None:
+    touched = list({id(d): d for d in recorder.dirty if d.pk}.values())
+    poll_finished.send(
+        sender=Device, summary=recorder.summary, readings=recorder.readings, devices=touched
+    )
 
 
 async def _ask_devices(

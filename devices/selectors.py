@@ -51,6 +51,27 @@ def status_summary() -> dict:
     return {k: counts[k] for k in ("total", "online", "offline", "unknown", "auth_failed")}
 
 
+# The live state exporters (Prometheus, MQTT) read, in this order (one query for the fleet).
+EXPORT_FIELDS = (
+    "id", "device_id", "alias", "model", "parent_id", "device_type", "has_emeter",
+    "enabled", "status", "offline_reason", "is_on", "current_power_w", "voltage", "current",
+    "energy_total_kwh", "today_energy_kwh", "last_seen",
+)  # fmt: skip
+
+
+def export_rows() -> list[tuple]:
+    """Return every device's live state as EXPORT_FIELDS tuples. No join (an outlet's
+    parent_id is another row's id): 1,000 rows in a few ms."""
+    return list(Device.objects.order_by("id").values_list(*EXPORT_FIELDS))
+
+
+def live_socket_count() -> int:
+    """Return the live sockets (native and Socket.IO) open in this web process."""
+    from .consumers import Sockets
+
+    return Sockets.open
+
+
 def device_get(key: str | int) -> Device:
     """Return the device with this numeric id, IP or MAC (a strip, not its outlets, by IP)."""
     key = str(key).strip()

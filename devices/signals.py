@@ -13,3 +13,9 @@ rollups_updated = Signal()
 # Sent after commit for each device whose status changed in a poll (online <-> offline).
 # kwargs: device: Device, old_status: str, new_status: str. Monitoring raises/resolves alerts.
 device_status_changed = Signal()
+
+# Sent after commit at the end of every poll run (even when nothing answered).
+# kwargs: summary: PollSummary, readings: list[Reading] (their .device holds the polled
+# state), devices: list[Device] (every device whose state the poll wrote, failed ones too).
+# integrations records the cycle's figures for /metrics and publishes to MQTT.
+poll_finished = Signal()

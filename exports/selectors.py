@@ -74,3 +74,9 @@ def metrics() -> list[dict]:
 
 def formats() -> list[dict]:
     return [{"id": key, **meta} for key, meta in conf.FORMATS.items()]
+
+
+def job_counts_by_status() -> dict[str, int]:
+    """Return how many export jobs are in each status."""
+    rows = ExportJob.objects.values("status").annotate(n=Count("id")).values_list("status", "n")
+    return {status: 0 for status in ExportJob.Status.values} | dict(rows)

@@ -18,6 +18,7 @@ WEB_WORKERS > 1 runs that many web processes on the same port (production).
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -104,6 +105,19 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in ("1", "true", "yes", "on")
 
 
+def metrics_dir(data_dir: Path, port: int) -> None:
+    """With /metrics on, the web processes keep their figures in files of one folder
+    (prometheus_client's multi-process mode), emptied at start: WEB_WORKERS > 1 share a
+    port, and whichever answers a scrape must report them all (docs/integrations.md)."""
+    if not any(os.environ.get(k) for k in ("METRICS_TOKEN", "METRICS_TOKEN_FILE",
+                                            "METRICS_ALLOWED_IPS")):  # fmt: skip
+        return
+    folder = data_dir / "metrics" / f"web-{port}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, mode=0o700)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+
+
 def main() -> None:
     import uvicorn
 
@@ -121,6 +135,7 @@ def main() -> None:
         )
     except ValueError as exc:
         sys.exit(f"serve: {exc}")
+    metrics_dir(data_dir, options["port"])
     sys.path.insert(0, str(base))
     uvicorn.run(APP, **options)
 

@@ -75,11 +75,14 @@ INSTALLED_APPS = [
     "backups",
     "monitoring",
     "web",
+    "integrations",
     "kasamonitor",
 ]
 
 MIDDLEWARE = [
     "kasamonitor.middleware.RequestIdMiddleware",
+    # Request latency by route for /metrics; unused (removed at start) while metrics are off.
+    "integrations.middleware.RequestMetricsMiddleware",
     # Outermost after the request id, so every response (413, 429, static) gets the headers.
     "security.headers.SecurityHeadersMiddleware",
     "kasamonitor.middleware.BodySizeLimitMiddleware",
@@ -349,6 +352,26 @@ KASA_POLL_DEADLINE = env.float("KASA_POLL_DEADLINE", default=1.2)
 KASA_POLL_CONCURRENCY = env.int("KASA_POLL_CONCURRENCY", default=500)  # 200 devices: one wave
 KASA_DISCOVERY_TIMEOUT = env.float("KASA_DISCOVERY_TIMEOUT", default=3.0)
 FIELD_ENCRYPTION_KEY = _secret("FIELD_ENCRYPTION_KEY", default="")
+
+# INTEGRATIONS (docs/integrations.md): Prometheus /metrics and MQTT, both off by default
+# ------------------------------------------------------------------------------
+# /metrics answers a bearer token or an address in the allow-list (networks allowed);
+# with neither set it is 404.
+METRICS_TOKEN = _secret("METRICS_TOKEN")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# MQTT is on when MQTT_HOST is set; the worker publishes after each poll.
+MQTT_HOST = env.str("MQTT_HOST", default="")
+MQTT_PORT = env.int("MQTT_PORT", default=1883)
+MQTT_USERNAME = env.str("MQTT_USERNAME", default="")
+MQTT_PASSWORD = _secret("MQTT_PASSWORD")
+MQTT_TLS = env.bool("MQTT_TLS", default=False)
+MQTT_CA_FILE = env.str("MQTT_CA_FILE", default="")
+MQTT_CLIENT_ID = env.str("MQTT_CLIENT_ID", default="kasa-monitor")
+MQTT_BASE_TOPIC = env.str("MQTT_BASE_TOPIC", default="kasa_monitor")
+MQTT_DISCOVERY_PREFIX = env.str("MQTT_DISCOVERY_PREFIX", default="homeassistant")
+MQTT_QUEUE_SIZE = env.int("MQTT_QUEUE_SIZE", default=20000)
+# Seconds; a worker that dies unannounced is reported offline (last will) after 1.5 x this.
+MQTT_KEEPALIVE = env.int("MQTT_KEEPALIVE", default=30)
 
 # MAIL: without EMAIL_HOST every message is written as a file to $KASA_DATA_DIR/mail/
 # ------------------------------------------------------------------------------

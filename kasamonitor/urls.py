@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("exports.urls")),
     path("", include("backups.urls")),
     path("", include("monitoring.urls")),
+    path("", include("integrations.urls")),
     path("", include("web.urls")),
 ]
 

@@ -20,6 +20,15 @@ from .models import AuditLog
 logger = logging.getLogger("kasamonitor.audit")
 
 
+class SystemActor:
+    """A non-user actor (an integration such as "mqtt"): audited under its name, no user."""
+
+    is_authenticated = True
+
+    def __init__(self, username: str) -> None:
+        self.username = username
+
+
 def client_ip(request) -> str | None:
     """Return the client's IP address: the one place the app derives it.
 
@@ -70,7 +79,7 @@ def audit_record(
         target_type = target_type or target._meta.label_lower
         target_id = target_id or str(target.pk)
     entry = AuditLog.objects.create(
-        actor=actor,
+        actor=None if isinstance(actor, SystemActor) else actor,
         actor_username=getattr(actor, "username", "") or "",
         action=action,
         severity=severity,

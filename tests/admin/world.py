@@ -29,7 +29,7 @@ FLAT_PLAN = {
 }
 
 
-SINGLETONS = {"devices.SystemConfig"}
+SINGLETONS = {"devices.SystemConfig", "integrations.MqttSettings"}
 
 
 def model(label: str) -> type[models.Model]:
@@ -284,7 +284,16 @@ BUILDERS: dict[str, Callable[[int], models.Model]] = {
     "monitoring.NotificationChannel": _monitoring("ChannelFactory"),
     "monitoring.Camera": _monitoring("CameraFactory"),
     "monitoring.NetworkHost": _monitoring("HostFactory"),
+    "integrations.MqttSettings": lambda i: _mqtt_settings(),
 }
+
+
+def _mqtt_settings():
+    from integrations.models import MqttSettings
+
+    row = MqttSettings.load()  # a singleton, with a device excluded from control
+    row.control_excluded.add(_device())
+    return row
 
 
 def _group(i):
