@@ -14,9 +14,7 @@ from accounts.permissions import HasPermission
 from billing import costs, selectors, services
 from billing import serializers as s
 from billing.plans import plan_to_api
-from billing.spans import Span
 from kasamonitor.ranges import SCHEMA as RANGE_SCHEMA
-from kasamonitor.ranges import parse_bound
 from kasamonitor.renderers import json_response
 
 VIEW_RATES = HasPermission("rates.view")
@@ -44,14 +42,6 @@ def plan_body(saved: selectors.SavedPlan) -> dict:
     }
 
 
-def report_span(params: Mapping) -> Span:
-    """start_date and end_date, each a date or a date-time (docs/api.md "Date ranges")."""
-    zone = costs.plan_zone()
-    start = parse_bound(params.get("start_date"), field="start_date", zone=zone)
-    end = parse_bound(params.get("end_date"), field="end_date", end=True, zone=zone)
-    return costs.report_span(start, end)
-
-
 class RatesApi(APIView):
     def get_permissions(self):
         return [(EDIT_RATES if self.request.method == "POST" else VIEW_RATES)()]
@@ -76,7 +66,7 @@ class CostsApi(APIView):
 
     @extend_schema(parameters=DATE_PARAMS, responses=s.CostsOut, summary="Costs of a date range")
     def get(self, request):
-        return json_response(costs.costs_report(report_span(request.query_params)))
+        return json_response(costs.costs_report(costs.span_from_params(request.query_params)))
 
 
 class CostsCompareApi(APIView):
@@ -88,7 +78,7 @@ class CostsCompareApi(APIView):
         summary="What each saved plan would have cost (at most 92 days)",
     )
     def get(self, request):
-        return Response(costs.compare_plans(report_span(request.query_params)))
+        return Response(costs.compare_plans(costs.span_from_params(request.query_params)))
 
     @extend_schema(
         request=s.CompareIn,
@@ -99,4 +89,4 @@ class CostsCompareApi(APIView):
         body = request.data if isinstance(request.data, Mapping) else {}
         plan = services.validate_plan(body.get("plan"), prefix="plan.")
         params = {**request.query_params.dict(), **body}
-        return Response(costs.compare_plans(report_span(params), extra=plan))
+        return Response(costs.compare_plans(costs.span_from_params(params), extra=plan))

@@ -55,6 +55,15 @@ def report_span(start: Bound | None, end: Bound | None) -> Span:
     return span_of(start, end, Versions(plan_versions()))
 
 
+def span_from_params(params: Mapping) -> Span:
+    """start_date and end_date of a request, each a date or a date-time (docs/api.md "Date
+    ranges"); either one missing: this month so far."""
+    zone = plan_zone()
+    start = parse_bound(params.get("start_date"), field="start_date", zone=zone)
+    end = parse_bound(params.get("end_date"), field="end_date", end=True, zone=zone)
+    return report_span(start, end)
+
+
 def costs_report(span: Span) -> dict:
     """Return the spec's /api/costs body for the span (whole local days, or exact hours)."""
     check_days(span, MAX_REPORT_DAYS)

@@ -19,7 +19,6 @@ from accounts.roles import ROLE_CHOICES
 from backups import services as backup_services
 from billing import costs as billing_costs
 from billing import selectors as billing_selectors
-from billing.api import date_range as billing_date_range
 from billing.plans import plan_to_api
 from devices import selectors as device_selectors
 from devices import serializers as device_serializers
@@ -147,18 +146,27 @@ def costs(request):
     context = {"period": period, "period_choices": COST_PERIODS.items(), "start_date": request.GET.get("start_date", ""),
                "end_date": request.GET.get("end_date", "")}  # fmt: skip
     try:
-        first, last = cost_period(period, context["start_date"], context["end_date"])
-        context["report"] = billing_costs.costs_report(first, last)
+        span = cost_span(period, context["start_date"], context["end_date"])
+        context["report"] = billing_costs.costs_report(span)
     except FORM_ERRORS as exc:
         context["problem"] = problem_of(exc)
     return _render(request, "web/costs.html", "web:costs", **context)
 
 
-def cost_period(period: str, start: str, end: str) -> tuple[date, date]:
-    """The first and last local day of a period of the costs page (as static/js/costs.js)."""
-    first_of_month, today = billing_costs.this_month_so_far()
+def cost_span(period: str, start: str, end: str):
+    """What a period of the costs page covers (as static/js/costs.js): a custom range takes
+    dates or date-times like the API."""
     if period == "custom":
-        return billing_date_range({"start_date": start, "end_date": end})
+        return billing_costs.span_from_params({"start_date": start, "end_date": end})
+    first, last = cost_period(period)
+    return billing_costs.span_from_params(
+        {"start_date": first.isoformat(), "end_date": last.isoformat()}
+    )
+
+
+def cost_period(period: str) -> tuple[date, date]:
+    """The first and last local day of a named period of the costs page."""
+    first_of_month, today = billing_costs.this_month_so_far()
     if period == "last_month":
         last = first_of_month - timedelta(days=1)
         return last.replace(day=1), last
