@@ -39,6 +39,20 @@ def authenticate_token(raw):
     return session.user, token
 
 
+def token_user_id(raw) -> str | None:
+    """Return the user id a valid access token names (no database query), else None."""
+    from rest_framework_simplejwt.settings import api_settings as jwt_settings
+
+    from kasamonitor.errors import ApiError
+
+    from . import tokens
+
+    try:
+        return str(tokens.decode_access(raw)[jwt_settings.USER_ID_CLAIM])
+    except (ApiError, KeyError):
+        return None
+
+
 class JWTAuthentication(SimpleJWTAuthentication):
     def authenticate(self, request):
         header = self.get_header(request)

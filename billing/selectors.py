@@ -18,7 +18,10 @@ from django.utils import timezone
 from billing.decimals import ZERO
 from billing.models import HourlyCost, RatePlan
 from billing.periods import PlanVersion
-from billing.plans import normalise_plan
+from billing.plans import (
+    normalise_plan,
+    plan_to_api,  # noqa: F401 (public: a plan in the API's shape)
+)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Prices energy until the first plan is saved (the spec's example; shown with is_default).

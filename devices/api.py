@@ -20,7 +20,6 @@ DISCOVER = HasPermission("devices.discover")
 EDIT = HasPermission("devices.edit")
 REMOVE = HasPermission("devices.remove")
 CONTROL = HasPermission("devices.control")
-CONFIG = HasPermission("system.config")
 
 
 def validated(serializer_class, data, **kwargs) -> serializers.Serializer:
@@ -172,28 +171,6 @@ class DiscoverApi(ByMethod):
             request=request,
         )
         return Response({"discovered": len(devices), "devices": [s.device_row(d) for d in devices]})
-
-
-class SystemConfigApi(ByMethod):
-    permissions_by_method = {"GET": [CONFIG], "PUT": [CONFIG], "PATCH": [CONFIG]}
-
-    @extend_schema(responses=s.SystemConfigSerializer)
-    def get(self, request):
-        return Response(s.SystemConfigSerializer(selectors.system_config()).data)
-
-    @extend_schema(request=s.SystemConfigSerializer, responses=s.SystemConfigSerializer)
-    def put(self, request):
-        form = validated(
-            s.SystemConfigSerializer, request.data, instance=selectors.system_config(), partial=True
-        )
-        config = services.system_config_update(
-            data=dict(form.validated_data), actor=request.user, request=request
-        )
-        return Response(s.SystemConfigSerializer(config).data)
-
-    @extend_schema(request=s.SystemConfigSerializer, responses=s.SystemConfigSerializer)
-    def patch(self, request):
-        return self.put(request)
 
 
 class NetworkSettingsApi(ByMethod):

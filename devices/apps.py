@@ -7,8 +7,13 @@ class DevicesConfig(AppConfig):
     name = "devices"
 
     def ready(self) -> None:
-        from .schedules import setup_periodic_tasks
+        from system.signals import polling_interval_changed
+
+        from .schedules import on_polling_interval_changed, setup_periodic_tasks
 
         post_migrate.connect(
             setup_periodic_tasks, sender=self, dispatch_uid="devices.setup_periodic_tasks"
+        )
+        polling_interval_changed.connect(
+            on_polling_interval_changed, dispatch_uid="devices.on_polling_interval_changed"
         )

@@ -119,9 +119,9 @@ def estimate_records(cfg: ExportConfig, user) -> int:
 
 
 def _device_count() -> int:
-    from devices.models import Device
+    from devices.selectors import device_count
 
-    return Device.objects.count()
+    return device_count()
 
 
 def _check_size(cfg: ExportConfig, estimate: int) -> None:

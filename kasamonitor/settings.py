@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "import_export",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "system",
     "accounts",
     "security",
     "devices",

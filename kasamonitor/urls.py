@@ -21,6 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("security.urls")),
+    path("", include("system.urls")),
     path("", include("devices.urls")),
     path("", include("billing.urls")),
     path("", include("exports.urls")),

@@ -6,7 +6,7 @@ import math
 
 from rest_framework import serializers
 
-from devices.models import Device
+from devices.selectors import devices_by_alias
 from kasamonitor.addresses import AddressError, clean_host, clean_url
 
 from .models import (
@@ -126,7 +126,7 @@ class AlertListQuery(serializers.Serializer):
 
 class ManualAlertInput(serializers.Serializer):
     device_id = RowIdField(
-        queryset=Device.objects.all(), required=False, allow_null=True, source="device"
+        queryset=devices_by_alias(), required=False, allow_null=True, source="device"
     )
     camera_id = RowIdField(
         queryset=Camera.objects.all(), required=False, allow_null=True, source="camera"
@@ -176,7 +176,7 @@ class AlertSummaryOutput(serializers.Serializer):
 # ------------------------------------------------------------------------------
 class RuleSerializer(serializers.ModelSerializer):
     device_id = RowIdField(
-        queryset=Device.objects.all(), required=False, allow_null=True, source="device"
+        queryset=devices_by_alias(), required=False, allow_null=True, source="device"
     )
     camera_id = RowIdField(
         queryset=Camera.objects.all(), required=False, allow_null=True, source="camera"

@@ -54,7 +54,7 @@ def _isolated_cache(settings):
 def _fresh_https_setting():
     """devices.selectors remembers require_https per process: each test starts from the
     default (off, without a query); switching it through the service is seen at once."""
-    from devices.selectors import https_required_reset
+    from system.selectors import https_required_reset
 
     https_required_reset(False)
     yield

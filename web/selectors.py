@@ -1,81 +1,32 @@
-"""Read-only queries the pages need that no other app's selectors answer (yet).
-
-Each one is a plain ORM read; writes always go through the owning app's API or services.
-"""
+"""What the pages read, from the owning apps' selectors, plus page-only shaping."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 
-from django.db.models import Q, Sum
-from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
-
-from accounts.models import LoginSession, User
-from backups.models import BackupSchedule
-from devices.models import DailyRollup, Device
+from accounts import selectors as account_selectors
+from backups import selectors as backup_selectors
+from devices import selectors as device_selectors
 
 
 def dashboard_devices(*, today: date | None = None) -> list[dict]:
-    """Return every device with today's and this month's kWh and cost (local days).
-
-    A strip's figures are the sums of its outlets', as devices.selectors.energy_device_ids
-    defines them; one aggregate query serves the whole page.
-    """
-    today = today or timezone.localdate()
-    totals = _month_totals(today)
-    devices = list(Device.objects.select_related("parent").order_by("alias", "id"))
-    for device in devices:
-        if device.is_strip:
-            for outlet in (d for d in devices if d.parent_id == device.pk):
-                _add_into(totals[device.pk], totals[outlet.pk])
-    return [{"device": d, **_rounded(totals[d.pk])} for d in devices]
+    return device_selectors.dashboard_devices(today=today)
 
 
-def _month_totals(today: date) -> defaultdict:
-    is_today = Q(day=today)
-    rows = (
-        DailyRollup.objects.filter(day__gte=today.replace(day=1), day__lte=today)
-        .values("device_id")
-        .annotate(
-            month_kwh=Sum("energy_kwh"),
-            month_cost=Sum("cost"),
-            today_kwh=Sum("energy_kwh", filter=is_today),
-            today_cost=Sum("cost", filter=is_today),
-        )
-    )
-    totals: defaultdict = defaultdict(dict)
-    for row in rows:
-        totals[row.pop("device_id")] = row
-    return totals
-
-
-def _add_into(target: dict, extra: dict) -> None:
-    for key, value in extra.items():
-        if value is not None:
-            target[key] = (target.get(key) or 0) + value
-
-
-def _rounded(row: dict) -> dict:
-    keys = ("today_kwh", "today_cost", "month_kwh", "month_cost")
-    return {k: (float(row[k]) if row.get(k) is not None else None) for k in keys}
-
-
-def user_list() -> list[User]:
-    return list(User.objects.order_by("username"))
+def user_list() -> list:
+    return list(account_selectors.user_list())
 
 
 def two_factor_user_ids() -> set[int]:
-    return set(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True))
+    return account_selectors.two_factor_user_ids()
 
 
-def session_list(user: User) -> list[LoginSession]:
-    return list(LoginSession.objects.active().filter(user=user).order_by("-last_activity"))
+def session_list(user) -> list:
+    return account_selectors.session_list(user)
 
 
-def backup_schedules() -> list[BackupSchedule]:
-    return list(BackupSchedule.objects.order_by("name", "id"))
+def backup_schedules() -> list:
+    return backup_selectors.backup_schedules()
 
 
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -6,16 +6,13 @@ from django.conf import settings
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from accounts import selectors as account_selectors
 from accounts import services as account_services
-from accounts import sessions as account_sessions
-from accounts import totp
 from accounts.roles import ROLE_CHOICES
 from backups import services as backup_services
 from billing import selectors as billing_selectors
-from billing.plans import plan_to_api
 from devices import selectors as device_selectors
 from devices.errors import DeviceNotFound
-from exports import config as export_config
 from exports import selectors as export_selectors
 from monitoring import selectors as alert_selectors
 
@@ -103,7 +100,7 @@ def costs(request):
 @page("rates.view")
 def rates(request):
     plan = billing_selectors.plan_in_force().plan
-    fallback = selectors.rate_fallback(plan_to_api(plan))
+    fallback = selectors.rate_fallback(billing_selectors.plan_to_api(plan))
     return _render(request, "web/rates.html", "web:rates", fallback=fallback)
 
 
@@ -117,7 +114,7 @@ def exports(request):
         "history": export_selectors.export_history(request.user, limit=50, offset=0)["exports"],
         "formats": export_selectors.formats(),
         "metrics": export_selectors.metrics(),
-        "default_fields": export_config.DEFAULT_FIELDS,
+        "default_fields": export_selectors.default_fields(),
     }
     return _render(request, "web/exports.html", "web:exports", **context)
 
@@ -148,12 +145,12 @@ def alerts(request):
 
 @page()
 def account(request):
-    current = account_sessions.current_session_id(request)
+    current = account_selectors.current_session_id(request)
     sessions = selectors.session_list(request.user)
     context = {
         "sessions": [{"session": s, "is_current": s.pk == current} for s in sessions],
         "current_session": f"sess_{current.hex}" if current else "",
-        "two_factor": totp.status(request.user),
+        "two_factor": account_selectors.two_factor_status(request.user),
         "max_sessions": settings.MAX_SESSIONS_PER_USER,
     }
     return _render(request, "web/account.html", "web:account", **context)

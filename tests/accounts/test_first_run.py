@@ -8,7 +8,7 @@ from django.db import connection
 from accounts import services
 from accounts.exceptions import SetupComplete
 from accounts.models import User
-from devices.models import SystemConfig
+from system.models import SystemConfig
 from tests.accounts.conftest import assert_error
 
 ADMIN = {

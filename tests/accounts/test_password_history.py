@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import User
-from devices.models import SystemConfig
+from system.models import SystemConfig
 from tests.accounts.conftest import assert_error, bearer
 from tests.auth import access_token_for
 

@@ -24,7 +24,8 @@ def clean_backups_dir():
 def sample_data(db):
     """Two devices with an hour of readings each, a system config and a backup schedule."""
     from backups.models import BackupSchedule
-    from devices.models import Reading, SystemConfig
+    from devices.models import Reading
+    from system.models import SystemConfig
 
     start = datetime(2024, 1, 15, 10, 0, tzinfo=UTC)
     devices = [DeviceFactory(alias="Fridge"), DeviceFactory(alias="Heater")]
@@ -49,7 +50,8 @@ def sample_data(db):
 def snapshot_of_data() -> dict:
     """What a user would notice about the data: devices, readings, settings, schedules."""
     from backups.models import BackupSchedule
-    from devices.models import Device, Reading, SystemConfig
+    from devices.models import Device, Reading
+    from system.models import SystemConfig
 
     return {
         "devices": sorted(Device.objects.values_list("device_id", "alias")),

@@ -364,7 +364,7 @@ async def test_with_two_web_processes_every_socket_gets_each_update_exactly_once
 async def test_with_require_https_live_sockets_are_refused_over_plain_http(tmp_path):
     import socketio
 
-    from devices.models import SystemConfig
+    from system.models import SystemConfig
 
     token = await sync_to_async(access_token_for)(
         await sync_to_async(UserFactory)(username="plainsocket", role="viewer")

@@ -1,0 +1,18 @@
+"""Reads of the backups app that views and other apps may call."""
+
+from __future__ import annotations
+
+from .models import BackupJob, BackupSchedule
+
+
+def backup_schedules() -> list[BackupSchedule]:
+    """Return the backup schedules by name."""
+    return list(BackupSchedule.objects.order_by("name", "id"))
+
+
+def last_job_failure() -> str | None:
+    """Return the error of the latest backup job if it failed (a newer archive can't hide it)."""
+    job = BackupJob.objects.values("status", "error").order_by("-created_at", "-id").first()
+    if job and job["status"] == BackupJob.Status.FAILED:
+        return job["error"] or "failed"
+    return None

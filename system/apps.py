@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SystemConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "system"
+    verbose_name = "system"

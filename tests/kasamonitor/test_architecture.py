@@ -1,0 +1,83 @@
+"""Apps use each other only through their public modules (docs/architecture.md).
+
+Every import in an app's code (migrations aside) that names another app must name one of
+that app's public modules: services (writes), selectors (reads), errors (what its services
+raise) and signals (what it announces), or one of the few framework adapters listed in
+ADAPTERS. Models and every other module stay the owning app's business. `kasamonitor/` is
+the project's shared plumbing: any app may use it, and it keeps the same rule towards apps.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+APPS = ("accounts", "backups", "billing", "devices", "exports", "monitoring", "security",
+        "system", "web", "kasamonitor")  # fmt: skip
+PUBLIC = {"services", "selectors", "errors", "signals"}
+ADAPTERS = {
+    # DRF permission classes, role names, the token authentication and the socket middleware
+    # that the other apps' views and the ASGI router plug in.
+    "accounts": {"permissions", "roles", "authentication", "ws_auth"},
+    # The socket routes kasamonitor/asgi.py mounts.
+    "devices": {"routing", "socketio_server"},
+    # Signed download links (mail from exports) and the certificate check the server runs.
+    "security": {"signed_urls", "pem"},
+}
+
+
+def _imported(node: ast.AST, app_dir: Path) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        parts = node.module.split(".")
+        if len(parts) == 1:  # `from devices import selectors`: the names are modules
+            return [f"{node.module}.{alias.name}" for alias in node.names]
+        return [node.module]
+    return []
+
+
+def violations(source: str, app: str, filename: str = "<source>") -> list[str]:
+    """Return "file:line: module" for each import of another app's non-public module."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        for module in _imported(node, ROOT / app):
+            owner, _, rest = module.partition(".")
+            if owner == app or owner not in APPS or owner == "kasamonitor":
+                continue
+            first = rest.split(".")[0]
+            if first not in PUBLIC | ADAPTERS.get(owner, set()):
+                found.append(f"{filename}:{node.lineno}: {module}")
+    return found
+
+
+def _app_files():
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" not in path.parts:
+                yield app, path
+
+
+def test_apps_import_each_other_only_through_public_modules():
+    found = [
+        v
+        for app, path in _app_files()
+        for v in violations(path.read_text(), app, str(path.relative_to(ROOT)))
+    ]
+    assert found == [], "imports of another app's internals:\n" + "\n".join(found)
+
+
+def test_the_check_catches_a_reach_into_another_apps_models():
+    source = (
+        "from devices.models import Device\nfrom devices import rollups\nimport billing.plans\n"
+    )
+    assert violations(source, "exports") == [
+        "<source>:1: devices.models",
+        "<source>:2: devices.rollups",
+        "<source>:3: billing.plans",
+    ]
+    allowed = (
+        "from devices import selectors\nfrom billing.services import x\nfrom .models import A\n"
+    )
+    assert violations(allowed, "exports") == []
