@@ -21,6 +21,8 @@ import os
 import sys
 from pathlib import Path
 
+from kasamonitor import env
+
 APP = "kasamonitor.asgi:application"
 SERVED_CHAIN = ".served-fullchain.pem"  # cert.pem + chain.pem, written when they are apart
 
@@ -100,28 +102,22 @@ def server_options(
     return options
 
 
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "").lower() in ("1", "true", "yes", "on")
-
-
 def main() -> None:
     import uvicorn
 
-    base = Path(__file__).resolve().parent.parent
-    data_dir = Path(os.environ.get("KASA_DATA_DIR", base / "var"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kasamonitor.settings")
     try:
         options = server_options(
-            os.environ.get("HOST", "127.0.0.1"),
-            int(os.environ.get("PORT", "5272")),
-            data_dir / "ssl",
-            proxy=_flag("BEHIND_PROXY"),
-            proxies=os.environ.get("FORWARDED_ALLOW_IPS"),
-            workers=max(1, int(os.environ.get("WEB_WORKERS", "1"))),
+            env.host(),
+            env.port(),
+            env.data_dir() / "ssl",
+            proxy=env.behind_proxy(),
+            proxies=env.forwarded_allow_ips(),
+            workers=env.web_workers(),
         )
     except ValueError as exc:
         sys.exit(f"serve: {exc}")
-    sys.path.insert(0, str(base))
+    sys.path.insert(0, str(env.BASE_DIR))
     uvicorn.run(APP, **options)
 
 
