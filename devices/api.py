@@ -8,33 +8,20 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import HasPermission
+from accounts.permissions import HasPermissionFor
+from kasamonitor.drf import bound, validated
 from kasamonitor.renderers import json_response
 
 from . import selectors, services, tasks
 from . import serializers as s
 from .models import Device
 
-VIEW = HasPermission("devices.view")
-DISCOVER = HasPermission("devices.discover")
-EDIT = HasPermission("devices.edit")
-REMOVE = HasPermission("devices.remove")
-CONTROL = HasPermission("devices.control")
-
-
-def validated(serializer_class, data, **kwargs) -> serializers.Serializer:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer
-
 
 class ByMethod(APIView):
-    """Pick permission classes per HTTP method from `permissions_by_method`."""
+    """Devices views: a viewer reads; other methods name their permission in permission_for."""
 
-    permissions_by_method: dict = {}
-
-    def get_permissions(self):
-        return [p() for p in self.permissions_by_method.get(self.request.method, [VIEW])]
+    permission_classes = [HasPermissionFor]
+    permission_for = {"*": "devices.view"}
 
 
 # Operations that talk to the device answer these when it does not (the error body is the
@@ -50,7 +37,7 @@ STATUS_PARAM = OpenApiParameter(
 
 
 class DeviceListApi(ByMethod):
-    permissions_by_method = {"GET": [VIEW], "POST": [DISCOVER]}
+    permission_for = {"GET": "devices.view", "POST": "devices.discover", "*": "devices.view"}
 
     @extend_schema(parameters=[STATUS_PARAM], responses=s.DeviceOut(many=True))
     def get(self, request):
@@ -65,7 +52,7 @@ class DeviceListApi(ByMethod):
 
 
 class DeviceManualAddApi(ByMethod):
-    permissions_by_method = {"POST": [DISCOVER]}
+    permission_for = {"POST": "devices.discover", "*": "devices.view"}
 
     @extend_schema(request=s.ManualAddIn, responses={201: s.DeviceDetailOut, **TALKS_TO_DEVICE})
     def post(self, request):
@@ -73,7 +60,7 @@ class DeviceManualAddApi(ByMethod):
 
 
 def _add_manual(request) -> Response:
-    form = validated(s.ManualAddIn, request.data)
+    form = bound(s.ManualAddIn, request.data)
     device = services.device_add_manual(
         **form.validated_data, credentials=form.credentials(), actor=request.user, request=request
     )
@@ -87,7 +74,13 @@ class DeviceStatusApi(ByMethod):
 
 
 class DeviceDetailApi(ByMethod):
-    permissions_by_method = {"GET": [VIEW], "PUT": [EDIT], "PATCH": [EDIT], "DELETE": [REMOVE]}
+    permission_for = {
+        "GET": "devices.view",
+        "PUT": "devices.edit",
+        "PATCH": "devices.edit",
+        "DELETE": "devices.remove",
+        "*": "devices.view",
+    }
 
     @extend_schema(responses=s.DeviceDetailOut)
     def get(self, request, key):
@@ -96,7 +89,7 @@ class DeviceDetailApi(ByMethod):
     @extend_schema(request=s.DeviceUpdateIn, responses={200: s.DeviceDetailOut, **TALKS_TO_DEVICE})
     def put(self, request, key):
         device = selectors.device_get(key)
-        form = validated(s.DeviceUpdateIn, request.data)
+        form = bound(s.DeviceUpdateIn, request.data)
         device = services.device_update(
             device=device, data=form.changes(), actor=request.user, request=request
         )
@@ -115,7 +108,7 @@ class DeviceDetailApi(ByMethod):
 
 
 class DevicePollApi(ByMethod):
-    permissions_by_method = {"POST": [EDIT]}
+    permission_for = {"POST": "devices.edit", "*": "devices.view"}
 
     @extend_schema(request=None, responses={202: s.PollOut})
     def post(self, request, key):
@@ -136,7 +129,7 @@ class DeviceHistoryApi(ByMethod):
     )
     def get(self, request, key):
         device = selectors.device_get(key)
-        query = validated(s.HistoryQuery, request.query_params).validated_data
+        query = validated(s.HistoryQuery, request.query_params)
         return json_response(selectors.history(device, **query))  # up to 8,760 points
 
 
@@ -147,11 +140,11 @@ class DeviceStatsApi(ByMethod):
 
 
 class DeviceControlApi(ByMethod):
-    permissions_by_method = {"POST": [CONTROL]}
+    permission_for = {"POST": "devices.control", "*": "devices.view"}
 
     @extend_schema(request=s.ControlIn, responses={200: s.DeviceOut, **TALKS_TO_DEVICE})
     def post(self, request, key):
-        action = validated(s.ControlIn, request.data).validated_data["action"]
+        action = validated(s.ControlIn, request.data)["action"]
         device = services.device_set_power(
             device=selectors.device_get(key), action=action, actor=request.user, request=request
         )
@@ -159,11 +152,11 @@ class DeviceControlApi(ByMethod):
 
 
 class DiscoverApi(ByMethod):
-    permissions_by_method = {"POST": [DISCOVER]}
+    permission_for = {"POST": "devices.discover", "*": "devices.view"}
 
     @extend_schema(request=s.DiscoverIn, responses=s.DiscoverOut)
     def post(self, request):
-        form = validated(s.DiscoverIn, request.data)
+        form = bound(s.DiscoverIn, request.data)
         devices = services.device_discover(
             timeout=form.validated_data.get("timeout"),
             credentials=form.credentials(),

@@ -19,12 +19,6 @@ from .models import (
 )
 
 
-def validated(serializer_class, data, **kwargs) -> dict:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 def check_address(value: str) -> str:
     try:
         return clean_host(value)

@@ -6,20 +6,16 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import HasPermission
+from accounts.permissions import HasPermissionFor
+from kasamonitor.drf import bound
 
 from . import selectors, services
 from .serializers import SystemConfigSerializer
 
-CONFIG = HasPermission("system.config")
-VIEW = HasPermission("devices.view")
-
 
 class SystemConfigApi(APIView):
-    permissions_by_method = {"GET": [CONFIG], "PUT": [CONFIG], "PATCH": [CONFIG]}
-
-    def get_permissions(self):
-        return [p() for p in self.permissions_by_method.get(self.request.method, [VIEW])]
+    permission_classes = [HasPermissionFor]
+    permission_for = {"*": "system.config"}
 
     @extend_schema(responses=SystemConfigSerializer)
     def get(self, request):
@@ -27,10 +23,9 @@ class SystemConfigApi(APIView):
 
     @extend_schema(request=SystemConfigSerializer, responses=SystemConfigSerializer)
     def put(self, request):
-        form = SystemConfigSerializer(
-            data=request.data, instance=selectors.system_config(), partial=True
+        form = bound(
+            SystemConfigSerializer, request.data, instance=selectors.system_config(), partial=True
         )
-        form.is_valid(raise_exception=True)
         config = services.system_config_update(
             data=dict(form.validated_data), actor=request.user, request=request
         )

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from accounts import passwords, ratelimits, sessions, tasks, verification
 from accounts import serializers as s
+from kasamonitor.drf import validated
 from security.services import audit_record
 
 from .auth import PublicApi
@@ -18,7 +19,7 @@ RESET_DONE = "Password has been reset successfully. Please login with your new p
 
 def _request_reset(request) -> None:
     ratelimits.enforce(request, "password_reset")
-    email = s.validated(s.EmailSerializer, request.data)["email"]
+    email = validated(s.EmailSerializer, request.data)["email"]
     audit_record("password_reset_requested", request=request, details={"email": email})
     # The worker looks the account up and mails it, so this answer takes the same time
     # whether or not the account exists.
@@ -63,7 +64,7 @@ class ResetPasswordApi(PublicApi):
     )
     def post(self, request):
         ratelimits.enforce(request, "password_reset_confirm")
-        data = s.validated(s.ResetPasswordSerializer, request.data)
+        data = validated(s.ResetPasswordSerializer, request.data)
         passwords.reset_confirm(
             token=data["token"], new_password=data["newPassword"], request=request
         )
@@ -82,7 +83,7 @@ class SecurityResetPasswordApi(PublicApi):
     )
     def post(self, request):
         ratelimits.enforce(request, "password_reset_confirm")
-        data = s.validated(s.SecurityResetPasswordSerializer, request.data)
+        data = validated(s.SecurityResetPasswordSerializer, request.data)
         passwords.reset_confirm(
             token=data["resetToken"],
             new_password=data["newPassword"],
@@ -105,7 +106,7 @@ class ChangePasswordApi(APIView):
         },
     )
     def post(self, request):
-        data = s.validated(s.ChangePasswordSerializer, request.data)
+        data = validated(s.ChangePasswordSerializer, request.data)
         passwords.password_change(
             request.user,
             current=data["currentPassword"],
@@ -138,6 +139,6 @@ class VerifyEmailApi(APIView):
     )
     def post(self, request):
         ratelimits.enforce(request, "verify_email", per_user=True)
-        data = s.validated(s.VerifyEmailSerializer, request.data)
+        data = validated(s.VerifyEmailSerializer, request.data)
         verification.verify_code(request.user, data["code"], request=request)
         return Response({"message": "Email verified successfully"})
