@@ -40,13 +40,13 @@ def _sync_group(sender, instance, **kwargs):
 
 def _end_sockets_of_disabled(sender, instance, created, **kwargs):
     if not created and not instance.is_active:
-        from .ws_auth import sockets_end_for_user
+        from .socket_groups import sockets_end_for_user
 
         sockets_end_for_user(instance.pk)
 
 
 def _end_sockets_of_deleted(sender, instance, **kwargs):
-    from .ws_auth import sockets_end_for_user
+    from .socket_groups import sockets_end_for_user
 
     sockets_end_for_user(instance.pk)
 

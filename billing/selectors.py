@@ -1,6 +1,6 @@
 """Reads of the billing app: plans in force, stored costs, and the /api/costs report.
 
-The devices app calls hourly_costs() and cost_between() for its history and statistics.
+hourly_costs() and cost_between() read the stored costs (billing's HourlyCost).
 """
 
 from __future__ import annotations

@@ -97,13 +97,6 @@ def fleet_version() -> str:
     return f"{count}.{ids or 0}.{stamp}"
 
 
-def readings_between(*, device: Device, start: datetime, end: datetime) -> QuerySet[Reading]:
-    """Return the raw readings of a device (a strip: of its outlets) in [start, end)."""
-    return Reading.objects.filter(
-        device_id__in=energy_device_ids(device), timestamp__gte=start, timestamp__lt=end
-    ).order_by("timestamp")
-
-
 def hourly_between(*, device_ids: list[int], start: datetime, end: datetime) -> QuerySet:
     """Return HourlyRollup rows of these devices for hours in [start, end)."""
     return HourlyRollup.objects.filter(

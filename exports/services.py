@@ -15,7 +15,7 @@ from accounts.roles import ADMIN
 from kasamonitor.timestamps import iso_utc
 from security.services import audit_record
 
-from . import conf, files, writers
+from . import conf, delivery, files, writers
 from .config import ExportConfig, parse
 from .costs import cost_document
 from .errors import (
@@ -164,10 +164,8 @@ def export_run(export_id: str) -> None:
 
 
 def _deliver(export_id: str) -> None:
-    from .schedules import deliver
-
     try:
-        deliver(ExportJob.objects.select_related("schedule", "user").get(pk=export_id))
+        delivery.deliver(ExportJob.objects.select_related("schedule", "user").get(pk=export_id))
     except Exception:  # noqa: BLE001 (a mail server being down must not undo a finished export)
         logger.exception("scheduled export delivery failed", extra={"export_id": export_id})
 

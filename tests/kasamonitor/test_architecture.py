@@ -81,3 +81,77 @@ def test_the_check_catches_a_reach_into_another_apps_models():
         "from devices import selectors\nfrom billing.services import x\nfrom .models import A\n"
     )
     assert violations(allowed, "exports") == []
+
+
+# -- no import circles inside an app ---------------------------------------------------------
+#
+# The one allowed loop is the task-enqueue pattern: a service queues its Celery task, whose
+# module imports the service back. Such an import of `tasks` sits inside the function that
+# enqueues (so loading either module never needs the other half-loaded); every other import
+# inside an app must not lead back to the module that makes it.
+
+
+def _module_edges(app: str) -> dict[str, set[str]]:
+    modules = {}
+    for path in (ROOT / app).rglob("*.py"):
+        if "migrations" not in path.parts:
+            name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+            modules[name] = path
+    edges: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        tree = ast.parse(path.read_text())
+        in_function = {
+            id(inner)
+            for fn in ast.walk(tree)
+            if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
+            for inner in ast.walk(fn)
+        }
+        for node in ast.walk(tree):
+            for target in _targets(node, package, modules):
+                enqueue = target.endswith(".tasks") and id(node) in in_function
+                if target != name and not enqueue:
+                    edges[name].add(target)
+    return edges
+
+
+def _targets(node: ast.AST, package: str, modules: dict) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [a.name for a in node.names if a.name in modules]
+    if not isinstance(node, ast.ImportFrom):
+        return []
+    if node.level:
+        parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+        base = ".".join(parts + ([node.module] if node.module else []))
+    else:
+        base = node.module or ""
+    submodules = [f"{base}.{a.name}" for a in node.names if f"{base}.{a.name}" in modules]
+    return submodules or ([base] if base in modules else [])
+
+
+def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    found, done = [], set()
+
+    def visit(node: str, path: list[str]) -> None:
+        for nxt in sorted(edges[node]):
+            if nxt in path:
+                cycle = path[path.index(nxt) :]
+                if frozenset(cycle) not in done:
+                    done.add(frozenset(cycle))
+                    found.append([*cycle, nxt])
+            elif len(path) < 8:
+                visit(nxt, [*path, nxt])
+
+    for start in sorted(edges):
+        visit(start, [start])
+    return found
+
+
+def test_no_app_imports_itself_in_a_circle():
+    found = [" -> ".join(c) for app in APPS for c in _cycles(_module_edges(app))]
+    assert found == [], "import circles:\n" + "\n".join(found)
+
+
+def test_the_circle_check_finds_a_loop_and_ignores_a_branch():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
