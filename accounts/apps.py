@@ -1,3 +1,5 @@
+"""The accounts app's start-up: role groups, the cleanup row and the user signals."""
+
 from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_migrate, post_save
 
@@ -60,6 +62,6 @@ def _first_password(sender, instance, created, raw=False, **kwargs):
 
 
 def _cleanup_schedule(**kwargs):
-    from .cleanup import setup_periodic_tasks
+    from .periodic import setup_periodic_tasks
 
     setup_periodic_tasks(**kwargs)

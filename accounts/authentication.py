@@ -24,7 +24,7 @@ def enforce_csrf(request) -> None:
     check.process_request(request)
     reason = check.process_view(request, None, (), {})
     if reason:
-        from .exceptions import CsrfFailed
+        from .errors import CsrfFailed
 
         raise CsrfFailed(reason="csrf")
 

@@ -1,3 +1,5 @@
+"""Users, login sessions, password history and reset tokens, email codes, backup-code devices."""
+
 from __future__ import annotations
 
 import uuid

@@ -13,7 +13,7 @@ from security.services import audit_record, client_ip
 from system.selectors import system_config
 
 from . import ratelimits, sessions, totp
-from .exceptions import (
+from .errors import (
     InvalidCredentials,
     InvalidOtpCode,
     RegistrationClosed,

@@ -18,7 +18,7 @@ from kasamonitor.errors import NotFound, PermissionRequired
 from security.services import audit_record, client_ip
 
 from . import tokens
-from .exceptions import InvalidToken, NotCurrentSession, RefreshTokenReused, SessionRevoked
+from .errors import InvalidToken, NotCurrentSession, RefreshTokenReused, SessionRevoked
 from .models import LoginSession, User
 from .socket_groups import sockets_end_for_sessions
 

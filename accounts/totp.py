@@ -28,7 +28,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from security.services import audit_record
 
 from . import ratelimits
-from .exceptions import (
+from .errors import (
     InvalidChallenge,
     InvalidOtpCode,
     TwoFactorState,

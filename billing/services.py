@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from billing.errors import InvalidRatePlan
 from billing.models import RatePlan
-from billing.plans import PlanError, effective_from, plan_to_api
+from billing.plans import effective_from, plan_to_api
+from billing.plans.errors import PlanError
 from billing.pricing import price_hours, price_pending, reprice_requested, request_reprice
 from billing.selectors import EPOCH, load_plan
 from security.services import audit_record

@@ -1,3 +1,5 @@
+"""The devices app's start-up: its beat rows, and following the system's polling interval."""
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
@@ -9,7 +11,7 @@ class DevicesConfig(AppConfig):
     def ready(self) -> None:
         from system.signals import polling_interval_changed
 
-        from .schedules import on_polling_interval_changed, setup_periodic_tasks
+        from .periodic import on_polling_interval_changed, setup_periodic_tasks
 
         post_migrate.connect(
             setup_periodic_tasks, sender=self, dispatch_uid="devices.setup_periodic_tasks"

@@ -1,3 +1,5 @@
+"""Devices, their readings, hourly and daily rollups, and outages."""
+
 from __future__ import annotations
 
 from django.db import models

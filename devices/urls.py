@@ -1,3 +1,5 @@
+"""The devices API's routes: /api/devices*, /api/device/*, /api/discover, /api/settings/network."""
+
 from django.urls import path
 
 from . import api

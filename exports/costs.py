@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from devices.selectors import devices_by_alias, hourly_in
 
-from .config import ExportConfig
 from .periods import bucketer
+from .request import ExportConfig
 from .tables import Chart, Column, Document, Table, device_labels, rounder
 
 RATE_PLACES = 4

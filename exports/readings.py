@@ -15,8 +15,8 @@ from django.db.models import Avg, F
 
 from devices.selectors import READING_COLUMNS, devices_by_alias, hourly_in, readings_in
 
-from .config import METRICS, NUMERIC, ExportConfig
 from .periods import bucketer
+from .request import METRICS, NUMERIC, ExportConfig
 from .tables import Column, Progress, Table, device_labels, rounder
 
 KINDS = {"datetime": "datetime", "float": "float", "boolean": "bool", "string": "string"}

@@ -13,7 +13,7 @@ from accounts.permissions import has_permission
 from devices.selectors import devices_by_alias, hourly_in, outages_before, readings_in
 from security.selectors import audit_in
 
-from .config import ExportConfig
+from .request import ExportConfig
 from .tables import Chart, Column, Document, Table, anonymize_ip, device_labels, rounder
 
 

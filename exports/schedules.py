@@ -14,10 +14,10 @@ from kasamonitor.errors import ApiError
 from security.services import audit_record
 
 from . import delivery, services
-from .config import parse
 from .errors import ExportNotFound, InvalidExportRequest
 from .models import ExportSchedule
 from .periods import zone
+from .request import parse
 
 logger = logging.getLogger(__name__)
 

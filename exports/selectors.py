@@ -10,8 +10,8 @@ from django.utils import timezone
 from devices.selectors import devices_with_reading_counts
 
 from . import conf, files
-from .config import DEFAULT_FIELDS, METRICS
 from .models import ExportJob, ExportSchedule
+from .request import DEFAULT_FIELDS, METRICS
 from .services import is_admin
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .config import AGGREGATIONS, BREAKDOWNS, GROUPINGS, REPORT_SECTIONS
 from .models import ExportType
+from .request import AGGREGATIONS, BREAKDOWNS, GROUPINGS, REPORT_SECTIONS
 
 
 class ExportDateRangeSerializer(serializers.Serializer):

@@ -16,7 +16,6 @@ from kasamonitor.timestamps import iso_utc
 from security.services import audit_record
 
 from . import conf, delivery, files, writers
-from .config import ExportConfig, parse
 from .costs import cost_document
 from .errors import (
     ExportAccessDenied,
@@ -33,6 +32,7 @@ from .models import ExportJob, ExportType
 from .personal import personal_document
 from .readings import device_data_table, readings_queryset
 from .reports import audit_queryset, audit_table, system_report
+from .request import ExportConfig, parse
 from .tables import Document
 
 logger = logging.getLogger(__name__)

@@ -1,3 +1,5 @@
+"""The project's URL map: every app's routes, health, API schema and docs."""
+
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView

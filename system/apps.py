@@ -1,3 +1,5 @@
+"""The system app: the run-time configuration every app reads."""
+
 from django.apps import AppConfig
 
 

@@ -1,3 +1,5 @@
+"""The system configuration as the API reads and writes it."""
+
 from __future__ import annotations
 
 from rest_framework import serializers

@@ -1,3 +1,5 @@
+"""The system API's route: /api/system/config."""
+
 from django.urls import path
 
 from . import api

@@ -12,7 +12,7 @@ from accounts import serializers as s
 from accounts import services, sessions
 from accounts.authentication import REFRESH_COOKIE, enforce_csrf
 from accounts.cookies import clear_auth_cookies, set_auth_cookies
-from accounts.exceptions import InvalidToken, RefreshTokenRequired
+from accounts.errors import InvalidToken, RefreshTokenRequired
 from accounts.permissions import IsAdminRole
 from kasamonitor.drf import validated
 from kasamonitor.parsers import StrictJSONParser

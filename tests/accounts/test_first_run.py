@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from accounts import services
-from accounts.exceptions import SetupComplete
+from accounts.errors import SetupComplete
 from accounts.models import User
 from system.models import SystemConfig
 from tests.accounts.conftest import assert_error
