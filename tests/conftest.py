@@ -8,8 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
-
-PASSWORD = "Str0ng!Passw0rd"
+from tests.support import PASSWORD, api_client_for  # noqa: F401 (PASSWORD: fixtures below)
 
 
 @pytest.fixture(scope="session")
@@ -98,16 +97,6 @@ def operator_user(db):
 @pytest.fixture
 def viewer_user(db):
     return UserFactory(username="charlie", role="viewer", password=PASSWORD)
-
-
-def api_client_for(user=None) -> APIClient:
-    """Return an APIClient sending a real access token for `user` (anonymous when None)."""
-    from tests.auth import access_token_for
-
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token_for(user)}")
-    return client
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from accounts import services
 from accounts.errors import SetupComplete
 from accounts.models import User
 from system.models import SystemConfig
-from tests.accounts.conftest import assert_error
+from tests.support import assert_error
 
 ADMIN = {
     "username": "root",

@@ -9,8 +9,9 @@ from django.test import Client
 
 from accounts.models import User
 from system.models import SystemConfig
-from tests.accounts.conftest import assert_error, bearer
+from tests.accounts.support import bearer
 from tests.auth import access_token_for
+from tests.support import assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 
 from backups import archive, services
 from backups.restore import backup_restore
-from tests.backups.conftest import snapshot_of_data
+from tests.backups.support import snapshot_of_data
 from tests.factories import DeviceFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -16,8 +16,8 @@ from asgiref.sync import sync_to_async
 from devices import events
 from tests import live
 from tests.auth import access_token_for
-from tests.conftest import PASSWORD
 from tests.factories import UserFactory
+from tests.support import PASSWORD
 
 pytestmark = [
     pytest.mark.integration,
