@@ -16,13 +16,13 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from billing import rollups
+from billing.costs.report import costs_to_api
 from billing.decimals import ZERO, to_decimal
 from billing.engine import Interval, compare, data_window, fixed_charges, local_range
+from billing.engine.results import CostResult, DayCost, DeviceCost
 from billing.errors import InvalidDateRange
 from billing.models import DailyCost, DailyPeak
 from billing.periods import MICROSECOND, PlanVersion, Versions, version_periods
-from billing.report import costs_to_api
-from billing.results import CostResult, DayCost, DeviceCost
 from billing.selectors import SavedPlan, plan_history, plan_in_force, plan_versions
 from devices.selectors import device_list
 
