@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt bench migrate superuser clean fixtures
+.PHONY: help run test lint fmt bench migrate superuser clean fixtures lock
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -70,6 +70,13 @@ fmt: $(STAMP)  ## format and fix
 
 bench: $(STAMP)  ## run every benchmark and print one table
 	$(PY) benchmarks/run_all.py
+
+# base.txt is generated from base.in: pip-compile keeps the pins already in base.txt and adds
+# or drops only what base.in's changes need (pass PIP_COMPILE_ARGS=--upgrade to move pins).
+lock: $(STAMP)  ## regenerate requirements/base.txt from requirements/base.in (pip-compile)
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --strip-extras \
+		--no-emit-index-url --no-emit-find-links $(PIP_COMPILE_ARGS) \
+		-o requirements/base.txt requirements/base.in
 
 migrate: $(STAMP)  ## apply database migrations
 	$(PY) manage.py migrate

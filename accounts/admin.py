@@ -11,7 +11,7 @@ from import_export.admin import ExportMixin
 from kasamonitor.errors import ApiError
 
 from . import passwords, sessions, users
-from .exceptions import LastAdmin
+from .errors import LastAdmin
 from .models import LoginSession, User
 from .resources import UserResource
 from .roles import ADMIN

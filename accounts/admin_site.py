@@ -26,7 +26,7 @@ from django_otp.admin import OTPAdminSite
 from kasamonitor.errors import RateLimited
 
 from . import passwords, ratelimits, sessions, totp
-from .exceptions import InvalidCredentials, TwoFactorThrottled
+from .errors import InvalidCredentials, TwoFactorThrottled
 
 # One answer for every failure, a held 2FA device included: telling "wait" apart from
 # "wrong" would tell that the password was right (the API can say it: its code step comes

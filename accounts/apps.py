@@ -1,3 +1,5 @@
+"""The accounts app's start-up: role groups, the cleanup row and the user signals."""
+
 from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_migrate, post_save
 
@@ -40,13 +42,13 @@ def _sync_group(sender, instance, **kwargs):
 
 def _end_sockets_of_disabled(sender, instance, created, **kwargs):
     if not created and not instance.is_active:
-        from .ws_auth import sockets_end_for_user
+        from .socket_groups import sockets_end_for_user
 
         sockets_end_for_user(instance.pk)
 
 
 def _end_sockets_of_deleted(sender, instance, **kwargs):
-    from .ws_auth import sockets_end_for_user
+    from .socket_groups import sockets_end_for_user
 
     sockets_end_for_user(instance.pk)
 
@@ -60,6 +62,6 @@ def _first_password(sender, instance, created, raw=False, **kwargs):
 
 
 def _cleanup_schedule(**kwargs):
-    from .cleanup import setup_periodic_tasks
+    from .periodic import setup_periodic_tasks
 
     setup_periodic_tasks(**kwargs)

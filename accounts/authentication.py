@@ -24,7 +24,7 @@ def enforce_csrf(request) -> None:
     check.process_request(request)
     reason = check.process_view(request, None, (), {})
     if reason:
-        from .exceptions import CsrfFailed
+        from .errors import CsrfFailed
 
         raise CsrfFailed(reason="csrf")
 
@@ -37,6 +37,20 @@ def authenticate_token(raw):
     token = tokens.decode_access(raw)
     session = sessions.session_for_token(token)
     return session.user, token
+
+
+def token_user_id(raw) -> str | None:
+    """Return the user id a valid access token names (no database query), else None."""
+    from rest_framework_simplejwt.settings import api_settings as jwt_settings
+
+    from kasamonitor.errors import ApiError
+
+    from . import tokens
+
+    try:
+        return str(tokens.decode_access(raw)[jwt_settings.USER_ID_CLAIM])
+    except (ApiError, KeyError):
+        return None
 
 
 class JWTAuthentication(SimpleJWTAuthentication):

@@ -1,10 +1,14 @@
+"""Users, login sessions, password history and reset tokens, email codes, backup-code devices."""
+
 from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from .roles import ADMIN, PERMISSIONS, ROLE_CHOICES, VIEWER
@@ -136,6 +140,22 @@ class EmailVerificationCode(models.Model):
         return f"verification code of {self.user} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
+def normalise_code(code: str) -> str:
+    """A typed 2FA code as compared: letters and digits only, upper case."""
+    return "".join(ch for ch in str(code).upper() if ch.isalnum())
+
+
+def backup_code_digests(code: str) -> list[str]:
+    """Return the stored forms of a backup code under the current and fallback secret keys."""
+    secrets_ = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return [
+        salted_hmac(
+            "accounts.backup-code", normalise_code(code), secret=s, algorithm="sha256"
+        ).hexdigest()[:16]  # StaticToken.token holds 16 characters
+        for s in secrets_
+    ]
+
+
 class BackupCodeDevice(StaticDevice):
     """django-otp's static device, holding hashes of the backup codes instead of the codes."""
 
@@ -143,8 +163,6 @@ class BackupCodeDevice(StaticDevice):
         proxy = True
 
     def verify_token(self, token) -> bool:
-        from .totp import backup_code_digests
-
         digests = backup_code_digests(token)
         match = next((d for d in digests if self.token_set.filter(token=d).exists()), digests[0])
         return super().verify_token(match)

@@ -17,7 +17,7 @@ from rest_framework.exceptions import ValidationError
 from security.services import audit_record
 
 from . import mail, ratelimits, sessions
-from .exceptions import InvalidCredentials, InvalidPassword, InvalidResetToken
+from .errors import InvalidCredentials, InvalidPassword, InvalidResetToken
 from .models import PasswordHistory, PasswordResetToken, User
 
 

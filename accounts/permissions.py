@@ -58,3 +58,25 @@ def IsAdminRole() -> type[BasePermission]:  # noqa: N802
             return bool(user and user.is_authenticated)
 
     return _IsAdmin
+
+
+class HasPermissionFor(BasePermission):
+    """Pick the permission by HTTP method from the view's `permission_for`.
+
+    permission_for = {"GET": "devices.view", "POST": "devices.control", "*": "devices.view"}:
+    HEAD and OPTIONS need what GET needs; a method not listed needs "*" when given, else
+    only a signed-in user (DRF then answers 405 for a method the view lacks).
+    """
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        needs = view.permission_for
+        method = request.method
+        if method in ("HEAD", "OPTIONS") and "GET" in needs:
+            method = "GET"
+        name = needs.get(method, needs.get("*"))
+        if name:
+            require(user, name)
+        return True

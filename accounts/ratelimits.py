@@ -1,5 +1,6 @@
-"""Rate limits of the auth endpoints (django-ratelimit on the shared cache) and the
-per-account login back-off. Each raises kasamonitor.errors.RateLimited (429 + Retry-After).
+"""Rate limits of the auth endpoints (kasamonitor/ratelimit.py: django-ratelimit on the
+shared cache) and the per-account login back-off. Each raises kasamonitor.errors.RateLimited
+(429 + Retry-After).
 
 Every form that checks a password (API login, admin login, the API's and the admin's
 password change, turning 2FA off with the password) goes through password_guard() first
@@ -14,19 +15,11 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django_ratelimit.core import get_usage
 
+from kasamonitor import ratelimit
 from kasamonitor.errors import RateLimited
 
 from .backends import find_user
-
-_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
-
-
-def _describe(rate: str) -> str:
-    count, _, period = rate.partition("/")
-    number, unit = period[:-1], _UNITS.get(period[-1:], period[-1:])
-    return f"{count} per {number} {unit}s" if number else f"{count} per {unit}"
 
 
 def _user_key(group, request) -> str:
@@ -37,10 +30,7 @@ def enforce(request, name: str, *, per_user: bool = False) -> None:
     """Count this request against settings.AUTH_RATE_LIMITS[name]; raise a 429 when over."""
     rate = settings.AUTH_RATE_LIMITS[name]
     key = _user_key if per_user else "ip"
-    usage = get_usage(request, group=f"accounts.{name}", key=key, rate=rate, increment=True)
-    if usage and usage["should_limit"]:
-        retry_after = max(1, int(usage["time_left"]))
-        raise RateLimited(retry_after=retry_after, retryAfter=retry_after, limit=_describe(rate))
+    ratelimit.enforce(request, group=f"accounts.{name}", rate=rate, key=key)
 
 
 # Per-account back-off: after LOGIN_BACKOFF["after"] failures in a row, each further failure

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kasamonitor.errors import NotFound
 
-from .models import User
+from . import totp
+from .models import LoginSession, User
+from .sessions import current_session_id  # noqa: F401 (public read, for the account page)
 
 
 def user_get(pk: int) -> User:
@@ -32,3 +35,18 @@ def user_list(
             | Q(full_name__icontains=search)
         )
     return users
+
+
+def two_factor_user_ids() -> set[int]:
+    """Return the ids of the users with a confirmed TOTP device."""
+    return set(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True))
+
+
+def session_list(user: User) -> list[LoginSession]:
+    """Return the user's active login sessions, most recently used first."""
+    return list(LoginSession.objects.active().filter(user=user).order_by("-last_activity"))
+
+
+def two_factor_status(user: User) -> dict:
+    """Return the user's 2FA state (enabled, backup codes left) as the account page shows it."""
+    return totp.status(user)

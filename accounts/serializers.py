@@ -11,12 +11,6 @@ from .roles import PERMISSIONS, ROLE_CHOICES, SPEC_ALIASES
 PERMISSION_CHOICES = sorted([*PERMISSIONS, *SPEC_ALIASES])
 
 
-def validated(serializer_class, data, **kwargs) -> dict:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 # Users ---------------------------------------------------------------------------
 
 

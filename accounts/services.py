@@ -9,11 +9,11 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from django.db import connection, transaction
 
-from devices.models import SystemConfig
 from security.services import audit_record, client_ip
+from system.selectors import system_config
 
 from . import ratelimits, sessions, totp
-from .exceptions import (
+from .errors import (
     InvalidCredentials,
     InvalidOtpCode,
     RegistrationClosed,
@@ -133,7 +133,7 @@ def setup_first_admin(
 def register(*, username: str, email: str, password: str, full_name: str = "", request):
     """Create a viewer account when the admin allows registration, and log it in."""
     ratelimits.enforce(request, "register")
-    if not SystemConfig.load().allow_registration:
+    if not system_config().allow_registration:
         raise RegistrationClosed()
     from .users import user_create
 

@@ -18,9 +18,9 @@ from kasamonitor.errors import NotFound, PermissionRequired
 from security.services import audit_record, client_ip
 
 from . import tokens
-from .exceptions import InvalidToken, NotCurrentSession, RefreshTokenReused, SessionRevoked
+from .errors import InvalidToken, NotCurrentSession, RefreshTokenReused, SessionRevoked
 from .models import LoginSession, User
-from .ws_auth import sockets_end_for_sessions
+from .socket_groups import sockets_end_for_sessions
 
 TOUCH_INTERVAL = 60  # seconds: last_activity is written at most this often per session
 

@@ -1,3 +1,5 @@
+"""Celery tasks of the accounts app: thin wrappers around its services."""
+
 from celery import shared_task
 
 from . import passwords

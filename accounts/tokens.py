@@ -21,7 +21,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, Token
 from rest_framework_simplejwt.utils import aware_utcnow, datetime_from_epoch
 
-from .exceptions import InvalidToken, TokenExpired
+from .errors import InvalidToken, TokenExpired
 
 SESSION_CLAIM = "sid"
 

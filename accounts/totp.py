@@ -22,21 +22,21 @@ from django.core import signing
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from security.services import audit_record
 
 from . import ratelimits
-from .exceptions import (
+from .errors import (
     InvalidChallenge,
     InvalidOtpCode,
     TwoFactorState,
     TwoFactorThrottled,
     WrongOtpCode,
 )
-from .models import BackupCodeDevice, User
+from .models import BackupCodeDevice, User, backup_code_digests
+from .models import normalise_code as _normalise
 
 BACKUP_CODES = 10
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -49,21 +49,6 @@ class TotpSetup:
     otpauth_url: str
     qr_code: str
     backup_codes: list[str]
-
-
-def _normalise(code: str) -> str:
-    return "".join(ch for ch in str(code).upper() if ch.isalnum())
-
-
-def backup_code_digests(code: str) -> list[str]:
-    """Return the stored forms of a backup code under the current and fallback secret keys."""
-    secrets_ = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
-    return [
-        salted_hmac(
-            "accounts.backup-code", _normalise(code), secret=s, algorithm="sha256"
-        ).hexdigest()[:16]  # StaticToken.token holds 16 characters
-        for s in secrets_
-    ]
 
 
 def is_enabled(user: User) -> bool:

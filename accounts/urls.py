@@ -1,3 +1,5 @@
+"""The accounts API's routes: /api/auth/*, /api/users*, the sessions and 2FA endpoints."""
+
 from django.urls import path
 
 from .api import auth, passwords, sessions, twofactor, users

@@ -18,7 +18,7 @@ from kasamonitor.errors import Conflict, PermissionRequired
 from security.services import audit_record
 
 from . import sessions
-from .exceptions import LastAdmin
+from .errors import LastAdmin
 from .models import User
 from .passwords import check_policy
 from .permissions import effective_permissions, require

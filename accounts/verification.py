@@ -14,7 +14,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from security.services import audit_record
 
 from . import mail
-from .exceptions import EmailAlreadyVerified, InvalidVerificationCode
+from .errors import EmailAlreadyVerified, InvalidVerificationCode
 from .models import EmailVerificationCode, User
 
 MAX_ATTEMPTS = 5

@@ -2,10 +2,10 @@
 a socket's right to live data.
 
 A socket belongs to the login session of its access token. It may receive data only while
-that session lives: `sockets_end_for_sessions` / `sockets_end_for_user` tell every web
-process, through the channel layer, to close the sockets of ended sessions (logout, revoke,
-password change, a disabled or deleted user) with code 4401; each socket also closes itself
-when its access token expires. The browser's script then refreshes its cookie and reconnects,
+that session lives: accounts/socket_groups.py tells every web process, through the channel
+layer, to close the sockets of ended sessions (logout, revoke, password change, a disabled
+or deleted user) with code 4401; each socket also closes itself when its access token
+expires. The browser's script then refreshes its cookie and reconnects,
 or goes to the login page.
 """
 
@@ -15,29 +15,21 @@ import logging
 import time
 from urllib.parse import parse_qs
 
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
 
 from kasamonitor.errors import ApiError
 
 from .authentication import ACCESS_COOKIE, authenticate_token
+from .socket_groups import (  # noqa: F401 (CLOSE_UNAUTHORISED, SESSION_ENDED: the consumers')
+    CLOSE_UNAUTHORISED,
+    SESSION_ENDED,
+    session_group,
+    user_group,
+)
 
 logger = logging.getLogger(__name__)
-
-CLOSE_UNAUTHORISED = 4401  # the close code the spec's clients treat as "log in again"
-SESSION_ENDED = "session.ended"  # the channel-layer message type a consumer handles
-
-
-def session_group(session_id: str) -> str:
-    return f"auth.session.{session_id}"
-
-
-def user_group(user_id: int) -> str:
-    return f"auth.user.{user_id}"
 
 
 def _raw_token(scope) -> str | None:
@@ -92,33 +84,3 @@ def seconds_left(scope) -> float:
     """Seconds until the socket's access token expires (0 when it has)."""
     auth = scope.get("auth") or {}
     return max(0.0, auth.get("expires", 0.0) - time.time())
-
-
-def sockets_end_for_sessions(session_ids) -> None:
-    """Close the open sockets of these sessions, once the ending transaction commits."""
-    _announce([session_group(str(getattr(s, "hex", s))) for s in session_ids])
-
-
-def sockets_end_for_user(user_id: int) -> None:
-    """Close every open socket of a user (disabled or deleted), once the transaction commits."""
-    _announce([user_group(user_id)])
-
-
-def _announce(groups: list[str]) -> None:
-    if groups:
-        transaction.on_commit(lambda: _send(groups))
-
-
-def _send(groups: list[str]) -> None:
-    # Best effort, like every live event: a Redis outage must not fail a logout. While the
-    # layer is away the sockets' own token expiry still closes them.
-    try:
-        layer = get_channel_layer()
-
-        async def send_all():
-            for group in groups:
-                await layer.group_send(group, {"type": SESSION_ENDED, "group": group})
-
-        async_to_sync(send_all)()
-    except Exception:  # noqa: BLE001 (any layer error)
-        logger.exception("Could not tell open sockets that %d session(s) ended", len(groups))

@@ -1,3 +1,5 @@
+"""Admin for backup schedules and jobs."""
+
 from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.urls import path

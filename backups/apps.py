@@ -1,3 +1,5 @@
+"""The backups app's start-up: backup schedules become beat rows after migrate."""
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 

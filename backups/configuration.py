@@ -15,7 +15,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
 # "app" takes every model of the app; "app.Model" one model.
-CONFIG_MODELS = ("devices.SystemConfig", "billing", "backups.BackupSchedule", "exports.*Schedule")
+CONFIG_MODELS = ("system.SystemConfig", "billing", "backups.BackupSchedule", "exports.*Schedule")
+# Models that moved between apps: archives written before the move name the old label.
+MOVED = {"devices.systemconfig": "system.systemconfig"}
 
 
 def config_models() -> list:
@@ -49,11 +51,20 @@ def dump(dest: Path) -> None:
     dest.write_text(json.dumps(data, cls=DjangoJSONEncoder, indent=1))
 
 
-def check(path: Path) -> None:
-    """Raise if the file's rows do not deserialize into this version's models (no writes)."""
+def _read(path: Path) -> dict:
     data = json.loads(path.read_text())
     if not isinstance(data, dict):
         raise ValueError("config.json is not a JSON object")
+    for old, new in MOVED.items():
+        if old in data and new not in data:
+            rows = data.pop(old)
+            data[new] = [{**r, "model": new} if isinstance(r, dict) else r for r in rows]
+    return data
+
+
+def check(path: Path) -> None:
+    """Raise if the file's rows do not deserialize into this version's models (no writes)."""
+    data = _read(path)
     for model in config_models():
         for _obj in serializers.deserialize("python", data.get(model._meta.label_lower, [])):
             pass
@@ -61,7 +72,7 @@ def check(path: Path) -> None:
 
 def load(path: Path) -> list[str]:
     """Replace the configuration rows with the file's, in one transaction; return the models."""
-    data = json.loads(path.read_text())
+    data = _read(path)
     models = [m for m in config_models() if m._meta.label_lower in data]
     with transaction.atomic():
         for model in reversed(models):

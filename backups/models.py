@@ -1,3 +1,5 @@
+"""Backup schedules and backup jobs (the archives themselves are files in the data dir)."""
+
 from __future__ import annotations
 
 from croniter import croniter

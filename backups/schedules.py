@@ -40,6 +40,11 @@ def next_run(schedule: BackupSchedule) -> datetime | None:
 
 
 @transaction.atomic
+def schedule_create(data: dict, *, actor=None, request=None) -> BackupSchedule:
+    """Create a schedule from validated input (ScheduleSerializer's fields)."""
+    return schedule_save(BackupSchedule(**data), actor=actor, request=request)
+
+
 def schedule_save(schedule: BackupSchedule, *, actor=None, request=None) -> BackupSchedule:
     """Validate and save a schedule and bring its PeriodicTask in line with it."""
     created = schedule.pk is None

@@ -1,17 +1,13 @@
-"""Keep an archive password secret on its way through the Celery broker (Fernet, SECRET_KEY)."""
+"""Keep an archive password secret on its way through the Celery broker (kasamonitor.crypto,
+SECRET_KEY and its fallbacks)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-
-from cryptography.fernet import Fernet, InvalidToken
-from django.conf import settings
+from kasamonitor.crypto import InvalidToken, key_ring
 
 
-def _fernet() -> Fernet:
-    digest = hashlib.sha256(f"kasa-backups:{settings.SECRET_KEY}".encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
+def _fernet():
+    return key_ring("kasa-backups", field_key=False)
 
 
 def seal(password: str) -> str:

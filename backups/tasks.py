@@ -1,3 +1,5 @@
+"""Celery tasks of the backups app: thin wrappers around its services."""
+
 from celery import shared_task
 
 from kasamonitor.jobs import run_heavy

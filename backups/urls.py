@@ -1,3 +1,5 @@
+"""The backups API's routes: /api/backups*."""
+
 from django.urls import path
 
 from . import api

@@ -39,9 +39,9 @@ def build() -> tuple[int, float]:
     Return (device-hours priced by the pipeline, seconds it took).
     """
     from billing import services
+    from billing.costs.daily import summarise_days
     from billing.models import HourlyCost, RepriceRequest
     from billing.selectors import plan_versions
-    from billing.summaries import summarise_days
     from devices.models import Device, HourlyRollup
 
     rng = random.Random(1)

@@ -74,8 +74,8 @@ def run_one(fmt: str) -> dict:
 
     from accounts.models import User
     from exports import services
-    from exports.config import parse
     from exports.models import ExportJob
+    from exports.request import parse
 
     end = START + STEP * (READINGS // DEVICES)
     body = {"export_type": "device_data", "format": fmt, "fields": FIELDS,

@@ -5,6 +5,7 @@ is installed: a C load generator leaves the cores to the server. Without it the 
 load generator in loadgen.py is used, which needs about as much CPU as the server and so
 inflates every figure (printed as such). Three rounds of 5 s; the median round is reported. Runs the web process as `make run` does
 (WEB_WORKERS=1) and, on a machine with two or more cores, with WEB_WORKERS=2 as well.
+WEB_SERVER=daphne measures daphne instead of uvicorn (one process only).
 
 Run: .venv/bin/python benchmarks/bench_health.py
 """
@@ -74,7 +75,10 @@ def measure(data_dir: Path, env: dict[str, str], workers: int) -> bool:
         run(port, 2)  # warm up
         rounds = sorted((run(port, SECONDS) for _ in range(ROUNDS)), key=lambda r: r[1])
     tool = "wrk" if run is _wrk else "asyncio load generator (inflated)"
-    label = f"GET /health @ {CONNECTIONS} connections, {workers} web process{'es' * (workers > 1)}"
+    server = env.get("WEB_SERVER", "uvicorn")
+    label = (
+        f"GET /health @ {CONNECTIONS} connections, {workers} {server} process{'es' * (workers > 1)}"
+    )
     shown = ", ".join(f"p99 {p99:.1f} ms at {rate:.0f} req/s" for _, p99, rate in rounds)
     print(f"{label}, {ROUNDS} rounds of {SECONDS} s ({tool}): {shown}")
     p50, p99, _ = rounds[len(rounds) // 2]
@@ -95,7 +99,7 @@ def run() -> int:
         [sys.executable, "manage.py", "migrate", "-v0"], cwd=BASE_DIR, env=env, check=True
     )
     ok = measure(data_dir, env, 1)
-    if (os.cpu_count() or 1) >= 2:
+    if (os.cpu_count() or 1) >= 2 and env.get("WEB_SERVER", "uvicorn") == "uvicorn":
         ok = measure(data_dir, env, 2) or ok
     shutil.rmtree(data_dir, ignore_errors=True)
     return 0 if ok else 1

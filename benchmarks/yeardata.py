@@ -31,8 +31,8 @@ def build(end: datetime | None = None) -> dict:
     """
     from django.db import connection
 
+    from billing.costs.daily import summarise_days
     from billing.selectors import plan_versions
-    from billing.summaries import summarise_days
     from devices.models import Device
 
     end = end or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)

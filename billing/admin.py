@@ -1,3 +1,5 @@
+"""Admin for rate plans, stored hourly costs and re-pricing requests."""
+
 from __future__ import annotations
 
 from django import forms
@@ -6,7 +8,7 @@ from import_export.admin import ImportExportModelAdmin
 
 from billing import services
 from billing.models import HourlyCost, RatePlan, RepriceRequest
-from billing.plans import PlanError
+from billing.plans.errors import PlanError
 from billing.resources import RatePlanResource
 from billing.selectors import load_plan
 

@@ -10,15 +10,13 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import HasPermission
+from accounts.permissions import HasPermission, HasPermissionFor
 from billing import costs, selectors, services
 from billing import serializers as s
 from billing.plans import plan_to_api
 from kasamonitor.ranges import SCHEMA as RANGE_SCHEMA
 from kasamonitor.renderers import json_response
 
-VIEW_RATES = HasPermission("rates.view")
-EDIT_RATES = HasPermission("rates.edit")
 VIEW_COSTS = HasPermission("costs.view")
 
 DATE_PARAMS = [
@@ -43,8 +41,8 @@ def plan_body(saved: selectors.SavedPlan) -> dict:
 
 
 class RatesApi(APIView):
-    def get_permissions(self):
-        return [(EDIT_RATES if self.request.method == "POST" else VIEW_RATES)()]
+    permission_classes = [HasPermissionFor]
+    permission_for = {"POST": "rates.edit", "*": "rates.view"}
 
     @extend_schema(responses=s.RatePlanOut, summary="The rate plan in force")
     def get(self, request):

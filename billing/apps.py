@@ -1,3 +1,5 @@
+"""The billing app's start-up: its beat row, and pricing the hours each poll writes."""
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
@@ -9,8 +11,8 @@ class BillingConfig(AppConfig):
     def ready(self) -> None:
         from devices.signals import rollups_updated
 
+        from .periodic import setup_periodic_tasks
         from .receivers import price_updated_rollups
-        from .schedules import setup_periodic_tasks
 
         rollups_updated.connect(price_updated_rollups, dispatch_uid="billing.price_rollups")
         post_migrate.connect(

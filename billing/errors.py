@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from billing.plans import PlanError
+from billing.plans.errors import PlanError
 from kasamonitor.errors import ApiError
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from billing.decimals import ZERO
-from billing.tou import band_rate, prices_for_month
+from billing.engine.tou import band_rate, prices_for_month
 
 
 def day_prices(plan: Mapping[str, Any], day: date) -> list[Decimal]:

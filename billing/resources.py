@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from import_export import fields, widgets
 
 from billing.models import RatePlan
-from billing.plans import PlanError
+from billing.plans.errors import PlanError
 from billing.selectors import EPOCH, load_plan
 from billing.services import fill_plan_fields, request_reprice
 from kasamonitor.spreadsheet import FormulaSafeResource

@@ -1,6 +1,6 @@
 """The one module where billing touches the devices app's hourly rollups: energy in, cost out.
 
-Energy is read through devices.selectors. The rollup's cost column is devices' contract
+Energy is read through devices.selectors, costs written through devices.services. The rollup's cost column is devices' contract
 with billing (devices/signals.py): a poll sets it to None, billing fills it in, and
 devices.rollups.refresh_daily_costs() carries it to the daily rollups.
 """
@@ -16,13 +16,12 @@ from django.db.models import Max, Min, OuterRef, Subquery, Sum
 
 from billing.decimals import ZERO, to_decimal
 from billing.models import HourlyCost
-from devices import rollups as device_rollups
-from devices.models import HourlyRollup
-from devices.selectors import device_list, hourly_between
+from devices.selectors import device_list, hourly_all, hourly_between, hourly_in
+from devices.services import hourly_costs_set, refresh_daily_costs
 
 
 def _all_hours(start: datetime, end: datetime):
-    return HourlyRollup.objects.filter(hour__gte=start, hour__lt=end)
+    return hourly_in(start=start, end=end)
 
 
 def energy_rows(start: datetime, end: datetime) -> list[tuple[int, datetime, float]]:
@@ -46,13 +45,13 @@ def household_hours(start: datetime, end: datetime) -> list[tuple[datetime, floa
 
 def pending_hours() -> list[datetime]:
     """Return the hours whose rollup changed since billing priced it (cost is None)."""
-    rows = HourlyRollup.objects.filter(cost__isnull=True).values_list("hour", flat=True)
+    rows = hourly_all().filter(cost__isnull=True).values_list("hour", flat=True)
     return list(rows.distinct())
 
 
 def data_span() -> tuple[datetime | None, datetime | None]:
     """Return the first and the last hour any rollup has."""
-    span = HourlyRollup.objects.aggregate(first=Min("hour"), last=Max("hour"))
+    span = hourly_all().aggregate(first=Min("hour"), last=Max("hour"))
     return span["first"], span["last"]
 
 
@@ -65,7 +64,7 @@ def mirror_costs(start: datetime, end: datetime) -> None:
     priced = HourlyCost.objects.filter(
         device_id=OuterRef("device_id"), hour=OuterRef("hour"), kwh=OuterRef("energy_kwh")
     ).values("cost")[:1]
-    _all_hours(start, end).update(cost=Subquery(priced))
+    hourly_costs_set(start, end, Subquery(priced))
 
 
 def refresh_daily(start: datetime, end: datetime) -> None:
@@ -75,4 +74,4 @@ def refresh_daily(start: datetime, end: datetime) -> None:
     last = (end - timedelta(microseconds=1)).astimezone(zone).date()
     days = [date.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)]
     ids = _all_hours(start, end).values_list("device_id", flat=True).distinct()
-    device_rollups.refresh_daily_costs(list(ids), days, zone)
+    refresh_daily_costs(list(ids), days, zone)

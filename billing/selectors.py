@@ -1,6 +1,6 @@
 """Reads of the billing app: plans in force, stored costs, and the /api/costs report.
 
-The devices app calls hourly_costs() and cost_between() for its history and statistics.
+hourly_costs() and cost_between() read the stored costs (billing's HourlyCost).
 """
 
 from __future__ import annotations
@@ -19,7 +19,10 @@ from django.utils import timezone
 from billing.decimals import ZERO
 from billing.models import DailyCost, HourlyCost, RatePlan
 from billing.periods import MICROSECOND, PlanVersion, Versions, version_periods
-from billing.plans import normalise_plan
+from billing.plans import (
+    normalise_plan,
+    plan_to_api,  # noqa: F401 (public: a plan in the API's shape)
+)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Prices energy until the first plan is saved (the spec's example; shown with is_default).
@@ -124,3 +127,11 @@ def costs_so_far(at: datetime | None = None) -> CostsSoFar:
         period[device_id], day[device_id] = in_period, on_day or 0.0
     currency = plan_in_force(at, history).plan["currency"]
     return CostsSoFar(currency=currency, period_start=first, today=today, period=period, day=day)
+
+
+def typical_week(plan: dict, day: date) -> dict:
+    """Each hour's price of a kWh on a weekday and a weekend day of day's week (the rates
+    page's preview; billing/preview.py)."""
+    from billing.preview import typical_week as week  # the preview imports the plan engine
+
+    return week(plan, day)

@@ -1,7 +1,7 @@
 """Request and response shapes of the billing API, for the OpenAPI schema.
 
 Plans are validated by billing.plans.normalise_plan (which names the offending field), not
-by these serializers; bodies are built by billing.plans.plan_to_api and billing.report.
+by these serializers; bodies are built by billing.plans.plan_to_api and billing.costs.report.
 """
 
 from __future__ import annotations

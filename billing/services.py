@@ -1,4 +1,4 @@
-"""Writes of the billing app: saving rate plans, and the stored-cost pipeline (billing.pricing)."""
+"""Writes of the billing app: saving rate plans, and the stored-cost pipeline (billing.costs.stored)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from billing.costs.stored import price_hours, price_pending, reprice_requested, request_reprice
 from billing.errors import InvalidRatePlan
 from billing.models import RatePlan
-from billing.plans import PlanError, effective_from, plan_to_api
-from billing.pricing import price_hours, price_pending, reprice_requested, request_reprice
+from billing.plans import effective_from, plan_to_api
+from billing.plans.errors import PlanError
 from billing.selectors import EPOCH, load_plan
 from security.services import audit_record
 

@@ -1,3 +1,5 @@
+"""The billing API's routes: /api/rates, /api/costs."""
+
 from django.urls import path
 
 from billing import api

@@ -6,13 +6,12 @@ API error module then would pull DRF's settings (and the auth classes) in mid-se
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 
-from .models import DailyRollup, Device, HourlyRollup, Outage, Reading, SystemConfig
+from .models import DailyRollup, Device, HourlyRollup, Outage, Reading
 from .resources import DeviceResource, ReadingResource
 
 
@@ -158,42 +157,3 @@ class OutageAdmin(ReadOnlyAdmin):
     list_filter = ["reason"]
     list_select_related = ["device"]
     date_hierarchy = "started_at"
-
-
-@admin.register(SystemConfig)
-class SystemConfigAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "polling_interval", "data_retention_days", "allow_device_control"]
-    readonly_fields = ["updated_at"]
-
-    def has_add_permission(self, request):
-        return not SystemConfig.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_form(self, request, obj=None, **kwargs):
-        base = super().get_form(request, obj, **kwargs)
-
-        class Form(base):
-            def clean_require_https(self):
-                # The service's rule, as a form error rather than a failed save.
-                from kasamonitor.errors import ApiError
-
-                from . import services
-
-                value = self.cleaned_data["require_https"]
-                config = SystemConfig.load()
-                try:
-                    services.https_switch_check(config, {"require_https": value}, request)
-                except ApiError as exc:
-                    raise forms.ValidationError(exc.message) from None
-                return value
-
-        return Form
-
-    def save_model(self, request, obj, form, change):
-        # Through the service, so the beat schedule follows polling_interval.
-        from . import services
-
-        data = {f: form.cleaned_data[f] for f in form.changed_data}
-        services.system_config_update(data=data, actor=request.user, request=request)

@@ -8,7 +8,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import HasPermission
+from accounts.permissions import HasPermissionFor
+from kasamonitor.drf import bound, validated
 from kasamonitor.ranges import SCHEMA as RANGE_SCHEMA
 from kasamonitor.renderers import json_response
 
@@ -16,27 +17,12 @@ from . import cloud_account, selectors, services, tasks
 from . import serializers as s
 from .models import Device
 
-VIEW = HasPermission("devices.view")
-DISCOVER = HasPermission("devices.discover")
-EDIT = HasPermission("devices.edit")
-REMOVE = HasPermission("devices.remove")
-CONTROL = HasPermission("devices.control")
-CONFIG = HasPermission("system.config")
-
-
-def validated(serializer_class, data, **kwargs) -> serializers.Serializer:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer
-
 
 class ByMethod(APIView):
-    """Pick permission classes per HTTP method from `permissions_by_method`."""
+    """Devices views: a viewer reads; other methods name their permission in permission_for."""
 
-    permissions_by_method: dict = {}
-
-    def get_permissions(self):
-        return [p() for p in self.permissions_by_method.get(self.request.method, [VIEW])]
+    permission_classes = [HasPermissionFor]
+    permission_for = {"*": "devices.view"}
 
 
 # Operations that talk to the device answer these when it does not (the error body is the
@@ -59,7 +45,7 @@ EXPAND_PARAM = OpenApiParameter(
 
 
 class DeviceListApi(ByMethod):
-    permissions_by_method = {"GET": [VIEW], "POST": [DISCOVER]}
+    permission_for = {"GET": "devices.view", "POST": "devices.discover", "*": "devices.view"}
 
     @extend_schema(parameters=[STATUS_PARAM, EXPAND_PARAM], responses=s.DeviceTreeOut(many=True))
     def get(self, request):
@@ -78,7 +64,7 @@ class DeviceListApi(ByMethod):
 
 
 class DeviceManualAddApi(ByMethod):
-    permissions_by_method = {"POST": [DISCOVER]}
+    permission_for = {"POST": "devices.discover", "*": "devices.view"}
 
     @extend_schema(request=s.ManualAddIn, responses={201: s.DeviceDetailOut, **TALKS_TO_DEVICE})
     def post(self, request):
@@ -86,7 +72,7 @@ class DeviceManualAddApi(ByMethod):
 
 
 def _add_manual(request) -> Response:
-    form = validated(s.ManualAddIn, request.data)
+    form = bound(s.ManualAddIn, request.data)
     data = {k: form.validated_data[k] for k in ("ip", "alias", "port")}
     device = services.device_add_manual(
         **data, credentials=form.credentials(), actor=request.user, request=request
@@ -101,7 +87,13 @@ class DeviceStatusApi(ByMethod):
 
 
 class DeviceDetailApi(ByMethod):
-    permissions_by_method = {"GET": [VIEW], "PUT": [EDIT], "PATCH": [EDIT], "DELETE": [REMOVE]}
+    permission_for = {
+        "GET": "devices.view",
+        "PUT": "devices.edit",
+        "PATCH": "devices.edit",
+        "DELETE": "devices.remove",
+        "*": "devices.view",
+    }
 
     @extend_schema(responses=s.DeviceDetailOut)
     def get(self, request, key):
@@ -110,7 +102,7 @@ class DeviceDetailApi(ByMethod):
     @extend_schema(request=s.DeviceUpdateIn, responses={200: s.DeviceDetailOut, **TALKS_TO_DEVICE})
     def put(self, request, key):
         device = selectors.device_get(key)
-        form = validated(s.DeviceUpdateIn, request.data)
+        form = bound(s.DeviceUpdateIn, request.data)
         device = services.device_update(
             device=device, data=form.changes(), actor=request.user, request=request
         )
@@ -129,7 +121,7 @@ class DeviceDetailApi(ByMethod):
 
 
 class DevicePollApi(ByMethod):
-    permissions_by_method = {"POST": [EDIT]}
+    permission_for = {"POST": "devices.edit", "*": "devices.view"}
 
     @extend_schema(request=None, responses={202: s.PollOut})
     def post(self, request, key):
@@ -154,7 +146,7 @@ class DeviceHistoryApi(ByMethod):
     )
     def get(self, request, key):
         device = selectors.device_get(key)
-        query = validated(s.HistoryQuery, request.query_params).validated_data
+        query = validated(s.HistoryQuery, request.query_params)
         return json_response(selectors.history(device, **query))  # up to 8,760 points
 
 
@@ -165,11 +157,11 @@ class DeviceStatsApi(ByMethod):
 
 
 class DeviceControlApi(ByMethod):
-    permissions_by_method = {"POST": [CONTROL]}
+    permission_for = {"POST": "devices.control", "*": "devices.view"}
 
     @extend_schema(request=s.ControlIn, responses={200: s.DeviceOut, **TALKS_TO_DEVICE})
     def post(self, request, key):
-        action = validated(s.ControlIn, request.data).validated_data["action"]
+        action = validated(s.ControlIn, request.data)["action"]
         device = services.device_set_power(
             device=selectors.device_get(key), action=action, actor=request.user, request=request
         )
@@ -177,11 +169,11 @@ class DeviceControlApi(ByMethod):
 
 
 class DiscoverApi(ByMethod):
-    permissions_by_method = {"POST": [DISCOVER]}
+    permission_for = {"POST": "devices.discover", "*": "devices.view"}
 
     @extend_schema(request=s.DiscoverIn, responses=s.DiscoverOut)
     def post(self, request):
-        form = validated(s.DiscoverIn, request.data)
+        form = bound(s.DiscoverIn, request.data)
         outcome = services.device_discover_all(
             timeout=form.validated_data.get("timeout"),
             credentials=form.credentials(),
@@ -194,7 +186,7 @@ class DiscoverApi(ByMethod):
 class CloudAccountApi(ByMethod):
     """The household's TP-Link account: set, replaced or forgotten; never read back."""
 
-    permissions_by_method = {"GET": [VIEW], "PUT": [DISCOVER], "DELETE": [DISCOVER]}
+    permission_for = {"PUT": "devices.discover", "DELETE": "devices.discover", "*": "devices.view"}
 
     @extend_schema(responses=s.CloudAccountOut)
     def get(self, request):
@@ -202,7 +194,7 @@ class CloudAccountApi(ByMethod):
 
     @extend_schema(request=s.CloudAccountIn, responses=s.CloudAccountOut)
     def put(self, request):
-        form = validated(s.CloudAccountIn, request.data)
+        form = bound(s.CloudAccountIn, request.data)
         cloud_account.household_set(form.credentials(), actor=request.user, request=request)
         return Response(s.cloud_account_out())
 
@@ -215,40 +207,18 @@ class CloudAccountApi(ByMethod):
 class DeviceCredentialsApi(ByMethod):
     """New credentials for a device refusing its own (tried on the device before stored)."""
 
-    permissions_by_method = {"POST": [EDIT]}
+    permission_for = {"POST": "devices.edit", "*": "devices.view"}
 
     @extend_schema(
         request=s.DeviceCredentialsIn, responses={200: s.DeviceDetailOut, **TALKS_TO_DEVICE}
     )
     def post(self, request, key):
-        form = validated(s.DeviceCredentialsIn, request.data)
+        form = bound(s.DeviceCredentialsIn, request.data)
         device = services.device_credentials_fix(
             device=selectors.device_get(key), credentials=form.credentials(),
             household=form.validated_data["household"], actor=request.user, request=request,
         )  # fmt: skip
         return Response(s.device_detail(device))
-
-
-class SystemConfigApi(ByMethod):
-    permissions_by_method = {"GET": [CONFIG], "PUT": [CONFIG], "PATCH": [CONFIG]}
-
-    @extend_schema(responses=s.SystemConfigSerializer)
-    def get(self, request):
-        return Response(s.SystemConfigSerializer(selectors.system_config()).data)
-
-    @extend_schema(request=s.SystemConfigSerializer, responses=s.SystemConfigSerializer)
-    def put(self, request):
-        form = validated(
-            s.SystemConfigSerializer, request.data, instance=selectors.system_config(), partial=True
-        )
-        config = services.system_config_update(
-            data=dict(form.validated_data), actor=request.user, request=request
-        )
-        return Response(s.SystemConfigSerializer(config).data)
-
-    @extend_schema(request=s.SystemConfigSerializer, responses=s.SystemConfigSerializer)
-    def patch(self, request):
-        return self.put(request)
 
 
 class NetworkSettingsApi(ByMethod):

@@ -1,22 +1,16 @@
-"""Encrypt device cloud credentials at rest (Fernet, key derived from settings)."""
+"""Encrypt device cloud credentials at rest (kasamonitor.crypto's key ring)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 
-from cryptography.fernet import Fernet, InvalidToken
-from django.conf import settings
+from kasamonitor.crypto import InvalidToken, key_ring
 
 from .kasa_client import CloudCredentials
 
 
-def _fernet() -> Fernet:
-    # Derived rather than used raw, so any FIELD_ENCRYPTION_KEY/SECRET_KEY string works.
-    secret = settings.FIELD_ENCRYPTION_KEY or settings.SECRET_KEY
-    digest = hashlib.sha256(b"kasa-monitor/device-credentials:" + secret.encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
+def _fernet():
+    return key_ring("kasa-monitor/device-credentials")
 
 
 def encrypt_credentials(credentials: CloudCredentials | None) -> str:

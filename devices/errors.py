@@ -68,15 +68,3 @@ class DeviceControlDisabled(ApiError):
 class OutletOfStrip(Conflict):
     error_code = "OUTLET_BELONGS_TO_STRIP"
     message = "A strip outlet cannot be removed on its own; remove its strip."
-
-
-class HttpsNeededToRequireIt(ApiError):
-    status_code = 400
-    error_code = "HTTPS_REQUIRED"
-    message = (
-        "Switch require_https on over an HTTPS connection: otherwise every plain request "
-        "would be sent to an HTTPS address that may not be served."
-    )
-
-    def __init__(self):
-        super().__init__(field="require_https")

@@ -21,11 +21,6 @@ logger = logging.getLogger(__name__)
 ALL_DEVICES = "devices.all"
 
 
-def device_group(device_ip: str) -> str:
-    """Return the group name for one device (group names allow only [a-zA-Z0-9_.-])."""
-    return "device." + device_ip.replace(":", "-")
-
-
 class DeviceUpdate(TypedDict):
     event: str
     device_ip: str

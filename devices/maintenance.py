@@ -6,14 +6,16 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from .models import Reading, SystemConfig
+from system.selectors import system_config
+
+from .models import Reading
 
 BATCH = 10_000
 
 
 def prune_readings(*, batch: int = BATCH) -> int:
     """Delete readings older than the retention period; return how many went."""
-    cutoff = timezone.now() - timedelta(days=SystemConfig.load().data_retention_days)
+    cutoff = timezone.now() - timedelta(days=system_config().data_retention_days)
     deleted = 0
     while True:
         # Small batches keep each transaction (and SQLite's write lock) short.

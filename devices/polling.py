@@ -18,13 +18,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from kasamonitor import locks
+from system import selectors as system_selectors
 
 from . import bulk, events, ingest, kasa_client, rollups
 from .cloud_account import credentials_for, household
 from .identity import IDENTITY_FIELDS, LIVE_FIELDS, assign, identity_of, live_of
 from .identity import outlet_identity_of as outlet_identity
 from .kasa_client import KasaClientError, OutletResult, PollResult
-from .models import Device, Outage, Reading, SystemConfig
+from .models import Device, Outage, Reading
 from .signals import device_status_changed, poll_finished, rollups_updated
 
 logger = logging.getLogger(__name__)
@@ -240,7 +241,7 @@ class _Recorder:
         self.summary = summary
         self.now = timezone.now()
         self.tz = ZoneInfo(settings.TIME_ZONE)
-        interval = SystemConfig.load().polling_interval
+        interval = system_selectors.system_config().polling_interval
         self.cap = max(2 * interval, 300)
         self.readings: list[Reading] = []
         self.hours: dict = defaultdict(ingest.Bucket)

@@ -84,3 +84,9 @@ def refresh_daily_costs(device_ids: Iterable[int], days: Iterable[date], tz) -> 
             changed.append(row)
     DailyRollup.objects.bulk_update(changed, ["cost"], batch_size=500)
     return len(changed)
+
+
+def hourly_costs_set(start: datetime, end: datetime, cost) -> int:
+    """Set HourlyRollup.cost of the hours in [start, end) to `cost` (a value or an expression
+    over the row, e.g. a Subquery of billing's prices), in one UPDATE."""
+    return HourlyRollup.objects.filter(hour__gte=start, hour__lt=end).update(cost=cost)

@@ -1,3 +1,5 @@
+"""The native WebSocket route (/ws/devices/) kasamonitor/asgi.py mounts."""
+
 from django.urls import path
 
 from . import consumers

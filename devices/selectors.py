@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import ipaddress
-import math
 import re
-import time
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import DatabaseError, connection
-from django.db.models import CharField, Count, F, FloatField, Max, Q, QuerySet
+from django.db import connection
+from django.db.models import CharField, Count, F, FloatField, Max, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from kasamonitor.timestamps import iso_utc
+from system import selectors as system_selectors
 
 from .errors import DeviceNotFound
-from .models import DailyRollup, Device, HourlyRollup, Reading, SystemConfig
+from .models import (
+    READING_COLUMNS,  # noqa: F401 (public: the columns of readings_in rows)
+    DailyRollup,
+    Device,
+    HourlyRollup,
+    Outage,
+    Reading,
+)
 
 MAC = re.compile(r"^([0-9A-F]{2}[:-]){5}[0-9A-F]{2}(_.+)?$", re.IGNORECASE)
 STRIPS_FIRST = F("parent_id").asc(nulls_first=True)  # PostgreSQL sorts NULLs last by default
@@ -112,13 +119,6 @@ def fleet_version() -> str:
     return f"{count}.{ids or 0}.{stamp}"
 
 
-def readings_between(*, device: Device, start: datetime, end: datetime) -> QuerySet[Reading]:
-    """Return the raw readings of a device (a strip: of its outlets) in [start, end)."""
-    return Reading.objects.filter(
-        device_id__in=energy_device_ids(device), timestamp__gte=start, timestamp__lt=end
-    ).order_by("timestamp")
-
-
 def hourly_between(*, device_ids: list[int], start: datetime, end: datetime) -> QuerySet:
     """Return HourlyRollup rows of these devices for hours in [start, end)."""
     return HourlyRollup.objects.filter(
@@ -126,43 +126,124 @@ def hourly_between(*, device_ids: list[int], start: datetime, end: datetime) -> 
     ).order_by("hour")
 
 
+def devices_by_alias() -> QuerySet[Device]:
+    """Return every device, ordered by alias."""
+    return Device.objects.all()
+
+
+def devices_enabled(*, emeter_only: bool = False) -> QuerySet[Device]:
+    """Return the enabled devices, optionally only those that measure power."""
+    devices = Device.objects.filter(enabled=True)
+    return devices.filter(has_emeter=True) if emeter_only else devices
+
+
+def readings_since(*, device_ids: list[int], since: datetime) -> QuerySet[Reading]:
+    """Return these devices' raw readings from `since` on, unordered."""
+    return Reading.objects.filter(device_id__in=device_ids, timestamp__gte=since)
+
+
+def hourly_since(*, start: datetime) -> QuerySet[HourlyRollup]:
+    """Return every device's hourly rollups from the hour `start` on, unordered."""
+    return HourlyRollup.objects.filter(hour__gte=start)
+
+
+def hourly_all() -> QuerySet[HourlyRollup]:
+    """Return every hourly rollup, unordered (billing finds the hours it must price)."""
+    return HourlyRollup.objects.all()
+
+
+def device_count() -> int:
+    return Device.objects.count()
+
+
+def device_ids_matching(q: Q) -> list[int]:
+    """Return the pks of the devices a Q over Device fields selects."""
+    return list(Device.objects.filter(q).values_list("pk", flat=True))
+
+
+def devices_with_reading_counts() -> QuerySet[Device]:
+    """Return every device by alias, each with `points`: its number of stored readings."""
+    return Device.objects.annotate(points=Count("readings")).order_by("alias", "id")
+
+
+def readings_in(*, start: datetime, end: datetime) -> QuerySet[Reading]:
+    """Return every device's raw readings in [start, end), unordered (callers filter further).
+
+    READING_COLUMNS names the columns a caller streams with values_list().
+    """
+    return Reading.objects.filter(timestamp__gte=start, timestamp__lt=end)
+
+
+def hourly_in(*, start: datetime, end: datetime) -> QuerySet[HourlyRollup]:
+    """Return every device's hourly rollups for hours in [start, end), unordered."""
+    return HourlyRollup.objects.filter(hour__gte=start, hour__lt=end)
+
+
+def dashboard_devices(*, today: date | None = None) -> list[dict]:
+    """Return the top-level devices with today's and this month's kWh and cost (local days);
+    a strip's card holds its outlets' cards under "outlets".
+
+    A strip's figures are the sums of its outlets', as energy_device_ids defines them; one
+    aggregate query serves the whole page.
+    """
+    today = today or timezone.localdate()
+    totals = _month_totals(today)
+    devices = list(Device.objects.select_related("parent").order_by("alias", "id"))
+    cards = {d.pk: {"device": d, "outlets": []} for d in devices}
+    for device in devices:
+        if device.parent_id in cards:
+            cards[device.parent_id]["outlets"].append(cards[device.pk])
+            _add_into(totals[device.parent_id], totals[device.pk])
+    for card in cards.values():
+        card.update(_rounded(totals[card["device"].pk]))
+        card["outlets"].sort(key=lambda c: (c["device"].child_id or "", c["device"].pk))
+    return [c for c in cards.values() if c["device"].parent_id not in cards]
+
+
+def _month_totals(today: date) -> defaultdict:
+    is_today = Q(day=today)
+    rows = (
+        DailyRollup.objects.filter(day__gte=today.replace(day=1), day__lte=today)
+        .values("device_id")
+        .annotate(
+            month_kwh=Sum("energy_kwh"),
+            month_cost=Sum("cost"),
+            today_kwh=Sum("energy_kwh", filter=is_today),
+            today_cost=Sum("cost", filter=is_today),
+        )
+    )
+    totals: defaultdict = defaultdict(dict)
+    for row in rows:
+        totals[row.pop("device_id")] = row
+    return totals
+
+
+def _add_into(target: dict, extra: dict) -> None:
+    for key, value in extra.items():
+        if value is not None:
+            target[key] = (target.get(key) or 0) + value
+
+
+def _rounded(row: dict) -> dict:
+    keys = ("today_kwh", "today_cost", "month_kwh", "month_cost")
+    return {k: (float(row[k]) if row.get(k) is not None else None) for k in keys}
+
+
+def daily_in(*, first: date, last: date) -> QuerySet[DailyRollup]:
+    """Return every device's daily rollups for local days first..last (inclusive), unordered."""
+    return DailyRollup.objects.filter(day__gte=first, day__lte=last)
+
+
+def outages_before(*, devices, end: datetime) -> QuerySet[Outage]:
+    """Return the outages of these devices that started before end."""
+    return Outage.objects.filter(device__in=devices, started_at__lt=end)
+
+
 def energy_device_ids(device: Device) -> list[int]:
     """Devices whose readings make up this one's energy: a strip's are its outlets'."""
     if device.is_strip:
         return list(device.outlets.values_list("id", flat=True))
     return [device.pk]
-
-
-def system_config() -> SystemConfig:
-    return SystemConfig.load()
-
-
-_HTTPS_MEMO_SECONDS = 5.0
-_https_memo: tuple[float, bool] | None = None  # (when read, require_https)
-
-
-def https_required() -> bool:
-    """SystemConfig.require_https, read at most every 5 s per process: every request asks.
-
-    A change through system_config_update is seen at once by the process that made it, and
-    within 5 s by the others.
-    """
-    global _https_memo
-    memo, now = _https_memo, time.monotonic()
-    if memo is None or now - memo[0] > _HTTPS_MEMO_SECONDS:  # read at inf: kept for good
-        try:
-            row = SystemConfig.objects.filter(pk=1).values_list("require_https", flat=True)
-            memo = _https_memo = (now, bool(row.first()))
-        except DatabaseError:  # nothing works without the database; keep what we knew
-            return bool(memo and memo[1])
-    return memo[1]
-
-
-def https_required_reset(known: bool | None = None) -> None:
-    """Forget the remembered value (read it again next time), or remember `known` for good
-    until the next reset (the tests start each test from the default, off)."""
-    global _https_memo
-    _https_memo = None if known is None else (math.inf, known)
 
 
 def network_settings() -> dict:
@@ -174,7 +255,7 @@ def network_settings() -> dict:
         "manual_devices_enabled": True,
         "host_ip": settings.HOST,
         "discovery_targets": targets,
-        "polling_interval": SystemConfig.load().polling_interval,
+        "polling_interval": system_selectors.system_config().polling_interval,
     }
 
 

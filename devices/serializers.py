@@ -15,7 +15,7 @@ from kasamonitor.ranges import RangeBoundField, check_order
 
 from . import selectors
 from .kasa_client import DEFAULT_PORT, CloudCredentials
-from .models import Device, SystemConfig
+from .models import Device
 from .selectors import INTERVALS, iso
 
 
@@ -375,23 +375,6 @@ class StatsOut(serializers.Serializer):
     average_power_w = serializers.FloatField()
     peak_power_w = serializers.FloatField()
     total_on_time_hours = serializers.FloatField()
-
-
-class SystemConfigSerializer(serializers.ModelSerializer):
-    polling_interval = serializers.IntegerField(min_value=5, max_value=86400)
-    data_retention_days = serializers.IntegerField(min_value=1, max_value=36500)
-
-    class Meta:
-        model = SystemConfig
-        fields = [
-            "polling_interval",
-            "data_retention_days",
-            "allow_device_control",
-            "require_https",
-            "allow_registration",
-            "updated_at",
-        ]
-        read_only_fields = ["updated_at"]
 
 
 class NetworkOut(serializers.Serializer):

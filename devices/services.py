@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from kasamonitor.errors import ApiError
 from security.services import audit_record
+from system import selectors as system_selectors
 
-from . import cloud_account, events, kasa_client, schedules, selectors
+from . import cloud_account, events, kasa_client
 from .crypto import encrypt_credentials
 from .errors import (
     CredentialsRejected,
@@ -27,7 +28,6 @@ from .errors import (
     DeviceProbeFailed,
     DeviceRefused,
     DeviceUnreachableError,
-    HttpsNeededToRequireIt,
     OutletOfStrip,
 )
 from .identity import assign, live_of, upsert, without_counters
@@ -38,8 +38,12 @@ from .imports import (  # noqa: F401 (public surface, used by backups.importer)
     rollups_rebuild,
 )
 from .kasa_client import CloudCredentials, KasaClientError, PollResult
-from .models import Device, SystemConfig
+from .models import Device
 from .polling import device_poll_all, device_poll_one  # noqa: F401 (public surface)
+from .rollups import (  # noqa: F401 (public surface, used by billing.rollups)
+    hourly_costs_set,
+    refresh_daily_costs,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -320,7 +324,7 @@ def device_delete(*, device: Device, actor=None, request=None) -> None:
 
 def device_set_power(*, device: Device, action: PowerAction, actor=None, request=None) -> Device:
     """Switch a device (or outlet) on, off or toggle it; audit and push the new state."""
-    if not SystemConfig.load().allow_device_control:
+    if not system_selectors.system_config().allow_device_control:
         audit_record(
             "device.control", actor=actor, request=request, target=device,
             outcome="failure", details={"action": action, "why": "control disabled"},
@@ -387,31 +391,6 @@ def _own_alias(device: Device, result: PollResult) -> str:
     if not device.child_id:
         return result.alias
     return next((o.alias for o in result.children if o.child_id == device.child_id), "")
-
-
-def system_config_update(*, data: dict, actor=None, request=None) -> SystemConfig:
-    """Change the run-time configuration; a new polling_interval reschedules the poll job."""
-    config = SystemConfig.load()
-    https_switch_check(config, data, request)
-    old_interval = config.polling_interval
-    with transaction.atomic():
-        assign(config, data)
-        config.save()
-        if config.polling_interval != old_interval:
-            schedules.set_poll_interval(config.polling_interval)
-        audit_record(
-            "system.config.update", actor=actor, request=request, target=config, details=data
-        )
-    selectors.https_required_reset()
-    return config
-
-
-def https_switch_check(config: SystemConfig, data: dict, request) -> None:
-    """require_https may only be switched on over HTTPS, or nobody could reach the app after
-    it redirected every plain request to an HTTPS that is not served."""
-    switching_on = data.get("require_https") and not config.require_https
-    if switching_on and request is not None and not request.is_secure():
-        raise HttpsNeededToRequireIt()
 
 
 # -- helpers ------------------------------------------------------------------------------

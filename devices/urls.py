@@ -1,3 +1,5 @@
+"""The devices API's routes: /api/devices*, /api/device/*, /api/discover, /api/settings/network."""
+
 from django.urls import path
 
 from . import api
@@ -20,6 +22,5 @@ urlpatterns = [
     path("api/device/<str:key>/stats", api.DeviceStatsApi.as_view(), name="device-stats"),
     path("api/device/<str:key>/control", api.DeviceControlApi.as_view(), name="device-control"),
     path("api/discover", api.DiscoverApi.as_view(), name="discover"),
-    path("api/system/config", api.SystemConfigApi.as_view(), name="system-config"),
     path("api/settings/network", api.NetworkSettingsApi.as_view(), name="network-settings"),
 ]

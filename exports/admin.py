@@ -1,3 +1,5 @@
+"""Admin for export jobs and schedules; edits go through the same checks as the API."""
+
 from django import forms
 from django.contrib import admin, messages
 

@@ -1,3 +1,5 @@
+"""The exports app's start-up: its default beat rows."""
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from devices.models import Device, HourlyRollup
+from devices.selectors import devices_by_alias, hourly_in
 
-from .config import ExportConfig
 from .periods import bucketer
+from .request import ExportConfig
 from .tables import Chart, Column, Document, Table, device_labels, rounder
 
 RATE_PLACES = 4
@@ -31,7 +31,7 @@ def _period_label(cfg: ExportConfig):
 
 
 def _rollups(cfg: ExportConfig):
-    qs = HourlyRollup.objects.filter(hour__gte=cfg.start, hour__lt=cfg.end)
+    qs = hourly_in(start=cfg.start, end=cfg.end)
     if cfg.device_ids:
         qs = qs.filter(device_id__in=cfg.device_ids)
     rows = qs.order_by("hour", "device_id").values_list("device_id", "hour", "energy_kwh", "cost")
@@ -115,7 +115,7 @@ def _summary(cfg: ExportConfig, totals: _Sums) -> Table:
 
 def _device_table(cfg: ExportConfig, sums: _Sums, totals: _Sums) -> Table:
     rnd = rounder(cfg.decimal_places)
-    labels = {d.pk: device_labels(d, cfg.privacy) for d in Device.objects.all()}
+    labels = {d.pk: device_labels(d, cfg.privacy) for d in devices_by_alias()}
     rows = []
     for period, dev in sorted(sums.energy, key=lambda k: (k[0], labels[k[1]]["device_name"])):
         cost = sums.cost[(period, dev)]

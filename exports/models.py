@@ -1,3 +1,5 @@
+"""Export jobs and export schedules (the files themselves are in the data dir)."""
+
 from __future__ import annotations
 
 import secrets

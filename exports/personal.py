@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from kasamonitor.timestamps import iso_utc
-from security.models import AuditLog
+from security.selectors import audit_of
 
 from .models import ExportJob, ExportSchedule
 from .tables import Column, Document, Table
@@ -26,9 +26,7 @@ def personal_data(user) -> dict:
         "generated_at": iso_utc(timezone.now()),
         "profile": {f: _plain(getattr(user, f, None)) for f in PROFILE_FIELDS},
         "sessions": _sessions(user),
-        "audit_events": [
-            _audit(e) for e in AuditLog.objects.filter(actor=user).order_by("created_at")
-        ],
+        "audit_events": [_audit(e) for e in audit_of(user)],
         "exports": [_export(j) for j in ExportJob.objects.filter(user=user)],
         "export_schedules": [_schedule(s) for s in ExportSchedule.objects.filter(user=user)],
     }
@@ -92,7 +90,7 @@ def _plain(value):
     )
 
 
-def _audit(e: AuditLog) -> dict:
+def _audit(e) -> dict:
     return {"timestamp": iso_utc(e.created_at), "event_type": e.action, "severity": e.severity,
             "outcome": e.outcome, "ip_address": e.ip_address, "user_agent": e.user_agent,
             "target_type": e.target_type, "target_id": e.target_id, "details": e.details}  # fmt: skip

@@ -11,8 +11,8 @@ from django.utils import timezone
 from kasamonitor.timestamps import iso_utc
 
 from . import conf, files
-from .config import parse
 from .errors import InvalidExportRequest
+from .request import parse
 from .services import build_document, estimate_records
 
 LIST_PARAMS = ("devices", "fields", "breakdown_by", "report_sections", "event_types", "severity_levels",

@@ -13,10 +13,10 @@ from math import sqrt
 from django.db import connection
 from django.db.models import Avg, F
 
-from devices.models import READING_COLUMNS, Device, HourlyRollup, Reading
+from devices.selectors import READING_COLUMNS, devices_by_alias, hourly_in, readings_in
 
-from .config import METRICS, NUMERIC, ExportConfig
 from .periods import bucketer
+from .request import METRICS, NUMERIC, ExportConfig
 from .tables import Column, Progress, Table, device_labels, rounder
 
 KINDS = {"datetime": "datetime", "float": "float", "boolean": "bool", "string": "string"}
@@ -24,7 +24,7 @@ KINDS = {"datetime": "datetime", "float": "float", "boolean": "bool", "string": 
 
 def readings_queryset(cfg: ExportConfig):
     """Return the readings an export covers, with the filters the database can apply."""
-    qs = Reading.objects.filter(timestamp__gte=cfg.start, timestamp__lt=cfg.end)
+    qs = readings_in(start=cfg.start, end=cfg.end)
     if cfg.device_ids:
         qs = qs.filter(device_id__in=cfg.device_ids)
     f = cfg.filters
@@ -100,7 +100,7 @@ def _value(value, rnd):
 
 
 def _labels(cfg: ExportConfig) -> dict[int, dict]:
-    devices = Device.objects.all()
+    devices = devices_by_alias()
     if cfg.device_ids:
         devices = devices.filter(pk__in=cfg.device_ids)
     return {d.pk: device_labels(d, cfg.privacy) for d in devices}
@@ -196,7 +196,7 @@ def _outlier_bounds(cfg: ExportConfig) -> dict[int, tuple[float, float]]:
 
 def _pricer(cfg: ExportConfig):
     """A reading's cost is its share, by energy, of its UTC hour's priced cost (None if unpriced)."""
-    rollups = HourlyRollup.objects.filter(hour__gte=_hour(cfg.start), hour__lt=cfg.end)
+    rollups = hourly_in(start=_hour(cfg.start), end=cfg.end)
     if cfg.device_ids:
         rollups = rollups.filter(device_id__in=cfg.device_ids)
     walk = rollups.order_by("device_id", "hour").values_list(

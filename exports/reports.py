@@ -10,16 +10,16 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from accounts.permissions import has_permission
-from devices.models import Device, HourlyRollup, Outage, Reading
-from security.models import AuditLog
+from devices.selectors import devices_by_alias, hourly_in, outages_before, readings_in
+from security.selectors import audit_in
 
-from .config import ExportConfig
+from .request import ExportConfig
 from .tables import Chart, Column, Document, Table, anonymize_ip, device_labels, rounder
 
 
 def audit_queryset(cfg: ExportConfig, user):
     """Return the audit events an export covers; without system.logs a user sees only their own."""
-    qs = AuditLog.objects.filter(created_at__gte=cfg.start, created_at__lt=cfg.end)
+    qs = audit_in(start=cfg.start, end=cfg.end)
     if not has_permission(user, "system.logs"):
         qs = qs.filter(actor=user)
     if cfg.event_types:
@@ -83,12 +83,12 @@ def system_report(cfg: ExportConfig) -> Document:
 
 
 def _devices(cfg: ExportConfig):
-    qs = Device.objects.all()
+    qs = devices_by_alias()
     return qs.filter(pk__in=cfg.device_ids) if cfg.device_ids else qs
 
 
 def _hourly(cfg: ExportConfig):
-    qs = HourlyRollup.objects.filter(hour__gte=cfg.start, hour__lt=cfg.end)
+    qs = hourly_in(start=cfg.start, end=cfg.end)
     return qs.filter(device_id__in=cfg.device_ids) if cfg.device_ids else qs
 
 
@@ -97,7 +97,7 @@ def _device_summary(cfg: ExportConfig) -> Table:
     sums = {r["device_id"]: r for r in _hourly(cfg).values("device_id").annotate(
         energy=Sum("energy_kwh"), cost=Sum("cost"), peak=Max("max_power_w"))}  # fmt: skip
     counts = dict(
-        Reading.objects.filter(timestamp__gte=cfg.start, timestamp__lt=cfg.end)
+        readings_in(start=cfg.start, end=cfg.end)
         .values_list("device_id").annotate(n=Count("id")).values_list("device_id", "n")
     )  # fmt: skip
     rows = []
@@ -157,15 +157,13 @@ def _cost_breakdown(cfg: ExportConfig) -> Table:
 def _health(cfg: ExportConfig) -> Table:
     devices = _devices(cfg)
     status = dict(devices.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
-    outages = Outage.objects.filter(device__in=devices, started_at__lt=cfg.end).filter(
+    outages = outages_before(devices=devices, end=cfg.end).filter(
         Q(ended_at=None) | Q(ended_at__gte=cfg.start)
     )
     downtime = timedelta()
     for started, ended in outages.values_list("started_at", "ended_at"):
         downtime += min(ended or timezone.now(), cfg.end) - max(started, cfg.start)
-    readings = Reading.objects.filter(
-        timestamp__gte=cfg.start, timestamp__lt=cfg.end, device__in=devices
-    )
+    readings = readings_in(start=cfg.start, end=cfg.end).filter(device__in=devices)
     rows = [("Devices", devices.count()), ("Online", status.get("online", 0)),
             ("Offline", status.get("offline", 0)), ("Unknown", status.get("unknown", 0)),
             ("Outages in period", outages.count()),

@@ -1,4 +1,4 @@
-"""Scheduled exports: cron schedules that create exports and mail them when they finish."""
+"""Scheduled exports: cron schedules that create exports (delivery.py mails them when they finish)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,17 @@ from datetime import datetime
 
 from croniter import croniter
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.utils import timezone
 
 from kasamonitor.errors import ApiError
 from security.services import audit_record
-from security.signed_urls import signed_url_for
 
-from . import conf, files, services
-from .config import parse
+from . import delivery, services
 from .errors import ExportNotFound, InvalidExportRequest
-from .models import ExportJob, ExportSchedule
+from .models import ExportSchedule
 from .periods import zone
+from .request import parse
 
 logger = logging.getLogger(__name__)
 
@@ -136,62 +134,9 @@ def _start(schedule: ExportSchedule, now: datetime) -> int:
         logger.warning(
             "scheduled export refused", extra={"schedule": schedule.pk, "error": exc.message}
         )
-        _mail(schedule, f"Your scheduled export '{schedule.name}' could not start: {exc.message}")
+        delivery.mail(
+            schedule, f"Your scheduled export '{schedule.name}' could not start: {exc.message}"
+        )
         return 0
     ExportSchedule.objects.filter(pk=schedule.pk).update(last_export=job)
     return 1
-
-
-def deliver(job: ExportJob) -> None:
-    """Mail a finished scheduled export: the file attached, or a signed link when it is big."""
-    schedule = job.schedule
-    if schedule is None:
-        return
-    if job.status != ExportJob.Status.COMPLETED:
-        _mail(schedule, f"Your scheduled export '{schedule.name}' failed: {job.error}")
-        return
-    path = files.job_path(job)
-    body = (f"Your scheduled export '{schedule.name}' is ready: {job.record_count} records, "
-            f"{files.human_size(job.file_size or 0)}.")  # fmt: skip
-    link = None
-    if _wants_link(schedule, job):
-        minutes = conf.limit("signed_link_minutes")
-        try:  # signed for the owner: the link works while they may read their exports
-            link = signed_url_for(path, job.user, expiry_minutes=minutes)
-        except ApiError as exc:
-            _mail(schedule, body + f"\n\nNo download link could be made: {exc.message}")
-            return
-        _mail(schedule, body + f"\n\nDownload it: {link}\nThe link works for {_span(minutes)}.")
-    else:
-        _mail(schedule, body + "\n\nThe file is attached.", attachment=path, job=job)
-    audit_record("DATA_EXPORTED", actor=job.user, target=job,
-                 details={"export_id": job.pk, "filename": job.file_name, "size": job.file_size,
-                          "format": job.format, "delivery": "link" if link else "attachment",
-                          "recipients": schedule.delivery.get("recipients", [])})  # fmt: skip
-
-
-def _wants_link(schedule: ExportSchedule, job: ExportJob) -> bool:
-    too_big = (job.file_size or 0) > conf.limit("attachment_max_mb") * conf.MB
-    return bool(schedule.delivery.get("link")) or too_big
-
-
-def _span(minutes: int) -> str:
-    size, unit = next(
-        u for u in ((1440, "day"), (60, "hour"), (1, "minute")) if minutes % u[0] == 0
-    )
-    count = minutes // size
-    return f"{count} {unit}{'' if count == 1 else 's'}"
-
-
-def _mail(
-    schedule: ExportSchedule, body: str, *, attachment=None, job: ExportJob | None = None
-) -> None:
-    today = timezone.now().astimezone(zone(schedule.timezone)).date().isoformat()
-    subject = schedule.delivery.get("subject", "Kasa Monitor export - {{date}}").replace(
-        "{{date}}", today
-    )
-    recipients = schedule.delivery.get("recipients") or [schedule.user.email]
-    message = EmailMessage(subject, body, to=recipients)
-    if attachment is not None and job is not None:
-        message.attach_file(str(attachment), files.mime_type(job.format, job.compression))
-    message.send()

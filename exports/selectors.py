@@ -7,11 +7,11 @@ from datetime import timedelta
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from devices.models import Device
+from devices.selectors import devices_with_reading_counts
 
 from . import conf, files
-from .config import METRICS
 from .models import ExportJob, ExportSchedule
+from .request import DEFAULT_FIELDS, METRICS
 from .services import is_admin
 
 
@@ -61,10 +61,15 @@ def export_stats(user) -> dict:
 
 
 def exportable_devices() -> list[dict]:
-    devices = Device.objects.annotate(points=Count("readings")).order_by("alias", "id")
+    devices = devices_with_reading_counts()
     return [{"device_ip": d.host, "device_name": d.name, "device_type": d.device_type,
              "device_id": d.device_id, "id": d.pk, "last_seen": d.last_seen,
              "data_points": d.points} for d in devices]  # fmt: skip
+
+
+def default_fields() -> list[str]:
+    """Return the fields an export has when the request names none."""
+    return DEFAULT_FIELDS
 
 
 def metrics() -> list[dict]:

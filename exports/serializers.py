@@ -7,8 +7,8 @@ from rest_framework import serializers
 
 from kasamonitor.ranges import RangeBoundField
 
-from .config import AGGREGATIONS, BREAKDOWNS, GROUPINGS, REPORT_SECTIONS
 from .models import ExportType
+from .request import AGGREGATIONS, BREAKDOWNS, GROUPINGS, REPORT_SECTIONS
 
 
 class ExportDateRangeSerializer(serializers.Serializer):

@@ -15,8 +15,7 @@ from accounts.roles import ADMIN
 from kasamonitor.timestamps import iso_utc
 from security.services import audit_record
 
-from . import conf, files, writers
-from .config import ExportConfig, parse
+from . import conf, delivery, files, writers
 from .costs import cost_document
 from .errors import (
     ExportAccessDenied,
@@ -33,6 +32,7 @@ from .models import ExportJob, ExportType
 from .personal import personal_document
 from .readings import device_data_table, readings_queryset
 from .reports import audit_queryset, audit_table, system_report
+from .request import ExportConfig, parse
 from .tables import Document
 
 logger = logging.getLogger(__name__)
@@ -119,9 +119,9 @@ def estimate_records(cfg: ExportConfig, user) -> int:
 
 
 def _device_count() -> int:
-    from devices.models import Device
+    from devices.selectors import device_count
 
-    return Device.objects.count()
+    return device_count()
 
 
 def _check_size(cfg: ExportConfig, estimate: int) -> None:
@@ -164,10 +164,8 @@ def export_run(export_id: str) -> None:
 
 
 def _deliver(export_id: str) -> None:
-    from .schedules import deliver
-
     try:
-        deliver(ExportJob.objects.select_related("schedule", "user").get(pk=export_id))
+        delivery.deliver(ExportJob.objects.select_related("schedule", "user").get(pk=export_id))
     except Exception:  # noqa: BLE001 (a mail server being down must not undo a finished export)
         logger.exception("scheduled export delivery failed", extra={"export_id": export_id})
 

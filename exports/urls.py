@@ -1,3 +1,5 @@
+"""The exports API's routes: /api/exports/*."""
+
 from django.urls import path
 
 from . import api

@@ -101,10 +101,6 @@ def _last_backup() -> dict[str, Any]:
 
 
 def _last_job_failed() -> str | None:
-    """The error of the latest backup job if it failed (a newer archive can't hide it)."""
-    from backups.models import BackupJob
+    from backups.selectors import last_job_failure
 
-    job = BackupJob.objects.values("status", "error").order_by("-created_at", "-id").first()
-    if job and job["status"] == BackupJob.Status.FAILED:
-        return job["error"] or "failed"
-    return None
+    return last_job_failure()

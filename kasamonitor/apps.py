@@ -1,3 +1,5 @@
+"""The project's own app: at every process start, the data directory is made private."""
+
 import logging
 
 from django.apps import AppConfig

@@ -121,6 +121,6 @@ def _plain_socket(scope) -> bool:
 async def _https_required() -> bool:
     from channels.db import database_sync_to_async
 
-    from devices.selectors import https_required
+    from system.selectors import https_required
 
     return await database_sync_to_async(https_required)()

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import redis
 
+from kasamonitor import env
+
 logger = logging.getLogger("kasamonitor.redis")
 RESTART_BACKOFF = (0.5, 30.0)  # first wait, longest wait (seconds) between restarts
 URL_FILE = "url"
@@ -160,7 +162,7 @@ class EmbeddedRedis:
 
 def ensure_redis(data_dir: Path) -> EmbeddedRedis | None:
     """Start an embedded server and export REDIS_URL unless REDIS_URL is already set."""
-    if os.environ.get("REDIS_URL"):
+    if env.redis_url():
         return None
     server = EmbeddedRedis(Path(data_dir) / "redis")
     os.environ["REDIS_URL"] = server.start()
@@ -170,5 +172,5 @@ def ensure_redis(data_dir: Path) -> EmbeddedRedis | None:
 def use_running(data_dir: Path) -> None:
     """Without REDIS_URL, use the embedded server `make run` has running on this data dir."""
     url_file = Path(data_dir) / "redis" / URL_FILE
-    if not os.environ.get("REDIS_URL") and url_file.is_file():
+    if not env.redis_url() and url_file.is_file():
         os.environ["REDIS_URL"] = url_file.read_text().strip()

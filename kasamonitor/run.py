@@ -18,24 +18,24 @@ from pathlib import Path
 from honcho.environ import parse_procfile
 from honcho.printer import Printer
 
-from . import datadir
+from . import datadir, env
 from .embedded_redis import ensure_redis
 from .supervisor import SupervisingManager
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = env.BASE_DIR
 
 
 def data_dir() -> Path:
     """Create $KASA_DATA_DIR (0700) after setting this process's umask to 077, which every
     process started from here (Redis, web, worker, beat) inherits."""
-    path = datadir.ensure(Path(os.environ.get("KASA_DATA_DIR", BASE_DIR / "var")).resolve())
+    path = datadir.ensure(env.data_dir())
     os.environ["KASA_DATA_DIR"] = str(path)
     return path
 
 
 def ensure_secret_key(path: Path) -> None:
     """Use SECRET_KEY from the environment, or a random one kept in $KASA_DATA_DIR/secret_key."""
-    if os.environ.get("SECRET_KEY") or os.environ.get("SECRET_KEY_FILE"):
+    if env.has_secret("SECRET_KEY"):
         return
     key_file = path / "secret_key"
     if not key_file.exists():
@@ -95,8 +95,9 @@ def processes() -> dict[str, str]:
 def main() -> int:
     path = data_dir()
     ensure_secret_key(path)
-    os.environ.setdefault("LOG_LEVEL", "INFO")
-    os.environ.setdefault("WORKER_CONCURRENCY", "4")  # threads of the one worker process
+    # The Procfile's commands read these from the environment (kasamonitor/env.py's defaults).
+    os.environ["LOG_LEVEL"] = env.log_level()
+    os.environ["WORKER_CONCURRENCY"] = str(env.worker_concurrency())
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     redis_server = ensure_redis(path)
     stopping = threading.Event()

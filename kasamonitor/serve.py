@@ -1,10 +1,12 @@
-"""Run the web process (uvicorn) on $HOST:$PORT, with TLS when $KASA_DATA_DIR/ssl holds
-cert.pem and key.pem.
+"""Run the web process on $HOST:$PORT, with TLS when $KASA_DATA_DIR/ssl holds cert.pem and
+key.pem: uvicorn by default, daphne with WEB_SERVER=daphne.
 
-uvicorn with uvloop and httptools serves HTTP and WebSockets (Channels) from one process:
-daphne, DESIGN.md's first choice, tops out near 2,500 requests/s on one core here, so
-issue 2's budget for /health (p99 under 10 ms at 50 connections) was out of reach; the
-figures are in docs/performance.md.
+Both serve the same ASGI application (kasamonitor.asgi), HTTP and WebSockets, with the
+same TLS files, the same trusted proxies and no Server header. uvicorn (uvloop, httptools)
+is the default because it is measured several times faster here (docs/architecture.md,
+"The web server"); daphne, DESIGN.md's first choice, stays supported and tested
+(tests/kasamonitor/test_web_servers.py). WEB_WORKERS > 1 runs that many uvicorn processes
+on the same port; daphne serves from one process.
 
 TLS is used only when the two files parse and belong together (a key made for a CSR
 whose certificate is not uploaded yet must not stop the web process); otherwise the
@@ -12,7 +14,6 @@ reason is printed and plain HTTP is served. X-Forwarded-For and X-Forwarded-Prot
 trusted only with BEHIND_PROXY=1, and then only from the proxies in FORWARDED_ALLOW_IPS
 (default 127.0.0.1): the client address is the right-most hop no trusted proxy added, so a
 client cannot pick the address the rate limits and the audit log see.
-WEB_WORKERS > 1 runs that many web processes on the same port (production).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import os
 import shutil
 import sys
 from pathlib import Path
+
+from kasamonitor import env
 
 APP = "kasamonitor.asgi:application"
 SERVED_CHAIN = ".served-fullchain.pem"  # cert.pem + chain.pem, written when they are apart
@@ -101,8 +104,45 @@ def server_options(
     return options
 
 
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "").lower() in ("1", "true", "yes", "on")
+def _escaped(path: Path) -> str:
+    # Twisted endpoint strings separate options with ":"; a path may contain one.
+    return str(path).replace("\\", "\\\\").replace(":", "\\:")
+
+
+def daphne_endpoint(host: str, port: int, ssl_dir: Path) -> str:
+    """The Twisted endpoint daphne listens on: tcp, or ssl with the same files as uvicorn."""
+    interface = host.strip("[]").replace(":", "\\:")
+    tls = tls_files(ssl_dir)
+    if not tls:
+        return f"tcp:port={port}:interface={interface}"
+    cert, key, chain = tls
+    served = _certificate_file(cert, chain)
+    endpoint = f"ssl:port={port}:interface={interface}:privateKey={_escaped(key)}"
+    endpoint += f":certKey={_escaped(cert)}"
+    if served.read_bytes().count(b"BEGIN CERTIFICATE") > 1:  # certKey takes the leaf only
+        endpoint += f":extraCertChain={_escaped(served)}"
+    return endpoint
+
+
+def daphne_server(host: str, port: int, ssl_dir: Path, *, proxy: bool, proxies: str | None):
+    """A daphne Server for the same application, listening as uvicorn would."""
+    from daphne.server import Server  # first: it installs Twisted's asyncio reactor
+    from django.utils.module_loading import import_string
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    app = import_string(APP.replace(":", "."))
+    if proxy:  # uvicorn's own rule (trusted hosts only), as an ASGI middleware
+        app = ProxyHeadersMiddleware(app, trusted_hosts=trusted_proxies(proxies))
+    return Server(
+        application=app,
+        endpoints=[daphne_endpoint(host, port, ssl_dir)],
+        action_logger=None,  # RequestIdMiddleware logs each request with its id
+        verbosity=0,  # Django's LOGGING formats every line
+        websocket_timeout=-1,  # a dashboard's socket stays open as long as it likes
+        websocket_max_message_size=1024 * 1024,  # our consumers take small JSON commands
+        application_close_timeout=5,  # Ctrl-C must not wait on open WebSockets
+        server_name="",  # no Server header, as with uvicorn
+    )
 
 
 def metrics_dir(data_dir: Path, port: int) -> None:
@@ -119,25 +159,31 @@ def metrics_dir(data_dir: Path, port: int) -> None:
 
 
 def main() -> None:
-    import uvicorn
-
-    base = Path(__file__).resolve().parent.parent
-    data_dir = Path(os.environ.get("KASA_DATA_DIR", base / "var"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kasamonitor.settings")
+    sys.path.insert(0, str(env.BASE_DIR))
+    host, port, ssl_dir = env.host(), env.port(), env.data_dir() / "ssl"
+    proxy, proxies = env.behind_proxy(), env.forwarded_allow_ips()
     try:
-        options = server_options(
-            os.environ.get("HOST", "127.0.0.1"),
-            int(os.environ.get("PORT", "5272")),
-            data_dir / "ssl",
-            proxy=_flag("BEHIND_PROXY"),
-            proxies=os.environ.get("FORWARDED_ALLOW_IPS"),
-            workers=max(1, int(os.environ.get("WEB_WORKERS", "1"))),
-        )
+        if env.web_server() == "daphne":
+            if env.web_workers() > 1:
+                raise ValueError(
+                    "daphne serves from one process: set WEB_WORKERS=1, or use uvicorn"
+                )
+            server = daphne_server(host, port, ssl_dir, proxy=proxy, proxies=proxies)
+        else:
+            options = server_options(
+                host, port, ssl_dir, proxy=proxy, proxies=proxies, workers=env.web_workers()
+            )
     except ValueError as exc:
         sys.exit(f"serve: {exc}")
-    metrics_dir(data_dir, options["port"])
-    sys.path.insert(0, str(base))
-    uvicorn.run(APP, **options)
+    if env.web_server() == "daphne":
+        metrics_dir(env.data_dir(), port)
+        server.run()
+    else:
+        import uvicorn
+
+        metrics_dir(env.data_dir(), options["port"])
+        uvicorn.run(APP, **options)
 
 
 if __name__ == "__main__":

@@ -3,35 +3,32 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
-import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from kasamonitor import datadir
+from kasamonitor import env as launch_env
+from kasamonitor.env import env
+from kasamonitor.env import secret as _secret
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = launch_env.BASE_DIR
 VERSION = "0.1.0"
-
-env = environ.Env()
-
-
-def _secret(name: str, default: str = "") -> str:
-    """Read NAME, or the file named by NAME_FILE (docker/systemd secrets)."""
-    path = env.str(f"{name}_FILE", default="")
-    if path:
-        return Path(path).read_text().strip()
-    return env.str(name, default=default)
 
 
 # GENERAL
 # ------------------------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=False)
-DATA_DIR = Path(env.str("KASA_DATA_DIR", default=str(BASE_DIR / "var"))).resolve()
+DATA_DIR = launch_env.data_dir()
 # umask 077 for this process and its children, and the folder 0700: see kasamonitor/datadir.py.
 datadir.ensure(DATA_DIR)
-HOST = env.str("HOST", default="127.0.0.1")
-PORT = env.int("PORT", default=5272)
+HOST = launch_env.host()
+PORT = launch_env.port()
+# The web process (kasamonitor/serve.py): which ASGI server, and how many processes.
+try:
+    WEB_SERVER = launch_env.web_server()
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+WEB_WORKERS = launch_env.web_workers()
 SECRET_KEY = _secret("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
@@ -67,6 +64,7 @@ INSTALLED_APPS = [
     "import_export",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "system",
     "accounts",
     "security",
     "devices",
@@ -151,7 +149,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # REDIS: Celery broker, channel layer and cache. `make run` starts an embedded
 # server and sets REDIS_URL when it is unset, so the same code runs everywhere.
 # ------------------------------------------------------------------------------
-REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+REDIS_URL = launch_env.redis_url() or "redis://127.0.0.1:6379/0"
 
 CACHES = {
     "default": {
@@ -289,7 +287,8 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 # Behind a proxy, uvicorn takes X-Forwarded-Proto (and -For) from the proxies in
 # FORWARDED_ALLOW_IPS only (kasamonitor/serve.py); Django's SECURE_PROXY_SSL_HEADER would
 # believe the header from any client, so it stays unset.
-BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+BEHIND_PROXY = launch_env.behind_proxy()
+FORWARDED_ALLOW_IPS = launch_env.forwarded_allow_ips()
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 MAX_UPLOAD_SIZE_MB = env.int("MAX_UPLOAD_SIZE_MB", default=10)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -352,6 +351,9 @@ KASA_POLL_DEADLINE = env.float("KASA_POLL_DEADLINE", default=1.2)
 KASA_POLL_CONCURRENCY = env.int("KASA_POLL_CONCURRENCY", default=500)  # 200 devices: one wave
 KASA_DISCOVERY_TIMEOUT = env.float("KASA_DISCOVERY_TIMEOUT", default=3.0)
 FIELD_ENCRYPTION_KEY = _secret("FIELD_ENCRYPTION_KEY", default="")
+# Previous secret keys: signatures, tokens and encrypted fields made with them stay valid
+# (kasamonitor/crypto.py, accounts/totp.py, Django's signing).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 # INTEGRATIONS (docs/integrations.md): Prometheus /metrics and MQTT, both off by default
 # ------------------------------------------------------------------------------
@@ -450,7 +452,7 @@ SPECTACULAR_SETTINGS = {
 
 # LOGGING: one JSON line per event
 # ------------------------------------------------------------------------------
-LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOG_LEVEL = launch_env.log_level().upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,3 +1,5 @@
+"""Celery tasks of the project package itself."""
+
 from celery import shared_task
 
 

@@ -1,3 +1,5 @@
+"""The project's URL map: every app's routes, health, API schema and docs."""
+
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -21,6 +23,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("security.urls")),
+    path("", include("system.urls")),
     path("", include("devices.urls")),
     path("", include("billing.urls")),
     path("", include("exports.urls")),

@@ -1,3 +1,5 @@
+"""WSGI entry point (the web process serves ASGI: kasamonitor/asgi.py)."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

@@ -1,3 +1,5 @@
+"""Admin for alerts, alert rules, notification channels, cameras and network hosts."""
+
 from django import forms
 from django.contrib import admin, messages
 

@@ -4,27 +4,15 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import HasPermission
+from accounts.permissions import HasPermissionFor
+from kasamonitor.drf import validated
 
 from . import alerts, cameras, hosts, notify, selectors, services
 from . import serializers as s
 from .models import AlertRule, Camera, NetworkHost, NotificationChannel
-
-
-class PermissionByMethod(APIView):
-    """Each HTTP method needs its own permission name (viewer reads, operator writes...)."""
-
-    needs: dict[str, str] = {}
-
-    def get_permissions(self):
-        method = "GET" if self.request.method in ("HEAD", "OPTIONS") else self.request.method
-        if method not in self.needs:  # no handler: signed-in users get DRF's 405, not a KeyError
-            return [IsAuthenticated()]
-        return [HasPermission(self.needs[method])()]
 
 
 def _msg(text: str, **extra) -> dict:
@@ -33,8 +21,9 @@ def _msg(text: str, **extra) -> dict:
 
 # Alerts
 # ------------------------------------------------------------------------------
-class AlertListApi(PermissionByMethod):
-    needs = {"GET": "alerts.view", "POST": "alerts.acknowledge"}
+class AlertListApi(APIView):
+    permission_classes = [HasPermissionFor]
+    permission_for = {"GET": "alerts.view", "POST": "alerts.acknowledge"}
 
     @extend_schema(
         operation_id="api_alerts_list",
@@ -43,13 +32,13 @@ class AlertListApi(PermissionByMethod):
         tags=["alerts"],
     )
     def get(self, request):
-        query = s.validated(s.AlertListQuery, request.query_params)
+        query = validated(s.AlertListQuery, request.query_params)
         items, pagination = selectors.alert_list(**query)
         return Response({"alerts": s.AlertOutput(items, many=True).data, "pagination": pagination})
 
     @extend_schema(request=s.ManualAlertInput, responses={201: s.AlertOutput}, tags=["alerts"])
     def post(self, request):
-        data = s.validated(s.ManualAlertInput, request.data)
+        data = validated(s.ManualAlertInput, request.data)
         subjects = {name: data.get(name) for name in ("device", "camera", "host")}
         alert = alerts.alert_create_manual(
             actor=request.user,
@@ -60,8 +49,9 @@ class AlertListApi(PermissionByMethod):
         return Response(s.AlertOutput(alert).data, status=status.HTTP_201_CREATED)
 
 
-class AlertDetailApi(PermissionByMethod):
-    needs = {"GET": "alerts.view", "DELETE": "alerts.delete"}
+class AlertDetailApi(APIView):
+    permission_classes = [HasPermissionFor]
+    permission_for = {"GET": "alerts.view", "DELETE": "alerts.delete"}
 
     @extend_schema(responses=s.AlertOutput, tags=["alerts"])
     def get(self, request, pk: int):
@@ -73,8 +63,9 @@ class AlertDetailApi(PermissionByMethod):
         return Response(_msg("Alert deleted", id=pk))
 
 
-class AlertAcknowledgeApi(PermissionByMethod):
-    needs = {"POST": "alerts.acknowledge"}
+class AlertAcknowledgeApi(APIView):
+    permission_classes = [HasPermissionFor]
+    permission_for = {"POST": "alerts.acknowledge"}
 
     @extend_schema(request=None, responses=s.AlertActionOutput, tags=["alerts"])
     def post(self, request, pk: int):
@@ -82,18 +73,20 @@ class AlertAcknowledgeApi(PermissionByMethod):
         return Response(_msg("Alert acknowledged", alert=s.AlertOutput(alert).data))
 
 
-class AlertAcknowledgeAllApi(PermissionByMethod):
-    needs = {"POST": "alerts.acknowledge"}
+class AlertAcknowledgeAllApi(APIView):
+    permission_classes = [HasPermissionFor]
+    permission_for = {"POST": "alerts.acknowledge"}
 
     @extend_schema(request=s.AcknowledgeAllInput, responses=s.AcknowledgeAllOutput, tags=["alerts"])
     def post(self, request):
-        data = s.validated(s.AcknowledgeAllInput, request.data)
+        data = validated(s.AcknowledgeAllInput, request.data)
         count = alerts.alert_acknowledge_all(actor=request.user, severity=data.get("severity"))
         return Response(_msg(f"{count} alerts acknowledged", count=count))
 
 
-class AlertSummaryApi(PermissionByMethod):
-    needs = {"GET": "alerts.view"}
+class AlertSummaryApi(APIView):
+    permission_classes = [HasPermissionFor]
+    permission_for = {"GET": "alerts.view"}
 
     @extend_schema(responses=s.AlertSummaryOutput, tags=["alerts"])
     def get(self, request):
@@ -102,8 +95,9 @@ class AlertSummaryApi(PermissionByMethod):
 
 # Rules
 # ------------------------------------------------------------------------------
-class RuleListApi(PermissionByMethod):
-    needs = {"GET": "alerts.view", "POST": "alerts.acknowledge"}
+class RuleListApi(APIView):
+    permission_classes = [HasPermissionFor]
+    permission_for = {"GET": "alerts.view", "POST": "alerts.acknowledge"}
 
     @extend_schema(responses=s.RuleSerializer(many=True), tags=["alert rules"])
     def get(self, request):
@@ -114,13 +108,14 @@ class RuleListApi(PermissionByMethod):
         request=s.RuleSerializer, responses={201: s.RuleSerializer}, tags=["alert rules"]
     )
     def post(self, request):
-        data = s.validated(s.RuleSerializer, request.data)
+        data = validated(s.RuleSerializer, request.data)
         rule = services.rule_save(AlertRule(), actor=request.user, data=data)
         return Response(s.RuleSerializer(rule).data, status=status.HTTP_201_CREATED)
 
 
-class RuleDetailApi(PermissionByMethod):
-    needs = {
+class RuleDetailApi(APIView):
+    permission_classes = [HasPermissionFor]
+    permission_for = {
         "GET": "alerts.view",
         "PUT": "alerts.acknowledge",
         "PATCH": "alerts.acknowledge",
@@ -141,7 +136,7 @@ class RuleDetailApi(PermissionByMethod):
 
     def _save(self, request, pk: int, *, partial: bool):
         rule = selectors.rule_get(pk)
-        data = s.validated(s.RuleSerializer, request.data, instance=rule, partial=partial)
+        data = validated(s.RuleSerializer, request.data, instance=rule, partial=partial)
         rule = services.rule_save(rule, actor=request.user, data=data)
         return Response(s.RuleSerializer(rule).data)
 
@@ -153,8 +148,9 @@ class RuleDetailApi(PermissionByMethod):
 
 # Notification channels (admins: they hold webhook secrets and mail addresses)
 # ------------------------------------------------------------------------------
-class ChannelListApi(PermissionByMethod):
-    needs = {"GET": "system.config", "POST": "system.config"}
+class ChannelListApi(APIView):
+    permission_classes = [HasPermissionFor]
+    permission_for = {"GET": "system.config", "POST": "system.config"}
 
     @extend_schema(responses=s.ChannelSerializer(many=True), tags=["notifications"])
     def get(self, request):
@@ -164,12 +160,12 @@ class ChannelListApi(PermissionByMethod):
         request=s.ChannelSerializer, responses={201: s.ChannelSerializer}, tags=["notifications"]
     )
     def post(self, request):
-        data = s.validated(s.ChannelSerializer, request.data)
+        data = validated(s.ChannelSerializer, request.data)
         channel = services.channel_save(NotificationChannel(), actor=request.user, data=data)
         return Response(s.ChannelSerializer(channel).data, status=status.HTTP_201_CREATED)
 
 
-class ChannelDetailApi(PermissionByMethod):
+class ChannelDetailApi(APIView):
     needs = dict.fromkeys(("GET", "PUT", "PATCH", "DELETE"), "system.config")
 
     @extend_schema(responses=s.ChannelSerializer, tags=["notifications"])
@@ -190,7 +186,7 @@ class ChannelDetailApi(PermissionByMethod):
 
     def _save(self, request, pk: int, *, partial: bool):
         channel = selectors.channel_get(pk)
-        data = s.validated(s.ChannelSerializer, request.data, instance=channel, partial=partial)
+        data = validated(s.ChannelSerializer, request.data, instance=channel, partial=partial)
         channel = services.channel_save(channel, actor=request.user, data=data)
         return Response(s.ChannelSerializer(channel).data)
 
@@ -200,8 +196,9 @@ class ChannelDetailApi(PermissionByMethod):
         return Response(_msg("Notification channel deleted", id=pk))
 
 
-class ChannelTestApi(PermissionByMethod):
-    needs = {"POST": "system.config"}
+class ChannelTestApi(APIView):
+    permission_classes = [HasPermissionFor]
+    permission_for = {"POST": "system.config"}
 
     @extend_schema(request=None, responses=s.ChannelTestOutput, tags=["notifications"])
     def post(self, request, pk: int):
@@ -213,14 +210,15 @@ class ChannelTestApi(PermissionByMethod):
 
 # Cameras
 # ------------------------------------------------------------------------------
-class CameraListApi(PermissionByMethod):
-    needs = {"GET": "devices.view", "POST": "devices.edit"}
+class CameraListApi(APIView):
+    permission_classes = [HasPermissionFor]
+    permission_for = {"GET": "devices.view", "POST": "devices.edit"}
 
     @extend_schema(
         parameters=[s.StatusQuery], responses=s.CameraOutput(many=True), tags=["cameras"]
     )
     def get(self, request):
-        query = s.validated(s.StatusQuery, request.query_params)
+        query = validated(s.StatusQuery, request.query_params)
         items = Camera.objects.all()
         if query.get("status"):
             items = items.filter(status=query["status"])
@@ -228,13 +226,14 @@ class CameraListApi(PermissionByMethod):
 
     @extend_schema(request=s.CameraInput, responses={201: s.CameraOutput}, tags=["cameras"])
     def post(self, request):
-        data = s.validated(s.CameraInput, request.data)
+        data = validated(s.CameraInput, request.data)
         camera = cameras.camera_save(Camera(), actor=request.user, data=data)
         return Response(s.CameraOutput(camera).data, status=status.HTTP_201_CREATED)
 
 
-class CameraDetailApi(PermissionByMethod):
-    needs = {"GET": "devices.view", "PUT": "devices.edit", "PATCH": "devices.edit",
+class CameraDetailApi(APIView):
+    permission_classes = [HasPermissionFor]
+    permission_for = {"GET": "devices.view", "PUT": "devices.edit", "PATCH": "devices.edit",
              "DELETE": "devices.remove"}  # fmt: skip
 
     @extend_schema(responses=s.CameraOutput, tags=["cameras"])
@@ -251,7 +250,7 @@ class CameraDetailApi(PermissionByMethod):
 
     def _save(self, request, pk: int, *, partial: bool):
         camera = selectors.camera_get(pk)
-        data = s.validated(s.CameraInput, request.data, partial=partial)
+        data = validated(s.CameraInput, request.data, partial=partial)
         camera = cameras.camera_save(camera, actor=request.user, data=data)
         return Response(s.CameraOutput(camera).data)
 
@@ -261,16 +260,18 @@ class CameraDetailApi(PermissionByMethod):
         return Response(_msg("Camera deleted", id=pk))
 
 
-class CameraStreamApi(PermissionByMethod):
-    needs = {"GET": "devices.view"}
+class CameraStreamApi(APIView):
+    permission_classes = [HasPermissionFor]
+    permission_for = {"GET": "devices.view"}
 
     @extend_schema(responses=s.StreamOutput, tags=["cameras"])
     def get(self, request, pk: int):
         return Response(s.StreamOutput(cameras.camera_stream_info(selectors.camera_get(pk))).data)
 
 
-class CameraTestApi(PermissionByMethod):
-    needs = {"POST": "devices.edit"}
+class CameraTestApi(APIView):
+    permission_classes = [HasPermissionFor]
+    permission_for = {"POST": "devices.edit"}
 
     @extend_schema(request=None, responses=s.CameraTestOutput, tags=["cameras"])
     def post(self, request, pk: int):
@@ -278,8 +279,9 @@ class CameraTestApi(PermissionByMethod):
         return Response(_msg("Camera connection test completed", result=result))
 
 
-class CameraStatusApi(PermissionByMethod):
-    needs = {"GET": "devices.view"}
+class CameraStatusApi(APIView):
+    permission_classes = [HasPermissionFor]
+    permission_for = {"GET": "devices.view"}
 
     @extend_schema(responses=s.CameraStatusOutput, tags=["cameras"])
     def get(self, request):
@@ -288,14 +290,15 @@ class CameraStatusApi(PermissionByMethod):
 
 # Network hosts
 # ------------------------------------------------------------------------------
-class HostListApi(PermissionByMethod):
-    needs = {"GET": "devices.view", "POST": "devices.edit"}
+class HostListApi(APIView):
+    permission_classes = [HasPermissionFor]
+    permission_for = {"GET": "devices.view", "POST": "devices.edit"}
 
     @extend_schema(
         parameters=[s.StatusQuery], responses=s.HostSerializer(many=True), tags=["hosts"]
     )
     def get(self, request):
-        query = s.validated(s.StatusQuery, request.query_params)
+        query = validated(s.StatusQuery, request.query_params)
         items = NetworkHost.objects.all()
         if query.get("status"):
             items = items.filter(status=query["status"])
@@ -303,13 +306,14 @@ class HostListApi(PermissionByMethod):
 
     @extend_schema(request=s.HostSerializer, responses={201: s.HostSerializer}, tags=["hosts"])
     def post(self, request):
-        data = s.validated(s.HostSerializer, request.data)
+        data = validated(s.HostSerializer, request.data)
         host = hosts.host_save(NetworkHost(), actor=request.user, data=data)
         return Response(s.HostSerializer(host).data, status=status.HTTP_201_CREATED)
 
 
-class HostDetailApi(PermissionByMethod):
-    needs = {"GET": "devices.view", "PUT": "devices.edit", "PATCH": "devices.edit",
+class HostDetailApi(APIView):
+    permission_classes = [HasPermissionFor]
+    permission_for = {"GET": "devices.view", "PUT": "devices.edit", "PATCH": "devices.edit",
              "DELETE": "devices.remove"}  # fmt: skip
 
     @extend_schema(responses=s.HostSerializer, tags=["hosts"])
@@ -326,7 +330,7 @@ class HostDetailApi(PermissionByMethod):
 
     def _save(self, request, pk: int, *, partial: bool):
         host = selectors.host_get(pk)
-        data = s.validated(s.HostSerializer, request.data, instance=host, partial=partial)
+        data = validated(s.HostSerializer, request.data, instance=host, partial=partial)
         host = hosts.host_save(host, actor=request.user, data=data)
         return Response(s.HostSerializer(host).data)
 
@@ -336,8 +340,9 @@ class HostDetailApi(PermissionByMethod):
         return Response(_msg("Host deleted", id=pk))
 
 
-class HostCheckApi(PermissionByMethod):
-    needs = {"POST": "devices.edit"}
+class HostCheckApi(APIView):
+    permission_classes = [HasPermissionFor]
+    permission_for = {"POST": "devices.edit"}
 
     @extend_schema(request=None, responses=s.HostCheckOutput, tags=["hosts"])
     def post(self, request, pk: int):
@@ -345,8 +350,9 @@ class HostCheckApi(PermissionByMethod):
         return Response(_msg("Host check completed", result=result))
 
 
-class HostStatusApi(PermissionByMethod):
-    needs = {"GET": "devices.view"}
+class HostStatusApi(APIView):
+    permission_classes = [HasPermissionFor]
+    permission_for = {"GET": "devices.view"}
 
     @extend_schema(responses=s.StatusCountsOutput, tags=["hosts"])
     def get(self, request):

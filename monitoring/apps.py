@@ -1,3 +1,5 @@
+"""The monitoring app's start-up: beat rows, default rules, and the devices signals it follows."""
+
 import importlib.util
 import logging
 
@@ -14,13 +16,13 @@ class MonitoringConfig(AppConfig):
     verbose_name = "Alerts and monitoring"
 
     def ready(self):
-        from . import schedules
+        from . import periodic
 
         post_migrate.connect(
-            schedules.ensure_periodic_tasks, sender=self, dispatch_uid="monitoring_schedules"
+            periodic.setup_periodic_tasks, sender=self, dispatch_uid="monitoring_schedules"
         )
         post_migrate.connect(
-            schedules.ensure_default_rules, sender=self, dispatch_uid="monitoring_default_rules"
+            periodic.ensure_default_rules, sender=self, dispatch_uid="monitoring_default_rules"
         )
         connect_device_signals()
 

@@ -1,23 +1,16 @@
-"""Camera passwords at rest: Fernet with a key derived from FIELD_ENCRYPTION_KEY or SECRET_KEY."""
+"""Camera passwords at rest (kasamonitor.crypto's key ring)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 
-from cryptography.fernet import Fernet, InvalidToken
-from django.conf import settings
+from kasamonitor.crypto import InvalidToken, key_ring
 
 logger = logging.getLogger(__name__)
 
 
-def _fernet() -> Fernet:
-    secret = settings.FIELD_ENCRYPTION_KEY or settings.SECRET_KEY
-    # A labelled hash gives a 32-byte key of its own, so this key differs from other
-    # uses of the same secret.
-    digest = hashlib.sha256(b"kasamonitor.monitoring.camera-password:" + secret.encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
+def _fernet():
+    return key_ring("kasamonitor.monitoring.camera-password")
 
 
 def encrypt(plaintext: str) -> str:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from devices.models import DailyRollup, Device, HourlyRollup, Reading
+from devices import selectors as device_selectors
 
 from .conditions import Sample
 
@@ -17,7 +17,7 @@ from .conditions import Sample
 def power_samples(device_ids: list[int], since: datetime) -> dict[int, list[Sample]]:
     """Return each device's (timestamp, power_w) readings since `since`, oldest first."""
     rows = (
-        Reading.objects.filter(device_id__in=device_ids, timestamp__gte=since)
+        device_selectors.readings_since(device_ids=device_ids, since=since)
         .order_by("device_id", "timestamp")
         .values_list("device_id", "timestamp", "power_w")
     )
@@ -47,12 +47,13 @@ def period_totals(
     today, start = period_start(period, now)
     scope = {"device_id": device_id} if device_id else {}
     sums = {"kwh": Sum("energy_kwh"), "money": Sum("cost"), "priced": Count("cost")}
-    hourly = HourlyRollup.objects.filter(hour__gte=_hour_floor(today), **scope).aggregate(**sums)
+    hourly = device_selectors.hourly_since(start=_hour_floor(today)).filter(**scope)
+    hourly = hourly.aggregate(**sums)
     daily = {"kwh": 0, "money": None, "priced": 0}
     if start < today:
-        days = DailyRollup.objects.filter(
-            day__gte=timezone.localdate(start), day__lt=timezone.localdate(today), **scope
-        )
+        first, until = timezone.localdate(start), timezone.localdate(today)
+        days = device_selectors.daily_in(first=first, last=until - timedelta(days=1))
+        days = days.filter(**scope)
         daily = days.aggregate(**sums)
     kwh = (hourly["kwh"] or 0) + (daily["kwh"] or 0)
     if not (hourly["priced"] or daily["priced"]):
@@ -67,5 +68,4 @@ def _hour_floor(moment: datetime) -> datetime:
 
 def monitored_devices(*, emeter_only: bool = False):
     """Return the enabled devices, optionally only those that measure power."""
-    devices = Device.objects.filter(enabled=True)
-    return devices.filter(has_emeter=True) if emeter_only else devices
+    return device_selectors.devices_enabled(emeter_only=emeter_only)

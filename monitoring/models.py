@@ -1,3 +1,5 @@
+"""Alerts, alert rules, notification channels, cameras and network hosts."""
+
 from __future__ import annotations
 
 from django.conf import settings

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 from django.db.models import Count, Q
 
+from kasamonitor.drf import page_of
 from kasamonitor.errors import NotFound
 
 from . import conf
@@ -55,15 +54,7 @@ def alert_list(*, page: int = 1, per_page: int = 50, **filters) -> tuple[list[Al
             alerts = alerts.filter(**{lookup: filters[name]})
     if filters.get("resolved") is not None:
         alerts = alerts.filter(resolved_at__isnull=not filters["resolved"])
-    total = alerts.count()
-    start = (page - 1) * per_page
-    pagination = {
-        "page": page,
-        "pages": math.ceil(total / per_page) if total else 0,
-        "per_page": per_page,
-        "total": total,
-    }
-    return list(alerts[start : start + per_page]), pagination
+    return page_of(alerts, page=page, per_page=per_page)
 
 
 def alert_summary() -> dict:

@@ -6,7 +6,7 @@ import math
 
 from rest_framework import serializers
 
-from devices.models import Device
+from devices.selectors import devices_by_alias
 from kasamonitor.addresses import AddressError, clean_host, clean_url
 
 from .models import (
@@ -17,12 +17,6 @@ from .models import (
     NotificationChannel,
     Severity,
 )
-
-
-def validated(serializer_class, data, **kwargs) -> dict:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def check_address(value: str) -> str:
@@ -126,7 +120,7 @@ class AlertListQuery(serializers.Serializer):
 
 class ManualAlertInput(serializers.Serializer):
     device_id = RowIdField(
-        queryset=Device.objects.all(), required=False, allow_null=True, source="device"
+        queryset=devices_by_alias(), required=False, allow_null=True, source="device"
     )
     camera_id = RowIdField(
         queryset=Camera.objects.all(), required=False, allow_null=True, source="camera"
@@ -176,7 +170,7 @@ class AlertSummaryOutput(serializers.Serializer):
 # ------------------------------------------------------------------------------
 class RuleSerializer(serializers.ModelSerializer):
     device_id = RowIdField(
-        queryset=Device.objects.all(), required=False, allow_null=True, source="device"
+        queryset=devices_by_alias(), required=False, allow_null=True, source="device"
     )
     camera_id = RowIdField(
         queryset=Camera.objects.all(), required=False, allow_null=True, source="camera"

@@ -1,3 +1,5 @@
+"""Admin for the audit log (read-only)."""
+
 from __future__ import annotations
 
 from django.contrib import admin

@@ -1,3 +1,5 @@
+"""The security app's start-up: auth signal receivers, API docs templates, its beat row."""
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
@@ -9,7 +11,7 @@ class SecurityConfig(AppConfig):
     def ready(self) -> None:
         from drf_spectacular import views as spectacular
 
-        from . import receivers
+        from . import periodic
 
         # The API docs pages with the CSP nonce on their inline script (headers.py). Set
         # here because drf_spectacular's own templates come first in INSTALLED_APPS order;
@@ -18,5 +20,5 @@ class SecurityConfig(AppConfig):
         spectacular.SpectacularRedocView.template_name = "security/redoc.html"
 
         post_migrate.connect(
-            receivers.ensure_schedules, sender=self, dispatch_uid="security.schedules"
+            periodic.setup_periodic_tasks, sender=self, dispatch_uid="security.schedules"
         )

@@ -84,7 +84,7 @@ class SecurityHeadersMiddleware:
 
 def _hsts() -> str:
     """The HSTS value: SECURE_HSTS_SECONDS, or a year whenever require_https is on."""
-    from devices.selectors import https_required
+    from system.selectors import https_required
 
     seconds = settings.SECURE_HSTS_SECONDS or (HSTS_WHEN_REQUIRED if https_required() else 0)
     if not seconds:
@@ -111,7 +111,7 @@ class HttpsRequiredMiddleware:
     """
 
     def __init__(self, get_response):
-        from devices.selectors import https_required  # apps are ready once middleware loads
+        from system.selectors import https_required  # apps are ready once middleware loads
 
         self.get_response = get_response
         self.https_required = https_required

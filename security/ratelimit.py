@@ -1,120 +1,30 @@
-"""The API-wide rate limit: per client IP and per signed-in user, in fixed cache windows.
-
-Counters live in the Django cache (Redis) and grow with INCR, which is atomic, so several
-web processes share one budget. Each window has its own key, so a key that outlives its
-window is never read again.
-"""
+"""The API-wide rate limit: per client IP and per signed-in user, in fixed cache windows
+(kasamonitor/ratelimit.py counts them), with X-RateLimit-* headers on every API answer."""
 
 from __future__ import annotations
 
 import logging
 import math
-import re
 import time
-from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
-from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from kasamonitor.errors import RateLimited, error_response
+from kasamonitor.ratelimit import Window, hit_all, parse_rate
 
 from .services import audit_record, client_ip
 
 logger = logging.getLogger("kasamonitor.security")
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_UNIT_NAMES = {1: "second", 60: "minute", 3600: "hour", 86400: "day"}
-
-
-@dataclass(frozen=True)
-class Rate:
-    limit: int
-    seconds: int
-
-    def __str__(self) -> str:
-        return f"{self.limit} per {_UNIT_NAMES.get(self.seconds, f'{self.seconds} seconds')}"
-
-
-@dataclass(frozen=True)
-class Window:
-    rate: Rate
-    count: int
-    reset: int  # epoch seconds when the window ends
-
-    @property
-    def remaining(self) -> int:
-        return max(0, self.rate.limit - self.count)
-
-    @property
-    def exceeded(self) -> bool:
-        return self.count > self.rate.limit
-
-
-def parse_rate(text: str) -> Rate:
-    """Parse "100/m", "1000/h", "5/15m" or "10/hour" (count / [n] unit of s, m, h or d)."""
-    count, _, period = text.strip().partition("/")
-    match = re.fullmatch(r"(\d*)([smhd])[a-z]*", period.strip().lower())
-    if not (count.strip().isdigit() and match):
-        raise ValueError(f"bad rate {text!r}: use e.g. 100/m or 1000/h")
-    return Rate(int(count), int(match[1] or 1) * _UNITS[match[2]])
-
-
-# Start each window with its expiry (SET NX EX), then count (INCR keeps the expiry); the
-# values stay plain integers, as cache.incr()/cache.get() keep them.
-_HIT_SCRIPT = """
-local counts = {}
-for i, key in ipairs(KEYS) do
-  redis.call('SET', key, 0, 'EX', ARGV[i], 'NX')
-  counts[i] = redis.call('INCR', key)
-end
-return counts
-"""
-_hit_script = None
-
-
-def hit_all(hits: list[tuple[str, str, Rate]], now: float | None = None) -> list[Window]:
-    """Count one request in each (scope, ident, rate) window, in one Redis call.
-
-    One script call (EVALSHA) instead of a pipeline: redis-py builds a new pipeline with a
-    copy of its ~170 response callbacks each time, which was half the CPU of a small API
-    request.
-    """
-    global _hit_script
-    now = time.time() if now is None else now
-    client = cache._cache.get_client(write=True)  # the cache's own pool and key prefix
-    if _hit_script is None:
-        _hit_script = client.register_script(_HIT_SCRIPT)
-    keys, expiries, resets = [], [], []
-    for scope, ident, rate in hits:
-        start = int(now // rate.seconds) * rate.seconds
-        keys.append(
-            cache.make_and_validate_key(f"ratelimit:{scope}:{ident}:{rate.seconds}:{start}")
-        )
-        expiries.append(rate.seconds + 5)
-        resets.append(start + rate.seconds)
-    counts = _hit_script(keys=keys, args=expiries, client=client)
-    return [
-        Window(rate, count, reset)
-        for (_, _, rate), count, reset in zip(hits, counts, resets, strict=True)
-    ]
-
 
 def user_key(request) -> str | None:
     """Return the user id from a valid access token (header or cookie), without a query."""
-    # Lazily: accounts imports DRF views. decode_access also accepts previous signing keys.
-    from accounts.authentication import ACCESS_COOKIE
-    from accounts.tokens import decode_access
-    from kasamonitor.errors import ApiError
+    # Lazily: accounts imports DRF views. Tokens signed with previous keys count too.
+    from accounts.authentication import ACCESS_COOKIE, token_user_id
 
     header = request.headers.get("Authorization", "")
     raw = header[7:].strip() if header.startswith("Bearer ") else request.COOKIES.get(ACCESS_COOKIE)
-    if not raw:
-        return None
-    try:
-        return str(decode_access(raw)[jwt_settings.USER_ID_CLAIM])
-    except (ApiError, KeyError):
-        return None
+    return token_user_id(raw) if raw else None
 
 
 def _applies(path: str) -> bool:

@@ -9,6 +9,16 @@ from django.db.models import Q, QuerySet
 from .models import AuditLog
 
 
+def audit_in(*, start: datetime, end: datetime) -> QuerySet[AuditLog]:
+    """Return the audit entries made in [start, end), unordered."""
+    return AuditLog.objects.filter(created_at__gte=start, created_at__lt=end)
+
+
+def audit_of(user) -> QuerySet[AuditLog]:
+    """Return the audit entries `user` made, oldest first."""
+    return AuditLog.objects.filter(actor=user).order_by("created_at")
+
+
 def audit_log_list(
     *,
     action: str = "",

@@ -15,6 +15,8 @@ from django.db import transaction
 from django.db.models.sql import DeleteQuery
 from django.utils import timezone
 
+from kasamonitor.ratelimit import hit_all, parse_rate
+
 from .models import AuditLog
 
 logger = logging.getLogger("kasamonitor.audit")
@@ -126,7 +128,6 @@ def _anonymous_quota(request, action: str) -> bool:
     Only entries within their IP's cap count towards the total, so one noisy client
     cannot crowd out everyone else's entries.
     """
-    from .ratelimit import hit_all, parse_rate  # ratelimit imports this module
 
     if action in UNCAPPED_ANONYMOUS:
         return True

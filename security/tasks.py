@@ -1,3 +1,5 @@
+"""Celery tasks of the security app: thin wrappers around its services."""
+
 from __future__ import annotations
 
 from celery import shared_task

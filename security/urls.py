@@ -1,3 +1,5 @@
+"""The security API's routes: audit log, signed downloads, SSL files."""
+
 from django.urls import path
 
 from . import api

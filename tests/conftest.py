@@ -8,8 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
-
-PASSWORD = "Str0ng!Passw0rd"
+from tests.support import PASSWORD, api_client_for  # noqa: F401 (PASSWORD: fixtures below)
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +53,7 @@ def _isolated_cache(settings):
 def _fresh_https_setting():
     """devices.selectors remembers require_https per process: each test starts from the
     default (off, without a query); switching it through the service is seen at once."""
-    from devices.selectors import https_required_reset
+    from system.selectors import https_required_reset
 
     https_required_reset(False)
     yield
@@ -98,16 +97,6 @@ def operator_user(db):
 @pytest.fixture
 def viewer_user(db):
     return UserFactory(username="charlie", role="viewer", password=PASSWORD)
-
-
-def api_client_for(user=None) -> APIClient:
-    """Return an APIClient sending a real access token for `user` (anonymous when None)."""
-    from tests.auth import access_token_for
-
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token_for(user)}")
-    return client
 
 
 @pytest.fixture

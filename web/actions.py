@@ -13,11 +13,11 @@ from accounts import selectors as account_selectors
 from accounts import serializers as account_serializers
 from accounts.users import user_create, user_delete, user_update
 from backups import schedules as backup_schedules
+from backups import selectors as backup_selectors
 from backups import services as backup_services
-from backups.api import BackupCreateInput, RestoreOptions, ScheduleSerializer
-from backups.models import BackupSchedule
 from backups.restore import backup_restore as restore_path
 from backups.restore import backup_restore_upload
+from backups.serializers import BackupCreateInput, RestoreOptions, ScheduleSerializer
 from billing import services as billing_services
 from devices import selectors as device_selectors
 from devices import serializers as device_serializers
@@ -200,9 +200,7 @@ def backup_schedule_add(request):
     try:
         form = ScheduleSerializer(data=request.POST)
         form.is_valid(raise_exception=True)
-        backup_schedules.schedule_save(
-            BackupSchedule(**form.validated_data), actor=request.user, request=request
-        )
+        backup_schedules.schedule_create(form.validated_data, actor=request.user, request=request)
     except FORM_ERRORS as exc:
         problem = problem_of(exc)
         return views.backups_page(
@@ -338,7 +336,7 @@ def user_remove(request, pk: int):
 @page(admin=True)
 def backup_schedule_change(request, pk: int):
     """A schedule's row: switch it on or off (the script saves each change)."""
-    schedule = BackupSchedule.objects.filter(pk=pk).first()
+    schedule = backup_selectors.backup_schedule_get(pk)
     if schedule is None:
         messages.error(request, "That schedule no longer exists.")
         return redirect("web:backups")
@@ -355,7 +353,7 @@ def backup_schedule_change(request, pk: int):
 @require_POST
 @page(admin=True)
 def backup_schedule_delete(request, pk: int):
-    schedule = BackupSchedule.objects.filter(pk=pk).first()
+    schedule = backup_selectors.backup_schedule_get(pk)
     if schedule is not None:
         backup_schedules.schedule_delete(schedule, actor=request.user, request=request)
     messages.success(request, "Schedule deleted.")

@@ -1,3 +1,5 @@
+"""The web app: the server-rendered pages."""
+
 from django.apps import AppConfig
 
 

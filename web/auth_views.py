@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts import passwords, ratelimits, services, sessions
 from accounts import serializers as s
 from accounts.cookies import clear_auth_cookies, set_auth_cookies
-from accounts.exceptions import InvalidChallenge
+from accounts.errors import InvalidChallenge
 
 from .access import page, public
 from .forms import FORM_ERRORS, problem_of, values

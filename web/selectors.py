@@ -1,86 +1,36 @@
-"""Read-only queries the pages need that no other app's selectors answer (yet).
-
-Each one is a plain ORM read; writes always go through the owning app's API or services.
-"""
+"""What the pages read, from the owning apps' selectors, plus page-only shaping."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
+from zoneinfo import ZoneInfo
 
-from django.db.models import Q, Sum
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import LoginSession, User
-from backups.models import BackupSchedule
-from devices.models import DailyRollup, Device
+from accounts import selectors as account_selectors
+from backups import selectors as backup_selectors
+from billing import selectors as billing_selectors
+from devices import selectors as device_selectors
 
 
 def dashboard_devices(*, today: date | None = None) -> list[dict]:
-    """Return the top-level devices with today's and this month's kWh and cost (local days);
-    a strip's card holds its outlets' cards under "outlets".
-
-    A strip's figures are the sums of its outlets', as devices.selectors.energy_device_ids
-    defines them; one aggregate query serves the whole page.
-    """
-    today = today or timezone.localdate()
-    totals = _month_totals(today)
-    devices = list(Device.objects.select_related("parent").order_by("alias", "id"))
-    cards = {d.pk: {"device": d, "outlets": []} for d in devices}
-    for device in devices:
-        if device.parent_id in cards:
-            cards[device.parent_id]["outlets"].append(cards[device.pk])
-            _add_into(totals[device.parent_id], totals[device.pk])
-    for card in cards.values():
-        card.update(_rounded(totals[card["device"].pk]))
-        card["outlets"].sort(key=lambda c: (c["device"].child_id or "", c["device"].pk))
-    return [c for c in cards.values() if c["device"].parent_id not in cards]
+    return device_selectors.dashboard_devices(today=today)
 
 
-def _month_totals(today: date) -> defaultdict:
-    is_today = Q(day=today)
-    rows = (
-        DailyRollup.objects.filter(day__gte=today.replace(day=1), day__lte=today)
-        .values("device_id")
-        .annotate(
-            month_kwh=Sum("energy_kwh"),
-            month_cost=Sum("cost"),
-            today_kwh=Sum("energy_kwh", filter=is_today),
-            today_cost=Sum("cost", filter=is_today),
-        )
-    )
-    totals: defaultdict = defaultdict(dict)
-    for row in rows:
-        totals[row.pop("device_id")] = row
-    return totals
-
-
-def _add_into(target: dict, extra: dict) -> None:
-    for key, value in extra.items():
-        if value is not None:
-            target[key] = (target.get(key) or 0) + value
-
-
-def _rounded(row: dict) -> dict:
-    keys = ("today_kwh", "today_cost", "month_kwh", "month_cost")
-    return {k: (float(row[k]) if row.get(k) is not None else None) for k in keys}
-
-
-def user_list() -> list[User]:
-    return list(User.objects.order_by("username"))
+def user_list() -> list:
+    return list(account_selectors.user_list())
 
 
 def two_factor_user_ids() -> set[int]:
-    return set(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True))
+    return account_selectors.two_factor_user_ids()
 
 
-def session_list(user: User) -> list[LoginSession]:
-    return list(LoginSession.objects.active().filter(user=user).order_by("-last_activity"))
+def session_list(user) -> list:
+    return account_selectors.session_list(user)
 
 
-def backup_schedules() -> list[BackupSchedule]:
-    return list(BackupSchedule.objects.order_by("name", "id"))
+def backup_schedules() -> list:
+    return backup_selectors.backup_schedules()
 
 
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -117,29 +67,22 @@ def _clock(hour: int | str) -> str:
 def first_run_steps(can: dict) -> list[dict]:
     """The first-run checklist of what this user may do: add devices, save a rate plan and
     (admins) schedule backups; each with whether it is done. Empty when all are done."""
-    from billing.selectors import saved_plans
-
     steps = []
     if can.get("discover"):
-        steps.append({"key": "devices", "done": Device.objects.exists()})
+        steps.append({"key": "devices", "done": device_selectors.device_count() > 0})
     if can.get("edit_rates"):
-        steps.append({"key": "rates", "done": bool(saved_plans())})
+        steps.append({"key": "rates", "done": bool(billing_selectors.saved_plans())})
     if can.get("admin"):
-        steps.append(
-            {"key": "backups", "done": BackupSchedule.objects.filter(enabled=True).exists()}
-        )
+        scheduled = any(s.enabled for s in backup_selectors.backup_schedules())
+        steps.append({"key": "backups", "done": scheduled})
     return [] if all(step["done"] for step in steps) else steps
 
 
 def rate_preview(plan: dict) -> list[dict]:
     """The rates page's preview: each hour's price on a weekday and a weekend day this week,
     with its share of the day's highest price (for the bars)."""
-    from zoneinfo import ZoneInfo
-
-    from billing.preview import typical_week
-
     today = timezone.now().astimezone(ZoneInfo(plan["timezone"])).date()
-    week = typical_week(plan, today)
+    week = billing_selectors.typical_week(plan, today)
     top = max([*week["weekday"], *week["weekend"]]) or 1
     return [
         {"hour": f"{hour:02d}:00", "weekday": _plain(week["weekday"][hour]),

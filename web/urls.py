@@ -1,3 +1,5 @@
+"""The pages' routes."""
+
 from django.urls import path
 
 from . import account_views, actions, auth_views, views

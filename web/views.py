@@ -13,19 +13,16 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from accounts import sessions as account_sessions
-from accounts import totp
+from accounts import selectors as account_selectors
 from accounts.roles import ROLE_CHOICES
 from backups import services as backup_services
 from billing import costs as billing_costs
 from billing import selectors as billing_selectors
-from billing.plans import plan_to_api
 from devices import selectors as device_selectors
 from devices import serializers as device_serializers
 from devices import services as device_services
 from devices.errors import DeviceNotFound
 from devices.kasa_client import CloudCredentials
-from exports import config as export_config
 from exports import selectors as export_selectors
 from kasamonitor.errors import ApiError
 from monitoring import selectors as alert_selectors
@@ -184,7 +181,7 @@ def rates(request):
 
 def rates_page(request, status: int = 200, problem=None, form_plan=None):
     saved = billing_selectors.plan_in_force()
-    plan = plan_to_api(saved.plan)
+    plan = billing_selectors.plan_to_api(saved.plan)
     # After a refusal: what was typed, with the errors beside it; else the plan in force.
     shown = form_plan or rate_form.from_api(plan)
     if saved.id is None:
@@ -214,7 +211,7 @@ def exports_page(request, status: int = 200, **extra):
         "devices": device_selectors.device_list(),
         "formats": export_selectors.formats(),
         "metrics": export_selectors.metrics(),
-        "default_fields": export_config.DEFAULT_FIELDS,
+        "default_fields": export_selectors.default_fields(),
         **extra,
     }
     return _render(request, "web/exports.html", "web:exports", status, **context)
@@ -259,12 +256,12 @@ def account(request):
 
 
 def account_page(request, status: int = 200, **extra):
-    current = account_sessions.current_session_id(request)
+    current = account_selectors.current_session_id(request)
     sessions = selectors.session_list(request.user)
     context = {
         "sessions": [{"session": s, "is_current": s.pk == current} for s in sessions],
         "current_session": f"sess_{current.hex}" if current else "",
-        "two_factor": totp.status(request.user),
+        "two_factor": account_selectors.two_factor_status(request.user),
         "max_sessions": settings.MAX_SESSIONS_PER_USER,
         **extra,
     }

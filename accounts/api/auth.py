@@ -12,8 +12,9 @@ from accounts import serializers as s
 from accounts import services, sessions
 from accounts.authentication import REFRESH_COOKIE, enforce_csrf
 from accounts.cookies import clear_auth_cookies, set_auth_cookies
-from accounts.exceptions import InvalidToken, RefreshTokenRequired
+from accounts.errors import InvalidToken, RefreshTokenRequired
 from accounts.permissions import IsAdminRole
+from kasamonitor.drf import validated
 from kasamonitor.parsers import StrictJSONParser
 
 TAG = ["auth"]
@@ -60,7 +61,7 @@ class SetupApi(PublicApi):
         responses={201: s.SetupResponseSerializer, 409: OpenApiResponse(description="Done.")},
     )
     def post(self, request):
-        data = s.validated(s.SetupSerializer, request.data)
+        data = validated(s.SetupSerializer, request.data)
         user = services.setup_first_admin(**data, request=request)
         body = {
             "message": "Admin account created. Please log in.",
@@ -77,7 +78,7 @@ class RegisterApi(PublicApi):
         responses={201: s.LoginResponseSerializer, 403: OpenApiResponse(description="Closed.")},
     )
     def post(self, request):
-        data = s.validated(s.RegisterSerializer, request.data)
+        data = validated(s.RegisterSerializer, request.data)
         full_name = data.pop("name", "") or data["full_name"]
         issued = services.register(**{**data, "full_name": full_name}, request=request)
         return _logged_in(request, issued, status.HTTP_201_CREATED)
@@ -113,7 +114,7 @@ class LoginApi(PublicApi):
         },
     )
     def post(self, request):
-        data = s.validated(s.LoginSerializer, request.data)
+        data = validated(s.LoginSerializer, request.data)
         result = services.login(
             identifier=data["identifier"], password=data["password"], request=request
         )
@@ -134,7 +135,7 @@ class LoginChallengeApi(PublicApi):
         },
     )
     def post(self, request):
-        data = s.validated(s.ChallengeSerializer, request.data)
+        data = validated(s.ChallengeSerializer, request.data)
         issued = services.login_with_challenge(
             challenge_token=data["challenge_token"], code=data["code"], request=request
         )
@@ -161,7 +162,7 @@ class RefreshApi(PublicApi):
         responses={200: s.RefreshResponseSerializer, 401: OpenApiResponse(description="")},
     )
     def post(self, request):
-        data = s.validated(s.RefreshSerializer, request.data)
+        data = validated(s.RefreshSerializer, request.data)
         issued = _refresh(
             request, data.get("refresh_token"), InvalidToken("A refresh token is required.")
         )
@@ -182,7 +183,7 @@ class SecurityRefreshApi(PublicApi):
         },
     )
     def post(self, request):
-        data = s.validated(s.SecurityRefreshSerializer, request.data)
+        data = validated(s.SecurityRefreshSerializer, request.data)
         # security-api.md: a request without any refresh token is a 400, not a 401.
         issued = _refresh(
             request, data.get("refreshToken"), RefreshTokenRequired(field="refreshToken")

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from accounts import passwords, ratelimits, sessions, verification
 from accounts import serializers as s
+from kasamonitor.drf import validated
 
 from .auth import PublicApi
 
@@ -17,7 +18,7 @@ RESET_DONE = "Password has been reset successfully. Please login with your new p
 
 def _request_reset(request) -> None:
     ratelimits.enforce(request, "password_reset")
-    email = s.validated(s.EmailSerializer, request.data)["email"]
+    email = validated(s.EmailSerializer, request.data)["email"]
     passwords.reset_request_queue(email, request=request)
 
 
@@ -59,7 +60,7 @@ class ResetPasswordApi(PublicApi):
     )
     def post(self, request):
         ratelimits.enforce(request, "password_reset_confirm")
-        data = s.validated(s.ResetPasswordSerializer, request.data)
+        data = validated(s.ResetPasswordSerializer, request.data)
         passwords.reset_confirm(
             token=data["token"], new_password=data["newPassword"], request=request
         )
@@ -78,7 +79,7 @@ class SecurityResetPasswordApi(PublicApi):
     )
     def post(self, request):
         ratelimits.enforce(request, "password_reset_confirm")
-        data = s.validated(s.SecurityResetPasswordSerializer, request.data)
+        data = validated(s.SecurityResetPasswordSerializer, request.data)
         passwords.reset_confirm(
             token=data["resetToken"],
             new_password=data["newPassword"],
@@ -101,7 +102,7 @@ class ChangePasswordApi(APIView):
         },
     )
     def post(self, request):
-        data = s.validated(s.ChangePasswordSerializer, request.data)
+        data = validated(s.ChangePasswordSerializer, request.data)
         passwords.password_change(
             request.user,
             current=data["currentPassword"],
@@ -134,6 +135,6 @@ class VerifyEmailApi(APIView):
     )
     def post(self, request):
         ratelimits.enforce(request, "verify_email", per_user=True)
-        data = s.validated(s.VerifyEmailSerializer, request.data)
+        data = validated(s.VerifyEmailSerializer, request.data)
         verification.verify_code(request.user, data["code"], request=request)
         return Response({"message": "Email verified successfully"})

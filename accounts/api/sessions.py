@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from accounts import serializers as s
 from accounts import sessions
+from kasamonitor.drf import validated
 
 ENDED = OpenApiResponse(s.MessageSerializer, description="Ended")
 NOT_YOURS = OpenApiResponse(description="403: another user's session; 404: unknown")
@@ -73,7 +74,7 @@ class RevokeOthersApi(APIView):
         },
     )
     def post(self, request):
-        data = s.validated(s.RevokeOthersSerializer, request.data)
+        data = validated(s.RevokeOthersSerializer, request.data)
         keep = sessions.current_session_or_refuse(request, data["sessionId"])
         count = sessions.session_end_all(
             request.user, reason="revoked_by_user", keep=keep, actor=request.user, request=request

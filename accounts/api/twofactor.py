@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from accounts import serializers as s
 from accounts import totp
+from kasamonitor.drf import validated
 
 TAG = ["two-factor"]
 
@@ -39,7 +40,7 @@ class TwoFactorVerifyApi(APIView):
         responses={200: s.MessageSerializer, 400: OpenApiResponse(description="Wrong code")},
     )
     def post(self, request):
-        data = s.validated(s.TwoFactorCodeSerializer, request.data)
+        data = validated(s.TwoFactorCodeSerializer, request.data)
         totp.enable(request.user, data["token"], request=request)
         return Response({"message": "Two-factor authentication enabled", "enabled": True})
 
@@ -56,7 +57,7 @@ class TwoFactorDisableApi(APIView):
         },
     )
     def post(self, request):
-        data = s.validated(s.TwoFactorDisableSerializer, request.data)
+        data = validated(s.TwoFactorDisableSerializer, request.data)
         totp.disable(
             request.user,
             code=data.get("token", ""),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -11,7 +9,8 @@ from rest_framework.views import APIView
 
 from accounts import selectors, users
 from accounts import serializers as s
-from accounts.permissions import HasPermission
+from accounts.permissions import HasPermissionFor
+from kasamonitor.drf import page_of, validated
 
 TAG = ["users"]
 METHOD_PERMISSION = {
@@ -24,8 +23,8 @@ METHOD_PERMISSION = {
 
 
 class UserAdminApi(APIView):
-    def get_permissions(self):
-        return [HasPermission(METHOD_PERMISSION.get(self.request.method, "users.view"))()]
+    permission_classes = [HasPermissionFor]
+    permission_for = {**METHOD_PERMISSION, "*": "users.view"}
 
 
 class UserListApi(UserAdminApi):
@@ -36,20 +35,11 @@ class UserListApi(UserAdminApi):
         responses={200: s.UserListSerializer},
     )
     def get(self, request):
-        query = s.validated(s.UserListQuerySerializer, request.query_params)
+        query = validated(s.UserListQuerySerializer, request.query_params)
         active = query["active"] if query["active"] is not None else query["is_active"]
         rows = selectors.user_list(role=query.get("role"), active=active, search=query["search"])
-        total, page, per_page = rows.count(), query["page"], query["per_page"]
-        start = (page - 1) * per_page
-        return Response(
-            {
-                "users": s.UserSerializer(rows[start : start + per_page], many=True).data,
-                "total": total,
-                "page": page,
-                "per_page": per_page,
-                "pages": math.ceil(total / per_page),
-            }
-        )
+        rows, pagination = page_of(rows, page=query["page"], per_page=query["per_page"])
+        return Response({"users": s.UserSerializer(rows, many=True).data, **pagination})
 
     @extend_schema(
         tags=TAG,
@@ -58,7 +48,7 @@ class UserListApi(UserAdminApi):
         responses={201: s.UserSerializer, 409: OpenApiResponse(description="Taken")},
     )
     def post(self, request):
-        data = s.validated(s.UserCreateSerializer, request.data)
+        data = validated(s.UserCreateSerializer, request.data)
         # users.user_create refuses what would escalate (a role, grants, an admin).
         user = users.user_create(actor=request.user, **data, request=request)
         return Response(s.UserSerializer(user).data, status=status.HTTP_201_CREATED)
@@ -70,7 +60,7 @@ class UserDetailApi(UserAdminApi):
         return Response(s.UserSerializer(selectors.user_get(pk)).data)
 
     def _update(self, request, pk: int):
-        data = s.validated(s.UserUpdateSerializer, request.data)
+        data = validated(s.UserUpdateSerializer, request.data)
         user = users.user_update(
             actor=request.user, user=selectors.user_get(pk), data=data, request=request
         )

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
-from tests.conftest import PASSWORD
+from tests.accounts.support import bearer, login  # noqa: F401 (for tests still importing them from here; new ones use support)
+from tests.support import assert_error  # noqa: F401 (for tests still importing them from here; new ones use support)
 
 
 @pytest.fixture(autouse=True)
@@ -21,22 +21,3 @@ def _eager_celery():
     app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = saved
-
-
-def login(client: APIClient, username: str, password: str = PASSWORD, **extra):
-    return client.post(
-        "/api/auth/login", {"username": username, "password": password}, format="json", **extra
-    )
-
-
-def bearer(token: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["error_code"] == code, body
-    return body

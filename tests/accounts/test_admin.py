@@ -11,8 +11,9 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import LoginSession
-from tests.accounts.conftest import assert_error, bearer
+from tests.accounts.support import bearer
 from tests.auth import access_token_for
+from tests.support import assert_error
 
 pytestmark = pytest.mark.django_db
 

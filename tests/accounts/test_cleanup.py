@@ -9,8 +9,9 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from accounts.cleanup import CLEANUP, prune_expired
+from accounts.cleanup import prune_expired
 from accounts.models import EmailVerificationCode, LoginSession, PasswordResetToken
+from accounts.periodic import CLEANUP
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from tests.accounts.conftest import assert_error, bearer, login
+from tests.accounts.support import bearer, login
+from tests.support import assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from tests.accounts.conftest import assert_error
+from tests.support import assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,10 @@ import pytest
 from django.db import connection
 
 from accounts import services
-from accounts.exceptions import SetupComplete
+from accounts.errors import SetupComplete
 from accounts.models import User
-from devices.models import SystemConfig
-from tests.accounts.conftest import assert_error
+from system.models import SystemConfig
+from tests.support import assert_error
 
 ADMIN = {
     "username": "root",

@@ -4,7 +4,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from security.models import AuditLog
-from tests.accounts.conftest import assert_error, bearer, login
+from tests.accounts.support import bearer, login
+from tests.support import assert_error
 
 pytestmark = pytest.mark.django_db
 

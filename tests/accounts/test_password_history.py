@@ -8,9 +8,10 @@ from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import User
-from devices.models import SystemConfig
-from tests.accounts.conftest import assert_error, bearer
+from system.models import SystemConfig
+from tests.accounts.support import bearer
 from tests.auth import access_token_for
+from tests.support import assert_error
 
 pytestmark = pytest.mark.django_db
 

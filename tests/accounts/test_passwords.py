@@ -12,8 +12,9 @@ from rest_framework.test import APIClient
 
 from accounts.models import PasswordResetToken
 from security.models import AuditLog
-from tests.accounts.conftest import assert_error, bearer, login
+from tests.accounts.support import bearer, login
 from tests.auth import access_token_for
+from tests.support import assert_error
 
 pytestmark = pytest.mark.django_db
 NEW = "N3w!Passw0rd-1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from accounts.permissions import effective_permissions, has_permission
-from tests.accounts.conftest import assert_error
+from tests.support import assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,9 @@ from rest_framework.test import APIClient
 from accounts.models import LoginSession
 from accounts.sessions import session_start
 from security.models import AuditLog
-from tests.accounts.conftest import assert_error, bearer, login
+from tests.accounts.support import bearer, login
 from tests.auth import access_token_for
+from tests.support import assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from security.models import AuditLog
-from tests.accounts.conftest import assert_error, login
+from tests.accounts.support import login
+from tests.support import assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ import pytest
 
 from accounts.permissions import has_permission
 from security.models import AuditLog
-from tests.accounts.conftest import assert_error
 from tests.factories import UserFactory
+from tests.support import assert_error
 
 pytestmark = pytest.mark.django_db
 NEW_USER = {
@@ -98,7 +98,7 @@ def test_non_admins_get_403_naming_the_permission(request, client_name, admin_us
 def test_an_admin_with_only_users_edit_cannot_change_roles(api_client, viewer_user):
     from django.contrib.auth.models import Permission
 
-    from tests.conftest import api_client_for
+    from tests.support import api_client_for
 
     editor = UserFactory(username="editor", role="operator")
     editor.user_permissions.add(Permission.objects.get(codename="users.edit"))
@@ -121,7 +121,7 @@ def test_users_need_authentication(api_client):
 def _delegate(*codenames: str, role: str = "viewer"):
     from django.contrib.auth.models import Permission
 
-    from tests.conftest import api_client_for
+    from tests.support import api_client_for
 
     user = UserFactory(username=f"delegate-{role}", role=role)
     user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))

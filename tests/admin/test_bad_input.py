@@ -37,11 +37,11 @@ def test_export_schedules_cannot_be_added_in_the_admin(lenient_console):
 
 
 def test_a_zero_polling_interval_is_refused(lenient_console):
-    from devices.models import SystemConfig
+    from system.models import SystemConfig
 
     config = SystemConfig.load()
     response = lenient_console.post(
-        f"/admin/devices/systemconfig/{quote(config.pk)}/change/",
+        f"/admin/system/systemconfig/{quote(config.pk)}/change/",
         {"polling_interval": "0", "data_retention_days": "30", "allow_device_control": "on"},
     )
     assert response.status_code == 200

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import LoginSession
-from tests.accounts.conftest import bearer, login
+from tests.accounts.support import bearer, login
 
 pytestmark = pytest.mark.django_db
 

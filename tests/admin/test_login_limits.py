@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import totp
 from security.models import AuditLog
-from tests.conftest import api_client_for
+from tests.support import api_client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -39,11 +39,11 @@ def test_a_backup_schedule_added_in_the_console_gets_its_periodic_task(console):
 
 
 def test_changing_the_polling_interval_moves_the_poll_job(console):
-    from devices.models import SystemConfig
+    from system.models import SystemConfig
 
     config = SystemConfig.load()
     response = console.post(
-        f"/admin/devices/systemconfig/{quote(config.pk)}/change/",
+        f"/admin/system/systemconfig/{quote(config.pk)}/change/",
         {"polling_interval": "120", "data_retention_days": config.data_retention_days,
          "allow_device_control": "on"},
     )  # fmt: skip

@@ -29,7 +29,7 @@ FLAT_PLAN = {
 }
 
 
-SINGLETONS = {"devices.SystemConfig", "integrations.MqttSettings"}
+SINGLETONS = {"system.SystemConfig", "integrations.MqttSettings"}
 
 
 def model(label: str) -> type[models.Model]:
@@ -179,7 +179,7 @@ def _outage(i):
 
 
 def _system_config(i):
-    from devices.models import SystemConfig
+    from system.models import SystemConfig
 
     return SystemConfig.load()  # a singleton: every "new" one is the same row
 
@@ -271,7 +271,7 @@ BUILDERS: dict[str, Callable[[int], models.Model]] = {
     "devices.HourlyRollup": _hourly,
     "devices.DailyRollup": _daily,
     "devices.Outage": _outage,
-    "devices.SystemConfig": _system_config,
+    "system.SystemConfig": _system_config,
     "billing.RatePlan": _rate_plan,
     "billing.HourlyCost": _hourly_cost,
     "billing.RepriceRequest": _reprice,

@@ -24,7 +24,8 @@ def clean_backups_dir():
 def sample_data(db):
     """Two devices with an hour of readings each, a system config and a backup schedule."""
     from backups.models import BackupSchedule
-    from devices.models import Reading, SystemConfig
+    from devices.models import Reading
+    from system.models import SystemConfig
 
     start = datetime(2024, 1, 15, 10, 0, tzinfo=UTC)
     devices = [DeviceFactory(alias="Fridge"), DeviceFactory(alias="Heater")]
@@ -44,17 +45,3 @@ def sample_data(db):
     config.save()
     BackupSchedule.objects.create(name="Nightly", cron="0 2 * * *", retention_days=7)
     return devices
-
-
-def snapshot_of_data() -> dict:
-    """What a user would notice about the data: devices, readings, settings, schedules."""
-    from backups.models import BackupSchedule
-    from devices.models import Device, Reading, SystemConfig
-
-    return {
-        "devices": sorted(Device.objects.values_list("device_id", "alias")),
-        "readings": Reading.objects.count(),
-        "power_sum": round(sum(Reading.objects.values_list("power_w", flat=True)), 3),
-        "polling_interval": SystemConfig.load().polling_interval,
-        "schedules": sorted(BackupSchedule.objects.values_list("name", "cron")),
-    }

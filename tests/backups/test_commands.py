@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from backups import services
 from tests import live
-from tests.backups.conftest import snapshot_of_data
+from tests.backups.support import snapshot_of_data
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:

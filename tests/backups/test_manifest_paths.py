@@ -13,7 +13,7 @@ from django.db import connection
 
 from backups import services
 from tests.backups.archives import members_of, pack, unpack
-from tests.backups.conftest import snapshot_of_data
+from tests.backups.support import snapshot_of_data
 
 from .test_commands import _run
 from .test_refused_archives import _assert_refused

@@ -9,7 +9,7 @@ import pytest
 
 from backups import services
 from tests.backups.archives import members_of, pack, unpack
-from tests.backups.conftest import snapshot_of_data
+from tests.backups.support import snapshot_of_data
 
 
 @pytest.fixture

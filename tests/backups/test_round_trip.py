@@ -6,7 +6,7 @@ import pytest
 
 from backups import archive, services
 from backups.restore import backup_restore
-from tests.backups.conftest import snapshot_of_data
+from tests.backups.support import snapshot_of_data
 from tests.factories import DeviceFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _change_everything(devices):
     from backups.models import BackupSchedule
-    from devices.models import Reading, SystemConfig
+    from devices.models import Reading
+    from system.models import SystemConfig
 
     Reading.objects.filter(device=devices[0]).delete()
     devices[1].alias = "Renamed"
@@ -60,7 +61,8 @@ def test_it_restores_an_encrypted_archive_with_its_password(sample_data):
 
 
 def test_config_only_restore_keeps_todays_readings(sample_data):
-    from devices.models import Reading, SystemConfig
+    from devices.models import Reading
+    from system.models import SystemConfig
 
     path = services.backup_create()
     _change_everything(sample_data)
@@ -74,7 +76,7 @@ def test_config_only_restore_keeps_todays_readings(sample_data):
 
 
 def test_data_only_restore_keeps_todays_settings(sample_data):
-    from devices.models import SystemConfig
+    from system.models import SystemConfig
 
     before = snapshot_of_data()
     path = services.backup_create()

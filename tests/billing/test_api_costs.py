@@ -10,8 +10,8 @@ import pytest
 import time_machine
 
 from billing import selectors, services
+from billing.costs.report import costs_to_api
 from billing.engine import Interval, data_window, local_range, price
-from billing.report import costs_to_api
 from devices.models import Device, HourlyRollup, Reading
 from devices.signals import rollups_updated
 from tests.billing.factories import HOUR, devices, forced_client, utc, write_hours

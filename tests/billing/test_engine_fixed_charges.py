@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from billing.costs.report import costs_to_api
 from billing.engine import Interval, data_window, price
 from billing.plans import normalise_plan
-from billing.report import costs_to_api
 
 D = Decimal
 

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from billing.plans import PlanError, currency_places, normalise_plan, plan_to_api
+from billing.plans import currency_places, normalise_plan, plan_to_api
+from billing.plans.errors import PlanError
 
 D = Decimal
 

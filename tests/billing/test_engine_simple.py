@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from billing.costs.report import costs_to_api
 from billing.engine import Interval, compare, percentages, present, present_parts, price
 from billing.plans import normalise_plan
-from billing.report import costs_to_api
 
 D = Decimal
 JAN_1 = datetime(2024, 1, 1, tzinfo=UTC)

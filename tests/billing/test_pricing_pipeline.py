@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from billing import selectors, services
+from billing.costs.stored import COST_QUANTUM
 from billing.engine import Interval, data_window, price
 from billing.models import HourlyCost, RepriceRequest
-from billing.pricing import COST_QUANTUM
 from devices.models import Device, HourlyRollup
 from devices.signals import rollups_updated
 from tests.billing.factories import HOUR, devices, utc, write_hours

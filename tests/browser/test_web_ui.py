@@ -12,7 +12,7 @@ from base64 import b32decode
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import api_post, log_in, screenshot
+from tests.browser.support import api_post, log_in, screenshot
 from tests.factories import DeviceFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]

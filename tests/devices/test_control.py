@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from devices.models import SystemConfig
 from security.models import AuditLog
+from system.models import SystemConfig
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 from devices.crypto import decrypt_credentials, encrypt_credentials
 from devices.kasa_client import CloudCredentials
 from devices.maintenance import prune_readings
-from devices.models import HourlyRollup, Reading, SystemConfig
+from devices.models import HourlyRollup, Reading
+from system.models import SystemConfig
 from tests.factories import DeviceFactory
 
 from .factories import hourly

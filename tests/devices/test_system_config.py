@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django_celery_beat.models import PeriodicTask
 
-from devices import schedules
+from devices import periodic as schedules
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from exports import services
-from exports.config import parse
+from exports.request import parse
 from tests.exports.helpers import RANGE, T0, make_readings, plug, price_hours
 
 pytestmark = pytest.mark.django_db

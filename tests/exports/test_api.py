@@ -10,9 +10,9 @@ from django.utils import timezone
 from exports import services
 from exports.models import ExportJob
 from security.models import AuditLog
-from tests.conftest import api_client_for
 from tests.exports.helpers import RANGE, make_readings, plug, price_hours
 from tests.factories import UserFactory
+from tests.support import api_client_for
 
 pytestmark = pytest.mark.django_db
 BODY = {"export_type": "device_data", "format": "csv", "date_range": RANGE}

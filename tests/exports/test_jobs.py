@@ -77,7 +77,7 @@ def test_progress_is_written_while_rows_stream(operator_user, monkeypatch):
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_the_export_queued_by_the_api(live_worker, operator_user):
-    from tests.conftest import api_client_for
+    from tests.support import api_client_for
 
     make_readings(plug(), count=5)
     client = api_client_for(operator_user)

@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from exports import conf, files, schedules, services
 from exports.models import ExportJob, ExportSchedule
-from tests.conftest import api_client_for
 from tests.exports.helpers import RANGE, make_readings, plug
 from tests.live import wait_until
+from tests.support import api_client_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

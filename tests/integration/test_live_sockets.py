@@ -16,8 +16,8 @@ from asgiref.sync import sync_to_async
 from devices import events
 from tests import live
 from tests.auth import access_token_for
-from tests.conftest import PASSWORD
 from tests.factories import UserFactory
+from tests.support import PASSWORD
 
 pytestmark = [
     pytest.mark.integration,
@@ -364,7 +364,7 @@ async def test_with_two_web_processes_every_socket_gets_each_update_exactly_once
 async def test_with_require_https_live_sockets_are_refused_over_plain_http(tmp_path):
     import socketio
 
-    from devices.models import SystemConfig
+    from system.models import SystemConfig
 
     token = await sync_to_async(access_token_for)(
         await sync_to_async(UserFactory)(username="plainsocket", role="viewer")

@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import assert_error
+
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.kasamonitor.error_urls")]
-
-SHAPE = {"detail", "message", "error", "error_code", "code", "status_code", "timestamp"}
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert set(body) >= SHAPE, body
-    assert body["status_code"] == status and body["error_code"] == code == body["code"]
-    assert body["timestamp"].endswith("Z")
-    return body
 
 
 def test_unknown_api_path_is_a_json_404(client):

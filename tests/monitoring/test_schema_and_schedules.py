@@ -34,7 +34,7 @@ def test_every_monitoring_endpoint_is_in_the_openapi_schema(admin_api):
 def test_periodic_tasks_exist_once_and_keep_admin_edits():
     from django_celery_beat.models import PeriodicTask
 
-    from monitoring.schedules import ensure_periodic_tasks
+    from monitoring.periodic import setup_periodic_tasks as ensure_periodic_tasks
 
     names = {
         "monitoring.evaluate_rules",

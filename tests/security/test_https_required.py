@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from devices.models import SystemConfig
+from system.models import SystemConfig
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,7 @@ def test_it_is_switched_on_over_https_only(admin_api, no_hsts_setting):
 def test_the_admin_form_keeps_the_same_rule(admin_client):
     SystemConfig.load()
     data = {"polling_interval": 60, "data_retention_days": 365, "require_https": "on"}
-    url = "/admin/devices/systemconfig/1/change/"
+    url = "/admin/system/systemconfig/1/change/"
     refused = admin_client.post(url, data)
     assert refused.status_code == 200 and "over an HTTPS connection" in refused.content.decode()
     assert SystemConfig.load().require_https is False

@@ -193,7 +193,7 @@ def _get_from(port: int, source: str, headers: dict) -> http.client.HTTPResponse
 
 @pytest.mark.integration
 def test_require_https_behind_a_proxy_believes_only_the_proxy(tmp_path, transactional_db):
-    from devices.models import SystemConfig
+    from system.models import SystemConfig
 
     SystemConfig.objects.update_or_create(pk=1, defaults={"require_https": True})
     port = live.free_port()

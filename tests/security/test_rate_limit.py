@@ -7,8 +7,8 @@ import time
 import pytest
 import time_machine
 
+from kasamonitor.ratelimit import parse_rate
 from security.models import AuditLog
-from security.ratelimit import parse_rate
 
 
 @pytest.fixture
@@ -122,3 +122,18 @@ def test_a_client_address_that_is_not_an_ip_is_refused_cleanly_not_a_500(client,
         "/api/auth/login", body, content_type="application/json", REMOTE_ADDR="also-evil"
     )
     assert refused.status_code == 429  # one bucket for every unknown address
+
+
+@pytest.mark.parametrize("text", ["", "5", "abc/m", "5/x", "5/15", "/m"])
+def test_a_rate_that_is_not_a_rate_is_refused(text):
+    with pytest.raises(ValueError):
+        parse_rate(text)
+
+
+@pytest.mark.parametrize(
+    "text,shown",
+    [("5/m", "5 per minute"), ("3/15m", "3 per 15 minutes"), ("1000/h", "1000 per hour"),
+     ("10/2d", "10 per 2 days"), ("7/90s", "7 per 90 seconds")],
+)  # fmt: skip
+def test_errors_state_the_limit_in_words(text, shown):
+    assert str(parse_rate(text)) == shown

@@ -110,7 +110,7 @@ def test_pages_set_the_csrf_cookie_for_their_scripts(admin_client):
 
 def test_a_revoked_session_is_treated_as_logged_out(admin_user):
     from accounts import sessions
-    from tests.web.conftest import logged_in_client
+    from tests.web.support import logged_in_client
 
     client = logged_in_client(admin_user)
     for session in sessions.session_list(admin_user):

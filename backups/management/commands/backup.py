@@ -1,3 +1,5 @@
+"""manage.py backup: write a backup archive (backups.services.backup_create)."""
+
 from __future__ import annotations
 
 import getpass

@@ -1,3 +1,5 @@
+"""manage.py import_kasa_monitor: import the original Kasa Monitor's database."""
+
 from __future__ import annotations
 
 import json

@@ -1,3 +1,5 @@
+"""manage.py restore: restore a backup archive (backups.restore.backup_restore)."""
+
 from __future__ import annotations
 
 import getpass

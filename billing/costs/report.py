@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from billing.decimals import ZERO, exact, percentages, present, present_parts
+from billing.engine.results import CostResult, DeviceCost, PeriodCharges
 from billing.plans import currency_places
-from billing.results import CostResult, DeviceCost, PeriodCharges
 
 KWH_PLACES = 3
 

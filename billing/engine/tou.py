@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from billing.decimals import ZERO
 from billing.periods import MICROSECOND, Versions
-from billing.plan_prices import DAY_MINUTES, fallback_rate, period_pieces, season_months
+from billing.plans.prices import DAY_MINUTES, fallback_rate, period_pieces, season_months
 
 
 def prices_for_month(plan: Mapping[str, Any], month: int) -> Mapping[str, Any]:

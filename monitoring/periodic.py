@@ -12,7 +12,7 @@ from .models import AlertRule, Severity
 TASK_PREFIX = "monitoring."
 
 
-def ensure_periodic_tasks(**kwargs) -> None:
+def setup_periodic_tasks(**kwargs) -> None:
     """get_or_create the beat rows; admins may edit them afterwards, so never overwrite."""
     from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 

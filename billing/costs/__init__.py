@@ -17,12 +17,12 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from billing import rollups
+from billing.costs.report import costs_to_api
 from billing.decimals import ZERO, to_decimal
 from billing.engine import Interval, compare, data_window, fixed_charges
+from billing.engine.results import CostResult, DayCost, DeviceCost
 from billing.models import DailyCost, DailyPeak, HourlyCost
 from billing.periods import MICROSECOND, PlanVersion, Versions, version_periods
-from billing.report import costs_to_api
-from billing.results import CostResult, DayCost, DeviceCost
 from billing.selectors import SavedPlan, plan_history, plan_in_force, plan_versions
 from billing.spans import Span, check_days, span_of, split
 from devices.selectors import device_list

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from billing.plan_fields import ZERO, Fields, PlanError, label, number, whole
+from .errors import PlanError
+from .fields import ZERO, Fields, label, number, whole
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTH_NAMES = (

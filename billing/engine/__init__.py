@@ -14,8 +14,17 @@ from itertools import groupby, pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from billing.charges import peak_demand, period_charges
 from billing.decimals import PRECISION, ZERO, percentages, present, present_parts, split
+from billing.engine.charges import peak_demand, period_charges
+from billing.engine.results import (
+    CostResult,
+    DayCost,
+    DeviceCost,
+    Interval,
+    IntervalCost,
+    PeriodCharges,
+)
+from billing.engine.tou import PriceChanges, band_rate, prices_for_month
 from billing.periods import (
     MICROSECOND,
     PlanVersion,
@@ -26,8 +35,6 @@ from billing.periods import (
     version_periods,
 )
 from billing.periods import data_window as _data_window
-from billing.results import CostResult, DayCost, DeviceCost, Interval, IntervalCost, PeriodCharges
-from billing.tou import PriceChanges, band_rate, prices_for_month
 
 __all__ = [
     "CostResult",

@@ -20,9 +20,9 @@ def _interval(seconds: int) -> IntervalSchedule:
 
 def setup_periodic_tasks(**kwargs) -> None:
     """Create the default schedules once; later edits in the admin are kept (post_migrate)."""
-    from .models import SystemConfig
+    from system.selectors import system_config
 
-    interval = SystemConfig.load().polling_interval
+    interval = system_config().polling_interval
     PeriodicTask.objects.get_or_create(
         name=POLL,
         defaults={
@@ -57,3 +57,7 @@ def set_poll_interval(seconds: int) -> None:
     task.interval = _interval(seconds)
     task.expire_seconds = seconds
     task.save()
+
+
+def on_polling_interval_changed(sender, *, seconds: int, **kwargs) -> None:
+    set_poll_interval(seconds)

@@ -1,11 +1,11 @@
-"""Signal receivers: one line each, calling a service (STYLE.md 3.6)."""
+"""The security app's default beat row (admins may edit it; we only create it when missing)."""
 
 from __future__ import annotations
 
 PRUNE_TASK = "security.tasks.prune_audit_log"
 
 
-def ensure_schedules(sender, **kwargs) -> None:
+def setup_periodic_tasks(**kwargs) -> None:
     """Create the daily audit-retention schedule once; admins may edit it afterwards."""
     from django_celery_beat.models import CrontabSchedule, PeriodicTask
 

@@ -6,16 +6,9 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .errors import PlanError
+
 ZERO = Decimal(0)
-
-
-class PlanError(ValueError):
-    """A plan that cannot be used; field is a dotted path such as time_of_use_rates[1].end_hour."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 class Fields:

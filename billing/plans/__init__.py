@@ -2,6 +2,9 @@
 
 A normalised plan uses the original product's field names, so it is also valid input:
 normalise_plan(normalise_plan(x)) == normalise_plan(x), and so is plan_to_api's output.
+
+The parser is this package: the plan as a whole here, its prices (flat, time-of-use,
+tiers, seasons) in prices.py, single fields in fields.py, PlanError in errors.py.
 """
 
 from __future__ import annotations
@@ -12,15 +15,15 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from billing.plan_fields import (
+from .errors import PlanError
+from .fields import (
     ZERO,
     Fields,
-    PlanError,
     number,
     optional_number,
     whole,
 )
-from billing.plan_prices import fallback_rate, pricing, seasons, uncovered_hours
+from .prices import fallback_rate, pricing, seasons, uncovered_hours
 
 __all__ = [
     "PlanError",

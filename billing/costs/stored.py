@@ -16,11 +16,11 @@ from decimal import Decimal
 from django.db import transaction
 
 from billing import rollups, selectors
+from billing.costs.daily import summarise_days
 from billing.decimals import ZERO, to_decimal
 from billing.engine import Interval, price
 from billing.models import HourlyCost, RepriceRequest
 from billing.periods import PlanVersion, Versions, version_periods
-from billing.summaries import summarise_days
 from kasamonitor import locks, queueing
 
 logger = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from itertools import pairwise
 from typing import Any, Protocol
 
 from billing.decimals import ZERO, split
+from billing.engine.results import PeriodCharges
 from billing.periods import Versions, micros
-from billing.results import PeriodCharges
 
 QUARTER = timedelta(minutes=15)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

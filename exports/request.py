@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
-from devices.models import Device
+from devices.selectors import device_ids_matching
 
 from . import conf
 from .errors import InvalidDateRange, InvalidExportRequest
@@ -150,7 +150,7 @@ def resolve_devices(value: Any) -> list[int]:
         raise InvalidExportRequest("devices is a list of device IPs or ids, or 'all'.", "devices")
     found: list[int] = []
     for key in keys:
-        matches = list(Device.objects.filter(_device_q(str(key))).values_list("pk", flat=True))
+        matches = device_ids_matching(_device_q(str(key)))
         if not matches:
             raise InvalidExportRequest(f"No device {key!r}.", "devices")
         found += [pk for pk in matches if pk not in found]
