@@ -10,7 +10,7 @@ import time
 from django.conf import settings
 
 from kasamonitor.errors import RateLimited, error_response
-from kasamonitor.ratelimit import Window, hit_all, parse_rate
+from kasamonitor.ratelimit import Window, parse_rate, take_all
 
 from .services import audit_record, client_ip
 
@@ -39,11 +39,11 @@ def count_request(request) -> list[Window]:
     user = user_key(request)
     if user:
         hits.append(("user", user, parse_rate(settings.API_RATE_LIMIT_PER_USER)))
-    return hit_all(hits)
+    return take_all(hits)
 
 
 def too_many(window: Window):
-    retry_after = max(1, math.ceil(window.reset - time.time()))
+    retry_after = max(1, math.ceil(window.wait or window.reset - time.time()))
     response = error_response(
         429,
         RateLimited.error_code,
@@ -84,7 +84,7 @@ class RateLimitMiddleware:
         exceeded = [w for w in windows if w.exceeded]
         if exceeded:
             shown = max(exceeded, key=lambda w: w.reset)
-            if shown.count == shown.rate.limit + 1:  # audit once per client and window
+            if shown.first_refusal:  # audit once per client and wait
                 _audit_limited(request, shown)
             response = too_many(shown)
         else:

@@ -56,13 +56,36 @@ def test_the_first_refusal_of_a_window_is_audited(client, db, tight):
     assert entry.ip_address == "127.0.0.1" and entry.details["limit"] == "3 per minute"
 
 
-def test_the_limit_resets_with_the_next_window(client, db, tight):
+def test_the_allowance_comes_back_steadily_not_at_the_end_of_a_window(client, db, tight):
+    """3 per minute is one request's worth every 20 s: a refused client waits 20 s, not
+    until a window ends, and a refused request costs nothing."""
     with time_machine.travel(time.time(), tick=False) as traveller:
-        for _ in range(4):
-            client.get("/api/nowhere")
+        for _ in range(3):
+            assert client.get("/api/nowhere").status_code == 404
+        refused = client.get("/api/nowhere")
+        assert refused.status_code == 429 and refused.json()["retry_after"] == 20
+        traveller.shift(10)
+        assert client.get("/api/nowhere").json()["retry_after"] == 10  # refusals cost nothing
+        traveller.shift(10)
+        assert client.get("/api/nowhere").status_code == 404  # one request's worth is back
         assert client.get("/api/nowhere").status_code == 429
-        traveller.shift(61)
-        assert client.get("/api/nowhere").status_code == 404
+        traveller.shift(60)
+        statuses = [client.get("/api/nowhere").status_code for _ in range(4)]
+        assert statuses == [404, 404, 404, 429]  # whole again after a period, never more
+
+
+def test_a_loop_that_spends_the_hourly_allowance_waits_seconds_not_the_rest_of_the_hour(
+    admin_api, settings
+):
+    settings.API_RATE_LIMIT_PER_USER = "1000/h"
+    with time_machine.travel(time.time(), tick=False) as traveller:
+        for _ in range(1000):
+            assert admin_api.get("/api/nowhere").status_code == 404
+        refused = admin_api.get("/api/nowhere")
+        assert refused.status_code == 429 and refused.json()["limit"] == "1000 per hour"
+        assert int(refused["Retry-After"]) == 4  # 3.6 s: one request's worth of an hour
+        traveller.shift(4)
+        assert admin_api.get("/api/nowhere").status_code == 404
 
 
 def test_other_clients_keep_their_own_budget(client, db, tight):
