@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import ratelimits, sessions, totp, verification
 from accounts import serializers as s
+from kasamonitor.drf import validated
 
 from .access import page
 from .auth_views import account_refused
@@ -39,7 +40,7 @@ def two_factor_setup(request):
 @page()
 def two_factor_verify(request):
     try:
-        data = s.validated(s.TwoFactorCodeSerializer, request.POST)
+        data = validated(s.TwoFactorCodeSerializer, request.POST)
         totp.enable(request.user, data["token"], request=request)
     except FORM_ERRORS as exc:
         return account_refused(request, problem_of(exc), "2fa-verify")
@@ -53,7 +54,7 @@ def two_factor_disable(request):
     proof = request.POST.get("proof", "").strip()
     body = {"token": proof} if _CODE.match(proof) else {"password": proof}
     try:
-        data = s.validated(s.TwoFactorDisableSerializer, body)
+        data = validated(s.TwoFactorDisableSerializer, body)
         totp.disable(
             request.user, code=data.get("token", ""), password=data.get("password", ""),
             request=request,
@@ -82,7 +83,7 @@ def email_send_code(request):
 def email_verify(request):
     try:
         ratelimits.enforce(request, "verify_email", per_user=True)
-        data = s.validated(s.VerifyEmailSerializer, request.POST)
+        data = validated(s.VerifyEmailSerializer, request.POST)
         verification.verify_code(request.user, data["code"], request=request)
     except FORM_ERRORS as exc:
         return account_refused(request, problem_of(exc), "verify")

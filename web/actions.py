@@ -23,6 +23,7 @@ from devices import selectors as device_selectors
 from devices import serializers as device_serializers
 from devices import services as device_services
 from exports import services as export_services
+from kasamonitor.drf import validated
 from monitoring import alerts
 from monitoring import selectors as alert_selectors
 
@@ -48,10 +49,10 @@ def device_add(request):
     try:
         form = device_serializers.ManualAddIn(data=request.POST)
         form.is_valid(raise_exception=True)
+        fields = {k: form.validated_data[k] for k in ("ip", "alias", "port")}
         device = device_services.device_add_manual(
-            **form.validated_data, credentials=form.credentials(), actor=request.user,
-            request=request,
-        )  # fmt: skip
+            **fields, credentials=form.credentials(), actor=request.user, request=request
+        )
     except FORM_ERRORS as exc:
         return views.dashboard_page(
             request, problem_of(exc).status, problem=problem_of(exc), problem_form="add",
@@ -65,11 +66,24 @@ def device_add(request):
 @page("devices.discover")
 def device_discover(request):
     try:
-        found = device_services.device_discover(actor=request.user, request=request)
+        form = device_serializers.DiscoverIn(data=request.POST)
+        form.is_valid(raise_exception=True)
+        outcome = device_services.device_discover_all(
+            credentials=form.credentials(), actor=request.user, request=request
+        )
     except FORM_ERRORS as exc:
         messages.error(request, problem_of(exc).message)
-    else:
-        messages.success(request, f"Discovery finished: {len(found)} device(s) found.")
+        return redirect("web:dashboard")
+    messages.success(request, f"Discovery finished: {len(outcome.devices)} device(s) found.")
+    if outcome.locked:
+        names = ", ".join(
+            f"{locked.model or 'a device'} at {locked.host}" for locked in outcome.locked
+        )
+        messages.warning(
+            request,
+            f"{names}: needs your TP-Link account (the Kasa or Tapo app's login). Open "
+            '"TP-Link account" under Discover devices, enter it and discover again.',
+        )
     return redirect("web:dashboard")
 
 
@@ -308,7 +322,7 @@ def user_change(request, pk: int):
     """A row of the users table: its role and active flag (the script saves each change)."""
     body = {"role": request.POST.get("role", ""), "is_active": "is_active" in request.POST}
     try:
-        data = account_serializers.validated(account_serializers.UserUpdateSerializer, body)
+        data = validated(account_serializers.UserUpdateSerializer, body)
         user = user_update(
             actor=request.user, user=account_selectors.user_get(pk), data=data, request=request
         )

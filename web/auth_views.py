@@ -17,6 +17,7 @@ from accounts import passwords, ratelimits, services, sessions
 from accounts import serializers as s
 from accounts.cookies import clear_auth_cookies, set_auth_cookies
 from accounts.errors import InvalidChallenge
+from kasamonitor.drf import validated
 
 from .access import page, public
 from .forms import FORM_ERRORS, problem_of, values
@@ -56,7 +57,7 @@ def setup(request):
     if _differ(request, "password", "password2"):
         return _refused(request, "web/setup.html", _mismatch("password2"), form=form)
     try:
-        data = s.validated(s.SetupSerializer, request.POST)
+        data = validated(s.SetupSerializer, request.POST)
         services.setup_first_admin(**data, request=request)
         issued = services.login(
             identifier=data["username"], password=data["password"], request=request
@@ -89,7 +90,7 @@ def login(request):
         return render_page(request, "web/login.html", next_url=next_url(request))
     context = {"next_url": next_url(request), "form": values(request, "password")}
     try:
-        data = s.validated(s.LoginSerializer, request.POST)
+        data = validated(s.LoginSerializer, request.POST)
         result = services.login(
             identifier=data["identifier"], password=data["password"], request=request
         )
@@ -109,7 +110,7 @@ def login_code(request):
     challenge = request.POST.get("challenge_token", "")
     context = {"next_url": next_url(request), "step": "code", "challenge": challenge}
     try:
-        data = s.validated(s.ChallengeSerializer, request.POST)
+        data = validated(s.ChallengeSerializer, request.POST)
         issued = services.login_with_challenge(
             challenge_token=data["challenge_token"], code=data["code"], request=request
         )
@@ -142,7 +143,7 @@ def forgot_password(request):
     form = values(request)
     try:
         ratelimits.enforce(request, "password_reset")
-        email = s.validated(s.EmailSerializer, request.POST)["email"]
+        email = validated(s.EmailSerializer, request.POST)["email"]
         passwords.reset_request_queue(email, request=request)
     except FORM_ERRORS as exc:
         return _refused(request, "web/forgot_password.html", problem_of(exc), form=form)
@@ -180,7 +181,7 @@ def _reset(request, token: str):
     try:
         ratelimits.enforce(request, "password_reset_confirm")
         body = {"token": token, "newPassword": request.POST.get("password", "")}
-        data = s.validated(s.ResetPasswordSerializer, body)
+        data = validated(s.ResetPasswordSerializer, body)
         passwords.reset_confirm(
             token=data["token"], new_password=data["newPassword"], request=request
         )
@@ -195,7 +196,7 @@ def change_password(request):
     if _differ(request, "newPassword", "newPassword2"):
         return account_refused(request, _mismatch("newPassword2"))
     try:
-        data = s.validated(s.ChangePasswordSerializer, request.POST)
+        data = validated(s.ChangePasswordSerializer, request.POST)
         passwords.password_change(
             request.user,
             current=data["currentPassword"],

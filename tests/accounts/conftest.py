@@ -2,9 +2,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.accounts.support import bearer, login  # noqa: F401 (for tests still importing them from here; new ones use support)
-from tests.support import assert_error  # noqa: F401 (for tests still importing them from here; new ones use support)
-
 
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):

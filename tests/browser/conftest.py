@@ -13,7 +13,6 @@ import sys
 import pytest
 
 from tests import live
-from tests.browser.support import api_post, log_in, screenshot  # noqa: F401 (for tests still importing them from here; new ones use support)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import live
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.support import log_in, screenshot
 from tests.browser.test_web_ui import watch_errors
 from tests.factories import UserFactory
 

@@ -21,9 +21,9 @@ from django.test import Client
 from accounts import sessions
 from devices import tasks
 from devices.models import CloudAccount, DailyRollup, Device, Outage, Reading
-from tests.conftest import api_client_for
 from tests.factories import DeviceFactory
 from tests.smart_emulator import DeviceSpec, SmartEmulator
+from tests.support import api_client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 
@@ -230,6 +230,23 @@ def test_discovery_lists_devices_that_need_the_account_then_adds_them_with_it(
     assert sorted(d["device_ip"] for d in second["devices"]) == sorted([smart, legacy])
     assert Device.objects.get(host=smart).credentials == ""  # the household's account
     assert CloudAccount.objects.get().credentials
+
+
+def test_the_dashboards_discover_form_asks_for_the_account_without_javascript(
+    operator_user, emulate, devices_settings
+):
+    emu = emulate(DeviceSpec(KLAP_PLUG))
+    (smart,) = emu.hosts
+    devices_settings.KASA_DISCOVERY_TARGET = [smart]
+    client = logged_in(operator_user)
+
+    page = client.post("/devices/discover", {}, follow=True).content.decode()
+
+    assert f"KP125M at {smart}: needs your TP-Link account" in page
+    assert not Device.objects.filter(host=smart).exists()
+    page = client.post("/devices/discover", account(emu, smart), follow=True).content.decode()
+    assert "Discovery finished: 1 device(s) found." in page
+    assert Device.objects.filter(host=smart).exists() and CloudAccount.objects.get().credentials
 
 
 def test_manage_py_discover_takes_the_password_from_the_environment(emulate, capsys, monkeypatch):

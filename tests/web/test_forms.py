@@ -14,9 +14,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import totp as two_factor
 from accounts.models import LoginSession, User
 from security.models import AuditLog
-from tests.conftest import PASSWORD
 from tests.factories import DeviceFactory
-from tests.web.conftest import logged_in_client
+from tests.support import PASSWORD
+from tests.web.support import logged_in_client
 
 pytestmark = pytest.mark.django_db
 NEW = "N3w!Passw0rd"

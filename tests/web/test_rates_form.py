@@ -18,7 +18,7 @@ def post(client, fields: dict):
 
 @pytest.fixture
 def editor(operator_user):
-    from tests.web.conftest import logged_in_client
+    from tests.web.support import logged_in_client
 
     return logged_in_client(operator_user)
 
