@@ -47,6 +47,7 @@ BAD_QUERY_VALUES = [
     ("any", "a\x00b"),
 ]
 HUGE_INT = "99999999999999999999999999"
+DEVICE_ERRORS = {"DEVICE_UNREACHABLE", "DEVICE_ERROR"}  # 504 / 502, documented per operation
 LONG = "x" * 100_000
 
 
@@ -273,6 +274,10 @@ def _problem(response, path: str) -> str | None:
     status = response.status_code
     if status == 503 and path.startswith("/health/ready"):
         return None  # readiness says "no worker" in this test run: true, and not about input
+    if status in (502, 504) and _device_answer(response):
+        # The input was acceptable and the operation went to the device, which is not
+        # running here: the documented answer about the device, not about the input.
+        return None
     if status >= 500:
         return f"{status}: {_text(response)}"
     if status < 400 or not path.startswith(PREFIXES):
@@ -289,6 +294,13 @@ def _problem(response, path: str) -> str | None:
     if body["status_code"] != status:
         return f"{status} but body says status_code={body['status_code']}"
     return None
+
+
+def _device_answer(response) -> bool:
+    try:
+        return json.loads(response.content).get("error_code") in DEVICE_ERRORS
+    except (ValueError, AttributeError):
+        return False
 
 
 def _text(response) -> str:
