@@ -28,12 +28,12 @@ def test_the_page_says_both_integrations_are_off_until_configured(console, setti
 
 
 def test_it_shows_the_broker_without_its_password_and_the_metrics_access(console, settings):
-    settings.MQTT_HOST, settings.MQTT_PORT, settings.MQTT_PASSWORD = "192.0.2.5", 8883, "hunter2"
+    settings.MQTT_HOST, settings.MQTT_PORT, settings.MQTT_PASSWORD = "127.0.0.9", 8883, "hunter2"
     settings.MQTT_TLS, settings.METRICS_TOKEN = True, "tok-secret"
-    settings.METRICS_ALLOWED_IPS = ["10.0.0.0/8"]
+    settings.METRICS_ALLOWED_IPS = ["127.0.8.0/24"]
     page = console.get(URL).content.decode()
-    assert "192.0.2.5:8883 over TLS" in page and "hunter2" not in page
-    assert "bearer token or addresses 10.0.0.0/8" in page and "tok-secret" not in page
+    assert "127.0.0.9:8883 over TLS" in page and "hunter2" not in page
+    assert "bearer token or addresses 127.0.8.0/24" in page and "tok-secret" not in page
 
 
 def test_an_admin_turns_control_on_and_excludes_a_device(console):
