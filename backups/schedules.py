@@ -45,6 +45,14 @@ def schedule_create(data: dict, *, actor=None, request=None) -> BackupSchedule:
     return schedule_save(BackupSchedule(**data), actor=actor, request=request)
 
 
+def schedule_switch(
+    schedule: BackupSchedule, enabled: bool, *, actor=None, request=None
+) -> BackupSchedule:
+    """Turn a schedule on or off (its PeriodicTask follows; audited like any change)."""
+    schedule.enabled = enabled
+    return schedule_save(schedule, actor=actor, request=request)
+
+
 def schedule_save(schedule: BackupSchedule, *, actor=None, request=None) -> BackupSchedule:
     """Validate and save a schedule and bring its PeriodicTask in line with it."""
     created = schedule.pk is None

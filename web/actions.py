@@ -354,9 +354,10 @@ def backup_schedule_change(request, pk: int):
     if schedule is None:
         messages.error(request, "That schedule no longer exists.")
         return redirect("web:backups")
-    schedule.enabled = "enabled" in request.POST
     try:
-        backup_schedules.schedule_save(schedule, actor=request.user, request=request)
+        backup_schedules.schedule_switch(
+            schedule, "enabled" in request.POST, actor=request.user, request=request
+        )
     except FORM_ERRORS as exc:
         messages.error(request, problem_of(exc).message)
     else:
