@@ -30,6 +30,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import psutil
 from _common import (
     bench_database,
     bench_env,
@@ -259,11 +260,15 @@ def soak(data_dir: Path, name: str, sockets: int, minutes: float, interval: floa
             api_thread.start()
         rss_peak = rss_open
         web_cpu = cpu_seconds(web.pid)
+        web_times = psutil.Process(web.pid).cpu_times()
         deadline = time.monotonic() + duration
         while time.monotonic() < deadline:
             time.sleep(min(5, max(0.1, deadline - time.monotonic())))
             rss_peak = max(rss_peak, rss_mib(web.pid, tree=True))
         web_cpu = cpu_seconds(web.pid) - web_cpu
+        web_times_end = psutil.Process(web.pid).cpu_times()
+        web_user = web_times_end.user - web_times.user
+        web_system = web_times_end.system - web_times.system
         stop.set()
         poller.join()
         if api_thread:
@@ -274,8 +279,9 @@ def soak(data_dir: Path, name: str, sockets: int, minutes: float, interval: floa
         web_log = log.read_text(errors="replace")
 
     clients_cpu = sum(r.get("cpu", 0) for r in outcome)
-    print(f"   CPU during the soak: web process {web_cpu:.1f} s, socket clients {clients_cpu:.1f} s "
-          f"(incl. connecting), over {duration:.0f} s")  # fmt: skip
+    print(f"   CPU during the soak: web process {web_cpu:.1f} s (user {web_user:.1f}, kernel "
+          f"{web_system:.1f}), socket clients {clients_cpu:.1f} s (incl. connecting), over "
+          f"{duration:.0f} s")  # fmt: skip
     return judge(name, outcome, cycles, devices, sockets, interval, api,
                  rss_before, rss_open, rss_peak, web_log)  # fmt: skip
 

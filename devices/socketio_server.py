@@ -25,7 +25,9 @@ import json
 import logging
 from urllib.parse import urlsplit
 
+import engineio.packet
 import socketio
+import socketio.packet
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.http.request import validate_host
@@ -120,9 +122,22 @@ class Bridge:
                 logger.exception("Socket.IO bridge could not deliver a message")
 
     async def _emit(self, message: dict) -> None:
+        # What sio.emit(event, to=rooms) does, once for the whole poll: each event encoded
+        # once, then queued for its clients in order. sio.emit would start a task per client
+        # and event (five thousand per poll for 500 clients) and wake each client's writer
+        # once per event; here each writer wakes once per poll and finds all its packets.
+        queued: dict[str, list[engineio.packet.Packet]] = {}
         for device_ip, text in zip(message["device_ips"], message["texts"], strict=True):
             event = json.loads(text)  # once per process and event, for every client here
-            await sio.emit(event["event"], event, to=[ALL_ROOM, device_room(device_ip)])
+            encoded = sio.packet_class(socketio.packet.EVENT, namespace="/",
+                                       data=[event["event"], event]).encode()  # fmt: skip
+            packet = engineio.packet.Packet(engineio.packet.MESSAGE, encoded)
+            rooms = [ALL_ROOM, device_room(device_ip)]
+            for _sid, eio_sid in sio.manager.get_participants("/", rooms):
+                queued.setdefault(eio_sid, []).append(packet)
+        for eio_sid, packets in queued.items():
+            for packet in packets:
+                await sio.eio.send_packet(eio_sid, packet)
 
     async def join(self, sid: str, groups: list[str], seconds_left: float) -> None:
         layer = get_channel_layer()

@@ -17,6 +17,9 @@ logger = logging.getLogger("kasamonitor.sockets")
 
 CLOSE_SERVER_ERROR = 1011  # RFC 6455: the server met a condition it could not handle
 RETRY_AFTER_SECONDS = 30
+# An ASGI extension of our uvicorn protocol (kasamonitor/ws_protocol.py): several text
+# frames in one message, written to the socket at once. Sent only when the scope lists it.
+SEND_MANY = "kasamonitor.websocket.send_many"
 
 
 async def refuse_handshake(send, code: str, message: str) -> None:

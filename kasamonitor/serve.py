@@ -78,13 +78,19 @@ def server_options(
     workers: int = 1,
 ) -> dict:
     """Keyword arguments for uvicorn.run: one home for how the web process listens."""
+    from kasamonitor.ws_protocol import WebSocketProtocol
+
     options = {
         "host": host,
         "port": port,
         "workers": workers,
         "loop": "uvloop",
         "http": "httptools",
-        "ws": "websockets-sansio",
+        "ws": WebSocketProtocol,  # uvicorn's websockets-sansio, plus a poll's frames in one write
+        # No permessage-deflate: live events are small JSON frames on a local network, and
+        # compressing each frame once per socket (a browser asks for it) would multiply the
+        # CPU of a poll's fan-out by the number of dashboards.
+        "ws_per_message_deflate": False,
         "ws_max_size": 1024 * 1024,  # our consumers take small JSON commands only
         "lifespan": "off",  # Channels' router has no lifespan protocol; nothing needs it
         "log_config": None,  # Django's LOGGING formats every line (one JSON object each)

@@ -71,6 +71,54 @@ async def test_a_socket_left_idle_for_a_minute_still_receives_the_next_update(li
     }
 
 
+async def test_a_polls_events_arrive_one_per_message_in_order_and_only_as_subscribed(
+    live_server_url,
+):
+    """A poll publishes its events together and the web process writes each socket's share
+    in one go (kasamonitor/ws_protocol.py): still one event per WebSocket message, in the
+    poll's order, and a socket subscribed to one device gets that device's events only."""
+    url = await _socket_url(live_server_url, "poll-order-viewer")
+    poll = [
+        events.DeviceUpdate(event="device_update", device_ip=f"127.0.0.{70 + n % 2}",
+                            data={"current_power_w": float(n)})
+        for n in range(6)
+    ]  # fmt: skip
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(url, headers={"Origin": live_server_url}) as everything,
+        http.ws_connect(url, headers={"Origin": live_server_url}) as one_device,
+    ):
+        await everything.send_json({"event": "subscribe_all"})
+        await one_device.send_json({"event": "subscribe_device", "device_ip": "127.0.0.71"})
+        for ws in (everything, one_device):
+            assert (await ws.receive_json(timeout=10))["event"] == "subscribed"
+
+        await sync_to_async(events.send_many)(poll)
+
+        got_all = [await _next_update(everything) for _ in range(6)]
+        got_one = [await _next_update(one_device) for _ in range(3)]
+        await asyncio.sleep(0.3)
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.01):
+                await _next_update(one_device)
+
+    assert got_all == poll
+    assert got_one == [event for event in poll if event["device_ip"] == "127.0.0.71"]
+
+
+async def test_live_sockets_are_not_compressed_even_when_the_browser_offers_it(live_server_url):
+    """Browsers offer permessage-deflate; compressing every small event once per socket
+    would multiply a poll's CPU by the number of dashboards, so the server declines."""
+    url = await _socket_url(live_server_url, "deflate-viewer")
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(url, headers={"Origin": live_server_url}, compress=15) as ws,
+    ):
+        await ws.send_json({"event": "subscribe_all"})
+        assert (await ws.receive_json(timeout=10))["event"] == "subscribed"
+        assert ws.compress == 0
+
+
 # -- a socket lives no longer than its login session -------------------------------------
 
 
