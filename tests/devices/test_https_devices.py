@@ -16,6 +16,8 @@ The RV30 Max is served as recorded, to show the product refuses it clearly (not 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.core.management import call_command
 
@@ -109,6 +111,23 @@ def test_polls_of_an_https_plug_keep_the_session_and_record_energy(operator_api,
     tasks.poll_devices()
     assert emu.handshakes(host) - before == 2
     assert Device.objects.get().status == "online"
+
+
+def test_a_plug_that_closes_idle_connections_is_polled_with_its_kept_session(operator_api, emulate):
+    emu = emulate(https_plug(load_w=25.0, keepalive_timeout=0.2))
+    host = emu.hosts[0]
+    emu.relay(host, True)
+    assert add(operator_api, host, **account(emu, host)).status_code == 201
+    before, connections = emu.handshakes(host), emu.info(host)["connections"]
+
+    for _ in range(3):
+        tasks.poll_devices()
+        time.sleep(0.4)  # the device has closed the idle TLS connection by now
+
+    assert emu.info(host)["connections"] - connections == 3  # a TLS connection per poll ...
+    assert emu.handshakes(host) - before == 1  # ... and the same KLAP session
+    device = Device.objects.get()
+    assert device.status == "online" and device.readings.count() == 3
 
 
 def test_an_https_plug_is_switched_off_and_on(operator_api, emulate):

@@ -64,6 +64,9 @@ class DeviceSpec:
     # is OUR OVERRIDE (no energy plug recorded in python-kasa 0.12 has it): the discovery
     # answer then says is_support_https, and summary()["https_source"] says "override".
     https: bool | None = None
+    # seconds an idle HTTP(S) connection stays open (aiohttp's default; devices may close
+    # sooner, and the client must then open a new one, and a new TLS handshake on HTTPS)
+    keepalive_timeout: float = 75.0
 
 
 def recorded_https(fixture: dict[str, Any]) -> bool:
@@ -228,7 +231,11 @@ class DeviceServer:
         app.router.add_post("/app/request", self._klap_request)
         app.router.add_post("/app", self._aes)
         self._runner = web.AppRunner(
-            app, access_log=None, handle_signals=False, shutdown_timeout=0.1
+            app,
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=0.1,
+            keepalive_timeout=self.spec.keepalive_timeout,
         )
         await self._runner.setup()
         context = tls.server_context() if self.https else None
