@@ -4,8 +4,8 @@ when first needed, in this process only.
 Nothing here is ever written to the repository: the key is generated at run time, written
 to a private temporary directory just long enough for ssl to load it, and deleted. A real
 device's certificate is self-signed too, and python-kasa does not verify it (its
-``transports/sslcontext.py``: no hostname check, CERT_NONE), so any certificate works; this
-one names the device's loopback address all the same.
+``transports/sslcontext.py``: no hostname check, CERT_NONE), so any certificate works: one
+certificate (SAN 127.0.0.1) serves every emulated HTTPS device of the process.
 """
 
 from __future__ import annotations
