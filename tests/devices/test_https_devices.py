@@ -250,3 +250,24 @@ def test_a_port_given_with_the_address_does_not_hide_where_the_device_serves(
     tasks.poll_devices()
     device.refresh_from_db()
     assert device.status == "online"
+
+
+def test_a_plug_with_its_own_account_is_found_again_after_turning_https_on(
+    operator_api, emulate, devices_settings
+):
+    emu = emulate(DeviceSpec(KLAP_PLUG), DeviceSpec(KLAP_PLUG, username="neighbour@example.com"))
+    ours, theirs = emu.hosts
+    devices_settings.KASA_DISCOVERY_TARGET = [ours, theirs]
+    assert add(operator_api, ours, **account(emu, ours)).status_code == 201
+    assert add(operator_api, theirs, **account(emu, theirs)).json()["has_credentials"] is True
+
+    emu.set_https(theirs)
+    tasks.poll_devices()
+    tasks.discover_devices()
+
+    device = Device.objects.get(host=theirs)
+    assert (device.port, device.connection["https"]) == (4433, True)
+    emu.relay(theirs, True)
+    tasks.poll_devices()
+    device.refresh_from_db()
+    assert device.status == "online" and device.is_on is True
