@@ -1,6 +1,8 @@
 """KLAP over HTTPS (port 4433) through the product: discovery (API and manage.py), manual
-add by IP, polls that keep the TLS connection and the KLAP session, on/off, and a device
-whose account changed (auth_failed).
+add by IP (also with a port given), polls that keep the TLS connection and the KLAP session
+(and a device that drops idle connections), on/off, a device whose account changed
+(auth_failed), and firmware that turns HTTPS on later (with the household's account, and
+with a device's own).
 
 python-kasa talks HTTPS when the discovery answer's `mgt_encrypt_schm.is_support_https` is
 true: KLAP v2 to https://HOST:<http_port, else 4433>/app, certificate not verified
