@@ -57,6 +57,7 @@ def _kasa():
     0.3 s of start-up), which the web process needs only when someone adds or switches a
     device; the worker imports it at its first poll."""
     import kasa
+    import kasa.device_factory
     import kasa.interfaces
     import kasa.iot
     import kasa.smart
@@ -324,9 +325,14 @@ async def _probe_legacy(
 async def _discover_one(
     host: str, port: int, wait: float, timeout: float, credentials: CloudCredentials | None
 ) -> Device | None:
-    """The device answering a unicast discovery probe at host, or None."""
+    """The device answering a unicast discovery probe at host, or None.
+
+    `port` is the legacy protocol's (TCP and UDP 9999 unless given). python-kasa would also
+    connect a KLAP/AES device on it; such a device says in its answer where it serves (HTTP
+    80, HTTPS 4433, its `http_port`), so a port given for the add (say 80 for a device that
+    serves HTTPS on 4433) must not override that."""
     try:
-        return await _kasa().Discover.discover_single(
+        dev = await _kasa().Discover.discover_single(
             host,
             discovery_timeout=wait,  # type: ignore[arg-type]  # floats work
             port=None if port == DEFAULT_PORT else port,
@@ -336,6 +342,10 @@ async def _discover_one(
     except (_kasa().KasaException, OSError, TimeoutError) as exc:
         logger.debug("No discovery answer from %s: %s", host, exc)
         return None
+    if dev is not None and dev.config.port_override is not None and _connection_of(dev):
+        dev.config.port_override = None
+        dev.protocol = _kasa().device_factory.get_protocol(dev.config) or dev.protocol
+    return dev
 
 
 async def _discovered(found: asyncio.Future, host: str, wait: float) -> Device | None:

@@ -19,7 +19,7 @@ from security.services import audit_record
 from system import selectors as system_selectors
 
 from . import cloud_account, events, kasa_client
-from .crypto import encrypt_credentials
+from .crypto import decrypt_credentials, encrypt_credentials
 from .errors import (
     CredentialsRejected,
     CredentialsRequired,
@@ -102,7 +102,7 @@ def device_discover_all(
             concurrency=settings.KASA_POLL_CONCURRENCY,
         )
     )
-    results = found.found
+    results, locked = _read_with_own_accounts(found.found, found.locked)
     with transaction.atomic():
         created, updated = upsert(results, add_new=add_new)
         if credentials is not None and any(r.connection for r in results):
@@ -113,9 +113,49 @@ def device_discover_all(
             actor=actor,
             request=request,
             details={"found": len(results), "added": [d.device_id for d in created],
-                     "refused": [lock.host for lock in found.locked]},
+                     "refused": [lock.host for lock in locked]},
         )  # fmt: skip
-    return DiscoveryOutcome(created + updated, found.locked, account is not None)
+    return DiscoveryOutcome(created + updated, locked, account is not None)
+
+
+def _read_with_own_accounts(
+    found: list[PollResult], locked: list[kasa_client.Locked]
+) -> tuple[list[PollResult], list[kasa_client.Locked]]:
+    """Read again, with its own TP-Link account, a known device that refused the household's.
+
+    Discovery reads every device with the household's account; a device set up with another
+    account (`Device.credentials`) refuses it, so without this its row would never learn
+    what discovery is for: a new port or connection (a firmware update that turns HTTPS on).
+    Only at the address the device's credentials were given for (same host, same MAC in the
+    discovery answer): stored credentials are never sent to another address.
+    """
+    refused = {lock.host: lock for lock in locked if lock.reason == "auth_failed"}
+    if not refused:
+        return found, locked
+    own = {
+        d.host: login
+        for d in Device.objects.filter(parent__isnull=True, host__in=refused).exclude(credentials="")
+        if d.mac.upper() == refused[d.host].mac and (login := decrypt_credentials(d.credentials))
+    }  # fmt: skip
+    if not own:
+        return found, locked
+
+    async def read_all() -> list[PollResult | KasaClientError]:
+        async def read(host: str, login: CloudCredentials) -> PollResult | KasaClientError:
+            try:
+                return await kasa_client.probe(
+                    host, kasa_client.DEFAULT_PORT, _timeout() * 2, login,
+                    discovery_timeout=settings.KASA_DISCOVERY_TIMEOUT,
+                )  # fmt: skip
+            except KasaClientError as exc:
+                return exc
+
+        return await asyncio.gather(*(read(h, login) for h, login in own.items()))
+
+    read_again = dict(zip(own, asyncio.run(read_all()), strict=True))
+    results = [r for r in read_again.values() if isinstance(r, PollResult)]
+    still = [lock for lock in locked if not isinstance(read_again.get(lock.host), PollResult)]
+    return [*found, *results], still
 
 
 def device_add_manual(

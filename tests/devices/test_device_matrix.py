@@ -3,7 +3,9 @@ recorded in the pinned python-kasa release (smart and legacy), served by one emu
 loopback, goes through OUR code: discovery (POST /api/discover), add (POST /api/devices),
 polls (the Celery task's function), on/off (POST /api/device/{id}/control) and the
 readings stored. Prints the matrix (model, firmware, protocol, result) at the end;
-docs/devices.md's supported-models list comes from it.
+docs/devices.md's supported-models list comes from it. Every KLAP recording also runs
+served over HTTPS (port 4433) with the flag set by us (test_smart_emulator_matrix.HTTPS):
+no plug or strip recording has it.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from django.db.models import Sum
 
 from devices import tasks
 from devices.models import Device, Reading
-from tests.smart_emulator import DeviceSpec, SmartEmulator
+from tests.smart_emulator import SmartEmulator
 
-from .test_smart_emulator_matrix import CASES, METERED
+from .test_smart_emulator_matrix import CASES, HTTPS, METERED, spec_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 
@@ -26,9 +28,9 @@ ROWS: list[tuple[str, str, str, str]] = []
 @pytest.fixture(scope="module")
 def fleet(request):
     """One emulator serving every recording, each on its own 127.x.y.z."""
-    specs = [DeviceSpec(name, kind=kind, load_w=LOAD_W) for kind, name in CASES]
+    specs = [spec_for(kind, name, load_w=LOAD_W) for kind, name in CASES]
     with SmartEmulator(specs) as emu:
-        yield {(s.kind, s.fixture): s.host for s in emu.specs}, emu
+        yield {(kind, name): s.host for (kind, name), s in zip(CASES, emu.specs, strict=True)}, emu
     _print_matrix(request.config)
 
 
@@ -40,10 +42,10 @@ def _print_matrix(config: pytest.Config) -> None:
     with capture.global_and_fixture_disabled():
         reporter.write_line("")
         reporter.write_line(
-            f"{'model':<16} {'firmware':<9} {'protocol':<26} result (through the product)"
+            f"{'model':<16} {'firmware':<9} {'protocol':<48} result (through the product)"
         )
         for model, firmware, protocol, result in sorted(ROWS):
-            reporter.write_line(f"{model:<16} {firmware:<9} {protocol:<26} {result}")
+            reporter.write_line(f"{model:<16} {firmware:<9} {protocol:<48} {result}")
 
 
 def _protocol(device: Device) -> str:
@@ -51,7 +53,8 @@ def _protocol(device: Device) -> str:
     if not link:
         return "XOR (legacy)"
     protocol = f"{link.get('encryption_type')} {link.get('device_family', '')}"
-    return protocol + (f" lv{link['login_version']}" if link.get("login_version") else "")
+    protocol += f" lv{link['login_version']}" if link.get("login_version") else ""
+    return protocol + (" HTTPS" if link.get("https") else "")
 
 
 @pytest.mark.parametrize(("kind", "name"), CASES, ids=[f"{k}/{n}" for k, n in CASES])
@@ -78,7 +81,9 @@ def test_recorded_device_works_through_the_product(fleet, kind, name, admin_api,
     added = admin_api.post("/api/devices", {"ip": host}, format="json")
     assert added.status_code == 201, added.json()
     device = Device.objects.get(pk=added.json()["id"])
-    protocol = _protocol(device)
+    protocol = _protocol(device) + (" (flag set by us)" if kind == HTTPS else "")
+    assert device.connection.get("https", False) is (kind == HTTPS)
+    assert device.port == emu.port(host)
     ROWS[-1] = (model, firmware, protocol, "FAIL: poll")
     outlets = list(device.outlets.order_by("child_id"))
     assert len(outlets) == len(emu.info(host)["children"])

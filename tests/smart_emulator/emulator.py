@@ -235,6 +235,11 @@ class SmartEmulator:
         """The owner's account changed; every session is invalidated."""
         self._call(self.device(host).set_credentials, username, password)
 
+    def set_https(self, host: str, on: bool = True) -> None:
+        """A firmware update: the (KLAP) device reboots serving HTTPS on 4433 (or plain HTTP
+        again), and its discovery answer says so; identity, relays and counters are kept."""
+        self._call(self.device(host).set_https, on)
+
     def expire_sessions(self, host: str) -> None:
         """The device forgets its sessions (as when their TIMEOUT passes)."""
         self._call(self.device(host).expire_sessions)

@@ -24,7 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import crypto
+from . import crypto, tls
 from .energy import Clock
 from .iot_device import IotDevice
 from .smart_device import Identity, SmartDevice
@@ -59,6 +59,21 @@ class DeviceSpec:
     session_timeout: int = ONE_DAY  # seconds, sent in the TIMEOUT cookie
     child_aliases: list[str] = field(default_factory=list)
     kind: str = "smart"  # "smart" or "iot" (the recording's folder)
+    # KLAP over HTTPS (port 4433, self-signed certificate): None = as recorded (the
+    # discovery answer's mgt_encrypt_schm.is_support_https); True on a recording without it
+    # is OUR OVERRIDE (no energy plug recorded in python-kasa 0.12 has it): the discovery
+    # answer then says is_support_https, and summary()["https_source"] says "override".
+    https: bool | None = None
+    # seconds an idle HTTP(S) connection stays open (aiohttp's default; devices may close
+    # sooner, and the client must then open a new one, and a new TLS handshake on HTTPS)
+    keepalive_timeout: float = 75.0
+
+
+def recorded_https(fixture: dict[str, Any]) -> bool:
+    """Whether the recording's discovery answer says the device serves HTTPS."""
+    result = fixture.get("discovery_result") or {}
+    scheme = result.get("result", result).get("mgt_encrypt_schm") or {}
+    return bool(scheme.get("is_support_https"))
 
 
 def _bind(kind: int, host: str, port: int, reuse: bool = True) -> socket.socket:
@@ -126,11 +141,15 @@ class DeviceServer:
         self.fixture = fixture
         self.host = spec.host
         self.http_port = 0
+        self.recorded_https = recorded_https(fixture)
+        self.https = self.recorded_https if spec.https is None else spec.https
         self.username, self.password = spec.username, spec.password
         self.online = False
         self.state: SmartDevice | IotDevice | None = None
         self.sessions: dict[str, _Session] = {}
         self.counters = {"handshakes": 0, "logins": 0, "failed_logins": 0, "requests": 0}
+        # distinct client connections (TCP, TLS over it on HTTPS) that sent HTTP requests
+        self.connections: set[Any] = set()
         self.boots = 0
         self._runner: web.AppRunner | None = None
         self._udp: list[asyncio.DatagramTransport] = []
@@ -158,7 +177,14 @@ class DeviceServer:
                 page_size=self.spec.page_size,
                 load_w=self.spec.load_w,
                 child_aliases=self.spec.child_aliases,
+                https=self.https,
             )
+            if self.https and self.state.encryption != "KLAP":
+                sock.close()
+                raise ValueError(
+                    f"{self.spec.fixture}: only KLAP is served over HTTPS (AES over HTTPS is "
+                    "another transport, SslTransport/SslAesTransport, not modelled)"
+                )
         await self._go_online(sock)
 
     @property
@@ -176,8 +202,9 @@ class DeviceServer:
     def _bind_tcp(self) -> socket.socket:
         port = self.spec.port
         if port is None:
+            usual = LEGACY_PORT if self.is_xor else tls.HTTPS_PORT if self.https else 80
             try:
-                return _bind(socket.SOCK_STREAM, self.host, LEGACY_PORT if self.is_xor else 80)
+                return _bind(socket.SOCK_STREAM, self.host, usual)
             except OSError:
                 port = 0
         return _bind(socket.SOCK_STREAM, self.host, port)
@@ -198,18 +225,45 @@ class DeviceServer:
             self.online = True
             self.boots += 1
             return
-        app = web.Application()
+        app = web.Application(middlewares=[self._count_connection])
         app.router.add_post("/app/handshake1", self._klap_handshake1)
         app.router.add_post("/app/handshake2", self._klap_handshake2)
         app.router.add_post("/app/request", self._klap_request)
         app.router.add_post("/app", self._aes)
         self._runner = web.AppRunner(
-            app, access_log=None, handle_signals=False, shutdown_timeout=0.1
+            app,
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=0.1,
+            keepalive_timeout=self.spec.keepalive_timeout,
         )
         await self._runner.setup()
-        await web.SockSite(self._runner, tcp_sock).start()
+        context = tls.server_context() if self.https else None
+        await web.SockSite(self._runner, tcp_sock, ssl_context=context).start()
         self.online = True
         self.boots += 1
+
+    @web.middleware
+    async def _count_connection(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.transport is not None:
+            self.connections.add(request.transport.get_extra_info("peername"))
+        return await handler(request)
+
+    async def set_https(self, on: bool) -> None:
+        """A firmware update that turns HTTPS on (or off): the device reboots serving KLAP on
+        its usual port for the scheme (4433 / 80, or a free one; DeviceSpec.port pins it)
+        and says so in its discovery answer. Sessions are gone; relays, counters and
+        identity (MAC, device id) are kept."""
+        if not isinstance(self.state, SmartDevice) or self.state.encryption != "KLAP":
+            raise ValueError("only a KLAP device switches to HTTPS here")
+        await self.go_offline()
+        self.sessions.clear()
+        self.https = on
+        sock = self._bind_tcp()
+        self.http_port = sock.getsockname()[1]
+        scheme = self.state.discovery["result"]["mgt_encrypt_schm"]
+        scheme.update(is_support_https=on, http_port=self.http_port)
+        await self._go_online(sock)
 
     async def go_offline(self) -> None:
         """Stop answering: close sockets and drop connections (connection refused)."""
@@ -432,6 +486,9 @@ class DeviceServer:
             "fixture": self.spec.fixture,
             "host": self.host,
             "http_port": self.http_port,
+            "https": self.https,
+            # "recording": as recorded; "override": set by DeviceSpec.https, not recorded
+            "https_source": "recording" if self.https == self.recorded_https else "override",
             "model": state.model,
             "family": state.family,
             "encryption": state.encryption,
@@ -448,6 +505,7 @@ class DeviceServer:
                 for i in range(len(state.children))
             ],
             **self.counters,
+            "connections": len(self.connections),
             "sessions": len(self.sessions),
             "boots": self.boots,
         }

@@ -368,6 +368,7 @@ class SmartDevice(Node):
         page_size: int = 10,
         load_w: float | None = None,
         child_aliases: list[str] | None = None,
+        https: bool | None = None,
     ) -> None:
         fixture = copy.deepcopy(fixture)
         self.identity = identity
@@ -388,7 +389,7 @@ class SmartDevice(Node):
             load_w=load_w,
             switchable="get_child_device_list" not in fixture or "device_on" in info,
         )
-        self.discovery = self._discovery(discovery, http_port_in_discovery)
+        self.discovery = self._discovery(discovery, http_port_in_discovery, https)
         self.children = self._make_children(child_fixtures, load_w, child_aliases or [])
 
     # -- identity ------------------------------------------------------------------------
@@ -402,7 +403,9 @@ class SmartDevice(Node):
             nickname=b64(identity.alias),
         )
 
-    def _discovery(self, recorded: dict[str, Any], http_port: int | None) -> dict[str, Any]:
+    def _discovery(
+        self, recorded: dict[str, Any], http_port: int | None, https: bool | None = None
+    ) -> dict[str, Any]:
         result = copy.deepcopy(recorded.get("result", recorded))
         result.update(
             ip=self.identity.host,
@@ -411,6 +414,8 @@ class SmartDevice(Node):
         )
         scheme = result.setdefault("mgt_encrypt_schm", {})
         scheme["http_port"] = http_port or self.identity.http_port
+        if https is not None:  # DeviceSpec.https: may differ from the recording (server.py)
+            scheme["is_support_https"] = https
         return {"error_code": 0, "result": result}
 
     @property
