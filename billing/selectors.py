@@ -16,10 +16,12 @@ from django.db.models import FloatField, Q, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from billing.decimals import ZERO
+from billing import forecast
+from billing.decimals import ZERO, to_decimal
 from billing.models import DailyCost, HourlyCost, RatePlan
 from billing.periods import MICROSECOND, PlanVersion, Versions, version_periods
 from billing.plans import (
+    currency_places,
     normalise_plan,
     plan_to_api,  # noqa: F401 (public: a plan in the API's shape)
 )
@@ -135,3 +137,79 @@ def typical_week(plan: dict, day: date) -> dict:
     from billing.preview import typical_week as week  # the preview imports the plan engine
 
     return week(plan, day)
+
+
+# -- forecasts: energy not used yet (the insights app's standby and bill projection) --------
+
+
+@dataclass(frozen=True)
+class BillingPeriod:
+    """One billing period of the plans in force: [start, end) in UTC, its local days."""
+
+    start: datetime
+    end: datetime
+    first_day: date
+    last_day: date
+    currency: str
+    timezone: str
+
+
+def billing_period(at: datetime | None = None) -> BillingPeriod:
+    """The billing period `at` (now by default) falls in: from local midnight of the cycle
+    day of the plan in force then, to the next one (billing/periods.py)."""
+    at = at or timezone.now()
+    history = plan_history()
+    versions = Versions(plan_versions(history))
+    ((start, end),) = version_periods(at, at + MICROSECOND, versions)
+    current = plan_in_force(at, history).plan
+    return BillingPeriod(
+        start=start,
+        end=end,
+        first_day=versions.local(start).date(),
+        last_day=versions.local(end - MICROSECOND).date(),
+        currency=current["currency"],
+        timezone=current["timezone"],
+    )
+
+
+def steady_power_yearly_cost(
+    watts: float | Decimal, start: datetime, end: datetime
+) -> tuple[str, Decimal, Decimal]:
+    """(currency, kWh, energy cost with its tax) of `watts` drawn without a break over
+    [start, end) under the plan in force at `start`, as if it were always in force (see
+    billing/forecast.py; fixed charges are billed whatever the standby, so left out)."""
+    plan = plan_in_force(start).plan
+    kwh, cost = forecast.steady_power_cost(to_decimal(watts), plan, start, end)
+    return plan["currency"], kwh, cost
+
+
+def rest_of_period_cost(
+    period: BillingPeriod,
+    at: datetime,
+    used_kwh: float | Decimal,
+    future: Iterable[tuple[datetime, datetime, float | Decimal]],
+) -> Decimal:
+    """The energy cost of `future` (start, end, kWh) intervals in [at, period.end), priced
+    in the tiers the period's total reaches after used_kwh (the energy since period.start)."""
+    future = [(a, b, to_decimal(max(kwh, 0))) for a, b, kwh in future]
+    return forecast.rest_of_period_cost(
+        plan_versions(), period.start, at, to_decimal(max(used_kwh, 0)), future, period.end
+    )
+
+
+def period_fixed_cost(
+    period: BillingPeriod, hours: Iterable[tuple[datetime, datetime, float | Decimal]] = ()
+) -> Decimal:
+    """The charges billed once for the period (service, demand, fees, their tax); hours
+    (start, end, household kWh) are only read by a demand charge."""
+    return forecast.period_fixed_cost(plan_versions(), period.start, period.end, hours)
+
+
+def bills_demand() -> bool:
+    """Whether any plan version charges for peak demand (then the projection needs hours)."""
+    return any(plan["demand_charge_per_kw"] for _, plan in plan_versions())
+
+
+def money_places(currency: str) -> int:
+    """Decimal places an amount in this currency is shown with (ISO 4217: 2, JPY 0, ...)."""
+    return currency_places(currency)
