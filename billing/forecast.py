@@ -7,7 +7,8 @@ Pure functions over plan versions; billing.selectors reads the plans and calls t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Hashable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -15,11 +16,34 @@ from billing.decimals import ZERO, to_decimal
 from billing.engine import Interval, fixed_charges, price
 from billing.periods import PlanVersion
 
+
+def linear(plan: dict) -> bool:
+    """Whether the plan's energy price is the same for every kWh of a period (no tiers)."""
+    return all(len(p["tier_rates"]) <= 1 for p in (plan, *plan["seasonal_rates"]))
+
+
 STEADY = "steady"
 HOUSEHOLD = "household"
+USED = ("used so far",)  # a key no caller's interval carries
 
 
 def steady_power_cost(
+    watts: Decimal, plan: dict, start: datetime, end: datetime
+) -> tuple[Decimal, Decimal]:
+    """steady_power_cost, remembered per process: a pure function of its arguments, and
+    the dashboard asks for the same year with the same plan many times a day."""
+    key = (json.dumps(plan, sort_keys=True, default=str), start, end, to_decimal(watts))
+    if key not in _STEADY:
+        if len(_STEADY) >= 64:
+            _STEADY.clear()
+        _STEADY[key] = _steady_cost(to_decimal(watts), plan, start, end)
+    return _STEADY[key]
+
+
+_STEADY: dict[tuple, tuple[Decimal, Decimal]] = {}
+
+
+def _steady_cost(
     watts: Decimal, plan: dict, start: datetime, end: datetime
 ) -> tuple[Decimal, Decimal]:
     """The kWh and energy cost (with its tax; no fixed charges) of `watts` drawn without a
@@ -44,10 +68,11 @@ def rest_of_period_cost(
     period_start: datetime,
     at: datetime,
     used_kwh: Decimal,
-    future: Iterable[tuple[datetime, datetime, Decimal]],
+    future: Iterable[tuple[datetime, datetime, Decimal, Hashable]],
     period_end: datetime,
-) -> Decimal:
-    """The energy cost (with its tax) of the `future` intervals in [at, period_end).
+) -> dict[Hashable, Decimal]:
+    """The energy cost (with its tax) of the `future` intervals in [at, period_end), per
+    the key each interval carries (their sum is the household's cost).
 
     used_kwh, the household's energy in [period_start, at), goes first as one interval: it
     is not reported, but it moves the household up the tiers, so the future energy is
@@ -55,11 +80,12 @@ def rest_of_period_cost(
     """
     intervals = []
     if used_kwh > 0 and period_start < at:
-        intervals.append(Interval(HOUSEHOLD, period_start, at, used_kwh))
-    intervals += [Interval(HOUSEHOLD, a, b, kwh) for a, b, kwh in future if kwh > 0 and a < b]
+        intervals.append(Interval(USED, period_start, at, used_kwh))
+    intervals += [Interval(key, a, b, kwh) for a, b, kwh, key in future if kwh > 0 and a < b]
     if at >= period_end:
-        return ZERO
-    return price(intervals, list(versions), at, period_end).energy_cost
+        return {}
+    result = price(intervals, list(versions), at, period_end)
+    return {d.device_id: d.cost for d in result.devices if d.device_id != USED}
 
 
 def period_fixed_cost(

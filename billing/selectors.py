@@ -6,8 +6,8 @@ hourly_costs() and cost_between() read the stored costs (billing's HourlyCost).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -144,7 +144,8 @@ def typical_week(plan: dict, day: date) -> dict:
 
 @dataclass(frozen=True)
 class BillingPeriod:
-    """One billing period of the plans in force: [start, end) in UTC, its local days."""
+    """One billing period of the plans in force: [start, end) in UTC, its local days, and
+    the plan versions it was worked out with (the forecasts below price with them)."""
 
     start: datetime
     end: datetime
@@ -152,6 +153,17 @@ class BillingPeriod:
     last_day: date
     currency: str
     timezone: str
+    versions: tuple = field(default=(), compare=False, repr=False)
+
+    @property
+    def linear(self) -> bool:
+        """Whether every kWh of the period costs the same whatever came before (no tiers)."""
+        return all(forecast.linear(plan) for _, plan in self.versions)
+
+    @property
+    def bills_demand(self) -> bool:
+        """Whether a plan charges for peak demand (the fixed charges then read the hours)."""
+        return any(plan["demand_charge_per_kw"] for _, plan in self.versions)
 
 
 def billing_period(at: datetime | None = None) -> BillingPeriod:
@@ -159,7 +171,8 @@ def billing_period(at: datetime | None = None) -> BillingPeriod:
     day of the plan in force then, to the next one (billing/periods.py)."""
     at = at or timezone.now()
     history = plan_history()
-    versions = Versions(plan_versions(history))
+    listed = plan_versions(history)
+    versions = Versions(listed)
     ((start, end),) = version_periods(at, at + MICROSECOND, versions)
     current = plan_in_force(at, history).plan
     return BillingPeriod(
@@ -169,6 +182,7 @@ def billing_period(at: datetime | None = None) -> BillingPeriod:
         last_day=versions.local(end - MICROSECOND).date(),
         currency=current["currency"],
         timezone=current["timezone"],
+        versions=tuple(listed),
     )
 
 
@@ -187,13 +201,14 @@ def rest_of_period_cost(
     period: BillingPeriod,
     at: datetime,
     used_kwh: float | Decimal,
-    future: Iterable[tuple[datetime, datetime, float | Decimal]],
-) -> Decimal:
-    """The energy cost of `future` (start, end, kWh) intervals in [at, period.end), priced
-    in the tiers the period's total reaches after used_kwh (the energy since period.start)."""
-    future = [(a, b, to_decimal(max(kwh, 0))) for a, b, kwh in future]
+    future: Iterable[tuple[datetime, datetime, float | Decimal, Hashable]],
+) -> dict[Hashable, Decimal]:
+    """The energy cost of `future` (start, end, kWh, key) intervals in [at, period.end),
+    per key, priced in the tiers the period's total reaches after used_kwh (the energy
+    since period.start) with the plans of the period."""
+    future = [(a, b, to_decimal(max(kwh, 0)), key) for a, b, kwh, key in future]
     return forecast.rest_of_period_cost(
-        plan_versions(), period.start, at, to_decimal(max(used_kwh, 0)), future, period.end
+        period.versions, period.start, at, to_decimal(max(used_kwh, 0)), future, period.end
     )
 
 
@@ -202,12 +217,7 @@ def period_fixed_cost(
 ) -> Decimal:
     """The charges billed once for the period (service, demand, fees, their tax); hours
     (start, end, household kWh) are only read by a demand charge."""
-    return forecast.period_fixed_cost(plan_versions(), period.start, period.end, hours)
-
-
-def bills_demand() -> bool:
-    """Whether any plan version charges for peak demand (then the projection needs hours)."""
-    return any(plan["demand_charge_per_kw"] for _, plan in plan_versions())
+    return forecast.period_fixed_cost(period.versions, period.start, period.end, hours)
 
 
 def money_places(currency: str) -> int:

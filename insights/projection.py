@@ -39,6 +39,7 @@ from billing import selectors as billing_selectors
 from devices import selectors as device_selectors
 
 HOUR = timedelta(hours=1)
+ZERO = Decimal(0)
 DEFAULT_HISTORY_DAYS = 28
 WHOLE_DAY_HOURS = 20  # a day with fewer measured hours is left out of the low/high ratios
 WEEKDAY, WEEKEND = "weekday", "weekend"
@@ -148,27 +149,34 @@ def project(
     used_cost = billing_selectors.cost_between(ids, period.start, now_hour)
     rest = _rest(at, now_hour, period.end, zone, pattern)
     fixed_hours = ()
-    if billing_selectors.bills_demand():
+    if period.bills_demand:
         fixed_hours = [(h, h + HOUR, kwh) for h, kwh in used.items()] + [
             (a, b, kwh) for a, b, kwh, _ in rest
         ]
     fixed = billing_selectors.period_fixed_cost(period, fixed_hours)
+    future = {kind: sum(kwh for _, _, kwh, k in rest if k == kind) for kind in (WEEKDAY, WEEKEND)}
+    cost = billing_selectors.rest_of_period_cost(period, at, used_kwh, rest)
+    kinds = (WEEKDAY, WEEKEND)
 
-    def priced(scale: str | None) -> tuple[float, Decimal]:
-        future = [
-            (a, b, kwh * (pattern.ratios[kind][0 if scale == "low" else 1] if scale else 1.0))
-            for a, b, kwh, kind in rest
-        ]
-        cost = billing_selectors.rest_of_period_cost(period, at, used_kwh, future)
-        return used_kwh + sum(kwh for _, _, kwh in future), used_cost + cost
+    def scaled(side: int) -> tuple[float, Decimal]:
+        """The rest with each day type's kWh scaled by its low (0) or high (1) ratio."""
+        ratio = {kind: pattern.ratios[kind][side] for kind in kinds}
+        kwh = used_kwh + sum(future[kind] * ratio[kind] for kind in kinds)
+        if period.linear:  # each kWh's price does not depend on the total: scale the costs
+            extra = sum(cost.get(kind, ZERO) * Decimal(repr(ratio[kind])) for kind in kinds)
+        else:  # tiers: price the scaled rest again, from the energy used so far
+            rest_scaled = [(a, b, kwh * ratio[kind], kind) for a, b, kwh, kind in rest]
+            priced = billing_selectors.rest_of_period_cost(period, at, used_kwh, rest_scaled)
+            extra = sum(priced.values(), ZERO)
+        return kwh, used_cost + extra + fixed
 
-    kwh, energy_cost = priced(None)
-    low_kwh, low_cost = priced("low")
-    high_kwh, high_cost = priced("high")
+    kwh = used_kwh + sum(future.values())
+    energy_cost = used_cost + sum(cost.values(), ZERO)
+    (low_kwh, low_cost), (high_kwh, high_cost) = scaled(0), scaled(1)
     return Projection(
         period=period, at=at, used_kwh=used_kwh, used_cost=used_cost, kwh=kwh,
-        energy_cost=energy_cost, fixed=fixed, low_kwh=low_kwh, low_cost=low_cost + fixed,
-        high_kwh=high_kwh, high_cost=high_cost + fixed, pattern=pattern,
+        energy_cost=energy_cost, fixed=fixed, low_kwh=low_kwh, low_cost=low_cost,
+        high_kwh=high_kwh, high_cost=high_cost, pattern=pattern,
         history_days=history_days,
     )  # fmt: skip
 

@@ -36,7 +36,7 @@ def record_closed_period(now: datetime | None = None) -> ProjectionCheck | None:
     actual_kwh = sum(hours.values())
     ids = list(_device_ids())
     demand = []
-    if billing_selectors.bills_demand():
+    if closed.bills_demand:
         demand = [(h, h + HOUR, kwh) for h, kwh in hours.items()]
     actual = billing_selectors.cost_between(ids, closed.start, closed.end)
     actual += billing_selectors.period_fixed_cost(closed, demand)
