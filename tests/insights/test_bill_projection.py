@@ -96,6 +96,23 @@ def test_low_and_high_take_the_quartiles_of_recent_days(admin_at, viewer_at):
     assert body["projected"]["high"] == {"kwh": 210.444, "total_cost": 21.04}
 
 
+def test_with_tiers_the_low_and_high_totals_are_priced_in_their_own_tiers(admin_at, viewer_at):
+    save_plan(admin_at, utc(2025, 5, 1), {
+        "rate_type": "tiered", "timezone": "UTC",
+        "rate_structure": {"tier1_limit": 150, "tier1_rate": 0.10, "tier2_rate": 0.20},
+    })  # fmt: skip
+    weekday = {date(2025, 6, 9 + n): kwh for n, kwh in enumerate([2, 4, 6, 8, 10])}
+    days_of_use(DeviceFactory(), date(2025, 6, 9), date(2025, 6, 15),
+                lambda day: weekday.get(day, 12))  # fmt: skip
+    projected = projection(viewer_at, MONDAY_16_JUNE, "?history_days=7")["projected"]
+    # The same days as above. Projected 168 kWh: 150 at 0.10 + 18 at 0.20 = 18.60. Low
+    # 129.111 kWh stays in the first tier: 12.91. High 210.444 kWh: 15.00 + 60.444 x 0.20
+    # = 27.09 (scaling the projection's cost would have said 18.60 x 210.444 / 168 = 23.30).
+    assert (projected["kwh"], projected["total_cost"]) == (168.0, 18.6)
+    assert projected["low"] == {"kwh": 129.111, "total_cost": 12.91}
+    assert projected["high"] == {"kwh": 210.444, "total_cost": 27.09}
+
+
 def test_a_plan_change_mid_period_prices_each_part_with_its_own_plan(admin_at, viewer_at):
     save_plan(admin_at, utc(2025, 5, 1), SIMPLE)
     save_plan(admin_at, utc(2025, 6, 12), {**SIMPLE, "rate_per_kwh": 0.20})
