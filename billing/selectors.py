@@ -6,8 +6,8 @@ hourly_costs() and cost_between() read the stored costs (billing's HourlyCost).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -16,10 +16,12 @@ from django.db.models import FloatField, Q, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from billing.decimals import ZERO
+from billing import forecast
+from billing.decimals import ZERO, to_decimal
 from billing.models import DailyCost, HourlyCost, RatePlan
 from billing.periods import MICROSECOND, PlanVersion, Versions, version_periods
 from billing.plans import (
+    currency_places,
     normalise_plan,
     plan_to_api,  # noqa: F401 (public: a plan in the API's shape)
 )
@@ -135,3 +137,89 @@ def typical_week(plan: dict, day: date) -> dict:
     from billing.preview import typical_week as week  # the preview imports the plan engine
 
     return week(plan, day)
+
+
+# -- forecasts: energy not used yet (the insights app's standby and bill projection) --------
+
+
+@dataclass(frozen=True)
+class BillingPeriod:
+    """One billing period of the plans in force: [start, end) in UTC, its local days, and
+    the plan versions it was worked out with (the forecasts below price with them)."""
+
+    start: datetime
+    end: datetime
+    first_day: date
+    last_day: date
+    currency: str
+    timezone: str
+    versions: tuple = field(default=(), compare=False, repr=False)
+
+    @property
+    def linear(self) -> bool:
+        """Whether every kWh of the period costs the same whatever came before (no tiers)."""
+        return all(forecast.linear(plan) for _, plan in self.versions)
+
+    @property
+    def bills_demand(self) -> bool:
+        """Whether a plan charges for peak demand (the fixed charges then read the hours)."""
+        return any(plan["demand_charge_per_kw"] for _, plan in self.versions)
+
+
+def billing_period(at: datetime | None = None) -> BillingPeriod:
+    """The billing period `at` (now by default) falls in: from local midnight of the cycle
+    day of the plan in force then, to the next one (billing/periods.py)."""
+    at = at or timezone.now()
+    history = plan_history()
+    listed = plan_versions(history)
+    versions = Versions(listed)
+    ((start, end),) = version_periods(at, at + MICROSECOND, versions)
+    current = plan_in_force(at, history).plan
+    return BillingPeriod(
+        start=start,
+        end=end,
+        first_day=versions.local(start).date(),
+        last_day=versions.local(end - MICROSECOND).date(),
+        currency=current["currency"],
+        timezone=current["timezone"],
+        versions=tuple(listed),
+    )
+
+
+def steady_power_yearly_cost(
+    watts: float | Decimal, start: datetime, end: datetime
+) -> tuple[str, Decimal, Decimal]:
+    """(currency, kWh, energy cost with its tax) of `watts` drawn without a break over
+    [start, end) under the plan in force at `start`, as if it were always in force (see
+    billing/forecast.py; fixed charges are billed whatever the standby, so left out)."""
+    plan = plan_in_force(start).plan
+    kwh, cost = forecast.steady_power_cost(to_decimal(watts), plan, start, end)
+    return plan["currency"], kwh, cost
+
+
+def rest_of_period_cost(
+    period: BillingPeriod,
+    at: datetime,
+    used_kwh: float | Decimal,
+    future: Iterable[tuple[datetime, datetime, float | Decimal, Hashable]],
+) -> dict[Hashable, Decimal]:
+    """The energy cost of `future` (start, end, kWh, key) intervals in [at, period.end),
+    per key, priced in the tiers the period's total reaches after used_kwh (the energy
+    since period.start) with the plans of the period."""
+    future = [(a, b, to_decimal(max(kwh, 0)), key) for a, b, kwh, key in future]
+    return forecast.rest_of_period_cost(
+        period.versions, period.start, at, to_decimal(max(used_kwh, 0)), future, period.end
+    )
+
+
+def period_fixed_cost(
+    period: BillingPeriod, hours: Iterable[tuple[datetime, datetime, float | Decimal]] = ()
+) -> Decimal:
+    """The charges billed once for the period (service, demand, fees, their tax); hours
+    (start, end, household kWh) are only read by a demand charge."""
+    return forecast.period_fixed_cost(period.versions, period.start, period.end, hours)
+
+
+def money_places(currency: str) -> int:
+    """Decimal places an amount in this currency is shown with (ISO 4217: 2, JPY 0, ...)."""
+    return currency_places(currency)

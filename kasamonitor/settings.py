@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "security",
     "devices",
     "billing",
+    "insights",
     "exports",
     "backups",
     "monitoring",

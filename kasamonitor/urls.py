@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("system.urls")),
     path("", include("devices.urls")),
     path("", include("billing.urls")),
+    path("", include("insights.urls")),
     path("", include("exports.urls")),
     path("", include("backups.urls")),
     path("", include("monitoring.urls")),

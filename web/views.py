@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts import selectors as account_selectors
+from accounts.permissions import has_permission
 from accounts.roles import ROLE_CHOICES
 from backups import services as backup_services
 from billing import costs as billing_costs
@@ -24,6 +25,8 @@ from devices import services as device_services
 from devices.errors import DeviceNotFound
 from devices.kasa_client import CloudCredentials
 from exports import selectors as export_selectors
+from insights import selectors as insight_selectors
+from insights import services as insight_services
 from kasamonitor.errors import ApiError
 from monitoring import selectors as alert_selectors
 
@@ -57,10 +60,23 @@ def dashboard(request):
 def dashboard_page(request, status: int = 200, **extra):
     cards = selectors.dashboard_devices()
     steps = selectors.first_run_steps(layout(request)["can"])
+    insights = _insights(request, standby=True) if cards else {}
     return _render(
         request, "web/dashboard.html", "web:dashboard", status,
-        cards=cards, currency=_currency(), steps=steps, **extra,
+        cards=cards, currency=_currency(), steps=steps, **insights, **extra,
     )  # fmt: skip
+
+
+def _insights(request, *, standby: bool) -> dict:
+    """The bill projection (and on the dashboard the always-on list), for those who may see
+    costs: the same rule as /api/insights/*."""
+    if not has_permission(request.user, "costs.view"):
+        return {}
+    insight_services.record_closed_period()
+    found = {"bill": insight_selectors.bill_projection()}
+    if standby:
+        found["standby"] = insight_selectors.standby_report()
+    return found
 
 
 HISTORY_HOURS = {"1h": 1, "24h": 24, "7d": 24 * 7, "30d": 24 * 30, "365d": 24 * 365}
@@ -147,6 +163,7 @@ def costs(request):
         context["report"] = billing_costs.costs_report(span)
     except FORM_ERRORS as exc:
         context["problem"] = problem_of(exc)
+    context.update(_insights(request, standby=False))
     return _render(request, "web/costs.html", "web:costs", **context)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("accounts", "backups", "billing", "devices", "exports", "monitoring", "security",
-        "system", "web", "integrations", "kasamonitor")  # fmt: skip
+        "system", "web", "integrations", "insights", "kasamonitor")  # fmt: skip
 PUBLIC = {"services", "selectors", "errors", "signals"}
 ADAPTERS = {
     # DRF permission classes, role names, the token authentication and the socket middleware

@@ -1,0 +1,146 @@
+"""GET /api/insights/standby and /api/insights/bill-projection on a year of data: 10 devices
+x 365 days of hourly rollups and stored hourly costs (issue 21's 50-ms budget).
+
+The insights read only the hourly rollups (night hours' mean power; the household's hours
+of the period and of the last 28 days) and the stored hourly costs, never the raw readings,
+so the year's 5,256,000 one-minute readings of `yeardata.py` are not created here: their
+hourly rollups are (the same rows bench_year.py's SQL makes from them). The plan is a
+time-of-use plan with tiers and a service charge, the slowest pricing.
+
+Run: .venv/bin/python benchmarks/bench_insights.py   (SQLite in a temp dir; with
+DATABASE_URL on PostgreSQL its own database kasa_bench_insights, created and dropped).
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from _common import bench_database, report, setup_django
+
+DEVICES = 10
+DAYS = 365
+END = datetime(2024, 6, 17, 9, 30, tzinfo=UTC)  # mid-period, mid-hour
+START = END.replace(minute=0) - timedelta(days=DAYS)
+PLAN = {
+    "rate_type": "combined",
+    "timezone": "Europe/Berlin",
+    "time_of_use_rates": [
+        {"start_hour": 7, "end_hour": 21, "rate": 0.12, "days_of_week": [0, 1, 2, 3, 4]},
+    ],
+    "default_rate": 0.05,
+    "tier_rates": [{"max_kwh": 300, "rate": 0.10}, {"max_kwh": None, "rate": 0.15}],
+    "monthly_service_charge": 9.5,
+    "tax": {"rate": 7},
+}
+TOU = {key: value for key, value in PLAN.items() if key != "tier_rates"} | {
+    "rate_type": "time_of_use"
+}
+BUDGET_MS = 50
+
+
+def build() -> None:
+    """Devices, a year of hourly rollups (power and energy) and their stored costs."""
+    from billing import services
+    from billing.models import HourlyCost, RepriceRequest
+    from devices.models import Device, HourlyRollup
+
+    rng = random.Random(1)
+    devices = Device.objects.bulk_create(
+        Device(device_id=f"50:C7:BF:00:00:{n:02X}", mac=f"50:C7:BF:00:00:{n:02X}",
+               host=f"127.0.1.{n + 1}", alias=f"Plug {n}")
+        for n in range(DEVICES)
+    )  # fmt: skip
+    hours = [START + timedelta(hours=n) for n in range(DAYS * 24)]
+    for n, device in enumerate(devices):
+        standby = 2.0 + n
+        rollups = []
+        for hour in hours:
+            watts = standby + (rng.uniform(0, 300) if rng.random() < 0.3 else rng.uniform(0, 1))
+            rollups.append(HourlyRollup(
+                device=device, hour=hour, energy_kwh=round(watts / 1000, 6), samples=60,
+                power_sum_w=watts * 60, max_power_w=watts * 1.5, cost=0,
+            ))  # fmt: skip
+        HourlyRollup.objects.bulk_create(rollups, batch_size=5000)
+        HourlyCost.objects.bulk_create(
+            (HourlyCost(device=device, hour=r.hour, kwh=r.energy_kwh,
+                        cost=Decimal(str(r.energy_kwh)) * Decimal("0.12"))
+             for r in rollups),
+            batch_size=5000,
+        )  # fmt: skip
+    services.rate_plan_save(PLAN, now=START - timedelta(days=1))
+    RepriceRequest.objects.all().delete()  # the costs above stand in for the pipeline's
+
+
+def timed_get(client, url: str, runs: int = 21) -> tuple[float, float]:
+    import time_machine
+
+    with time_machine.travel(END, tick=False):
+        client.get(url)  # warm up (and the closed period's check, written once)
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            answer = client.get(url)
+            times.append(time.perf_counter() - started)
+            assert answer.status_code == 200, answer.content[:500]
+    times.sort()
+    return statistics.median(times) * 1000, times[int(len(times) * 0.95)] * 1000
+
+
+def _profile(client, url: str) -> None:
+    import cProfile
+    import pstats
+
+    import time_machine
+
+    with time_machine.travel(END, tick=False), cProfile.Profile() as profile:
+        client.get(url)
+    pstats.Stats(profile).sort_stats("cumulative").print_stats(
+        "insights/|billing/|execute|selectors|sql", 45
+    )
+
+
+def main() -> int:
+    with bench_database("insights"):
+        return run()
+
+
+def run() -> int:
+    setup_django(TIME_ZONE="Europe/Berlin")
+    from django.core.management import call_command
+    from django.db import connection
+    from rest_framework.test import APIClient
+
+    from accounts.models import User
+    from devices.models import Device, HourlyRollup
+
+    call_command("migrate", verbosity=0)
+    if Device.objects.exists():
+        print("The database is not empty; point DATABASE_URL at an empty one.")
+        return 2
+    build()
+    print(f"{connection.vendor}: {DEVICES} devices x {DAYS} days = "
+          f"{HourlyRollup.objects.count()} hourly rollups and stored hourly costs")  # fmt: skip
+    client = APIClient(HTTP_HOST="127.0.0.1")
+    client.force_authenticate(User.objects.create(username="bench", role="viewer"))
+    ok = True
+    from billing import services
+
+    for label, plan in (("time-of-use + tiers", PLAN), ("time-of-use", TOU)):
+        services.rate_plan_save(plan, now=START - timedelta(days=1))  # replaces the plan
+        for name in ("standby", "bill-projection"):
+            median, p95 = timed_get(client, f"/api/insights/{name}")
+            ok &= report(f"GET /api/insights/{name}, {label}, {DEVICES} devices, a year "
+                         f"({connection.vendor})", median, "ms", BUDGET_MS)  # fmt: skip
+            print(f"  p95 {p95:.1f} ms")
+            if "--profile" in sys.argv:
+                _profile(client, f"/api/insights/{name}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

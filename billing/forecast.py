@@ -1,0 +1,103 @@
+"""Pricing energy that has not been used yet: a steady power over a year (standby), and the
+rest of a billing period (the bill projection). Both go through the cost engine, so they
+price exactly as the stored costs do: time-of-use edges, seasons, tiers, tax on energy.
+
+Pure functions over plan versions; billing.selectors reads the plans and calls them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Hashable, Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from billing.decimals import ZERO, to_decimal
+from billing.engine import Interval, fixed_charges, price
+from billing.periods import PlanVersion
+
+
+def linear(plan: dict) -> bool:
+    """Whether the plan's energy price is the same for every kWh of a period (no tiers)."""
+    return all(len(p["tier_rates"]) <= 1 for p in (plan, *plan["seasonal_rates"]))
+
+
+STEADY = "steady"
+HOUSEHOLD = "household"
+USED = ("used so far",)  # a key no caller's interval carries
+
+
+def steady_power_cost(
+    watts: Decimal, plan: dict, start: datetime, end: datetime
+) -> tuple[Decimal, Decimal]:
+    """steady_power_cost, remembered per process: a pure function of its arguments, and
+    the dashboard asks for the same year with the same plan many times a day."""
+    key = (json.dumps(plan, sort_keys=True, default=str), start, end, to_decimal(watts))
+    if key not in _STEADY:
+        if len(_STEADY) >= 64:
+            _STEADY.clear()
+        _STEADY[key] = _steady_cost(to_decimal(watts), plan, start, end)
+    return _STEADY[key]
+
+
+_STEADY: dict[tuple, tuple[Decimal, Decimal]] = {}
+
+
+def _steady_cost(
+    watts: Decimal, plan: dict, start: datetime, end: datetime
+) -> tuple[Decimal, Decimal]:
+    """The kWh and energy cost (with its tax; no fixed charges) of `watts` drawn without a
+    break over [start, end) under `plan`, as if it had always been in force.
+
+    One interval covering the whole span: the engine cuts it at every moment a price may
+    change (time-of-use edges, local midnights, daylight-saving shifts, seasons) and shares
+    its energy in proportion to time, which for a steady power is exactly its use in each
+    piece, so every piece is priced at its own hour's price. Tiers count from the start of
+    each billing period, as if this were the household's only use.
+    """
+    hours = Decimal((end - start).total_seconds()) / 3600
+    kwh = to_decimal(watts) * hours / 1000
+    if kwh <= 0:
+        return ZERO, ZERO
+    result = price([Interval(STEADY, start, end, kwh)], [(start, plan)], start, end)
+    return kwh, result.energy_cost
+
+
+def rest_of_period_cost(
+    versions: Sequence[PlanVersion],
+    period_start: datetime,
+    at: datetime,
+    used_kwh: Decimal,
+    future: Iterable[tuple[datetime, datetime, Decimal, Hashable]],
+    period_end: datetime,
+) -> dict[Hashable, Decimal]:
+    """The energy cost (with its tax) of the `future` intervals in [at, period_end), per
+    the key each interval carries (their sum is the household's cost).
+
+    used_kwh, the household's energy in [period_start, at), goes first as one interval: it
+    is not reported, but it moves the household up the tiers, so the future energy is
+    priced in the tier the period's total reaches.
+    """
+    intervals = []
+    if used_kwh > 0 and period_start < at:
+        intervals.append(Interval(USED, period_start, at, used_kwh))
+    intervals += [Interval(key, a, b, kwh) for a, b, kwh, key in future if kwh > 0 and a < b]
+    if at >= period_end:
+        return {}
+    result = price(intervals, list(versions), at, period_end)
+    return {d.device_id: d.cost for d in result.devices if d.device_id != USED}
+
+
+def period_fixed_cost(
+    versions: Sequence[PlanVersion],
+    period_start: datetime,
+    period_end: datetime,
+    hours: Iterable[tuple[datetime, datetime, Decimal]] = (),
+) -> Decimal:
+    """The charges billed once for the period [period_start, period_end), with their tax.
+
+    hours (the household's energy per hour) matter only to a demand charge.
+    """
+    used = [Interval(HOUSEHOLD, a, b, to_decimal(kwh)) for a, b, kwh in hours if a < b]
+    charged = fixed_charges(used, list(versions), period_start, period_end)
+    return sum((p.total for p in charged), ZERO)

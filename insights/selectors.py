@@ -1,0 +1,103 @@
+"""Reads of the insights app: standby power and its yearly cost, the bill projection, and
+how far the projections of closed periods were off. Each answer is the API's body."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from billing import selectors as billing_selectors
+from insights.models import ProjectionCheck
+from insights.projection import DEFAULT_HISTORY_DAYS, WEEKDAY, WEEKEND, project
+from insights.standby import DEFAULT_NIGHTS
+from insights.standby import standby_report as _standby_report
+
+CHECKS_SHOWN = 12
+
+
+def standby_report(*, nights: int = DEFAULT_NIGHTS, now: datetime | None = None) -> dict:
+    """Each device's always-on power (highest first), the household's, and their yearly cost."""
+    return _standby_report(nights=nights, now=now)
+
+
+def bill_projection(
+    *, history_days: int = DEFAULT_HISTORY_DAYS, now: datetime | None = None
+) -> dict:
+    """The current billing period so far and projected to its end, with the checks of the
+    closed periods."""
+    p = project(now or timezone.now(), history_days=history_days)
+    currency, period = p.period.currency, p.period
+    money = _money(currency)
+    days = (period.last_day - period.first_day).days + 1
+    elapsed = (p.at - period.start) / (period.end - period.start) * days
+    return {
+        "currency": currency,
+        "timezone": period.timezone,
+        "as_of": _iso(p.at),
+        "period": {
+            "start": _iso(period.start),
+            "end": _iso(period.end),
+            "first_day": period.first_day.isoformat(),
+            "last_day": period.last_day.isoformat(),
+            "days": days,
+            "days_elapsed": round(elapsed, 2),
+        },
+        "so_far": {"kwh": round(float(p.used_kwh), 3), "energy_cost": money(p.used_cost)},
+        "projected": {
+            "kwh": round(float(p.kwh), 3),
+            "energy_cost": money(p.energy_cost),
+            "fixed_charges": money(p.fixed),
+            "total_cost": money(p.total_cost),
+            "low": {"kwh": round(float(p.low_kwh), 3), "total_cost": money(p.low_cost)},
+            "high": {"kwh": round(float(p.high_kwh), 3), "total_cost": money(p.high_cost)},
+        },
+        "basis": {
+            "history_days": p.history_days,
+            "weekdays": p.pattern.days[WEEKDAY],
+            "weekend_days": p.pattern.days[WEEKEND],
+            "weekday_kwh": round(float(p.pattern.daily(WEEKDAY)), 3),
+            "weekend_kwh": round(float(p.pattern.daily(WEEKEND)), 3),
+        },
+        "checks": projection_checks(),
+    }
+
+
+def projection_checks(limit: int = CHECKS_SHOWN) -> list[dict]:
+    """The latest closed periods: projected (at mid-period) against actual, newest first."""
+    rows = []
+    for check in ProjectionCheck.objects.all()[:limit]:
+        money = _money(check.currency)
+        rows.append(
+            {
+                "first_day": check.first_day.isoformat(),
+                "last_day": check.last_day.isoformat(),
+                "currency": check.currency,
+                "projected_at": _iso(check.projected_at),
+                "projected_kwh": round(check.projected_kwh, 3),
+                "projected_cost": money(check.projected_cost),
+                "low_cost": money(check.low_cost),
+                "high_cost": money(check.high_cost),
+                "actual_kwh": round(check.actual_kwh, 3),
+                "actual_cost": money(check.actual_cost),
+                "error_cost": money(check.error_cost),
+                "error_percent": None
+                if check.error_percent is None
+                else round(check.error_percent, 1),
+            }
+        )
+    return rows
+
+
+def _money(currency: str):
+    quantum = Decimal(1).scaleb(-billing_selectors.money_places(currency))
+
+    def present(value: Decimal) -> float:
+        return float(Decimal(value).quantize(quantum))
+
+    return present
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,117 @@
+"""Request and response shapes of the insights API, for validation and the OpenAPI schema.
+
+Bodies are built by insights.selectors; these serializers describe them.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from insights.projection import DEFAULT_HISTORY_DAYS
+from insights.standby import DEFAULT_NIGHTS
+
+MONEY = {"max_digits": 20, "decimal_places": 6, "coerce_to_string": False}
+
+
+class StandbyQuery(serializers.Serializer):
+    nights = serializers.IntegerField(
+        min_value=1, max_value=28, default=DEFAULT_NIGHTS,
+        help_text="How many of the last nights to read (00:00-05:00 on the household's clock).",
+    )  # fmt: skip
+
+
+class ProjectionQuery(serializers.Serializer):
+    history_days = serializers.IntegerField(
+        min_value=7, max_value=90, default=DEFAULT_HISTORY_DAYS,
+        help_text="How many whole days before today make the daily pattern.",
+    )  # fmt: skip
+
+
+class StandbyFigures(serializers.Serializer):
+    standby_w = serializers.FloatField(help_text="Always-on power in watts.")
+    yearly_kwh = serializers.FloatField()
+    yearly_cost = serializers.DecimalField(**MONEY, help_text="In `currency`.")
+
+
+class StandbyDevice(StandbyFigures):
+    id = serializers.IntegerField()
+    device_ip = serializers.CharField(allow_null=True)
+    device_name = serializers.CharField()
+    night_hours = serializers.IntegerField(help_text="Night hours with readings.")
+
+
+class StandbyOut(serializers.Serializer):
+    timezone = serializers.CharField(help_text="The household's clock that nights are on.")
+    nights = serializers.IntegerField()
+    night_hours = serializers.CharField(help_text='Local hours of a night, "00:00-05:00".')
+    percentile = serializers.IntegerField(help_text="Percentile of the hourly mean power.")
+    start = serializers.DateTimeField(allow_null=True, help_text="First night hour read (UTC).")
+    end = serializers.DateTimeField(allow_null=True, help_text="End of the last night hour.")
+    first_night = serializers.DateField(allow_null=True)
+    last_night = serializers.DateField(allow_null=True)
+    currency = serializers.CharField()
+    year_start = serializers.DateField(help_text="The year priced starts on this local day.")
+    household = StandbyFigures()
+    devices = StandbyDevice(many=True, help_text="Highest standby first.")
+
+
+class Period(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField(help_text="Excluded.")
+    first_day = serializers.DateField()
+    last_day = serializers.DateField()
+    days = serializers.IntegerField()
+    days_elapsed = serializers.FloatField()
+
+
+class SoFar(serializers.Serializer):
+    kwh = serializers.FloatField()
+    energy_cost = serializers.DecimalField(**MONEY, help_text="Energy and its tax.")
+
+
+class Bound(serializers.Serializer):
+    kwh = serializers.FloatField()
+    total_cost = serializers.DecimalField(**MONEY)
+
+
+class Projected(serializers.Serializer):
+    kwh = serializers.FloatField()
+    energy_cost = serializers.DecimalField(**MONEY)
+    fixed_charges = serializers.DecimalField(**MONEY, help_text="Billed once per period.")
+    total_cost = serializers.DecimalField(**MONEY)
+    low = Bound()
+    high = Bound()
+
+
+class Basis(serializers.Serializer):
+    history_days = serializers.IntegerField()
+    weekdays = serializers.IntegerField(help_text="Weekdays with readings in the pattern.")
+    weekend_days = serializers.IntegerField()
+    weekday_kwh = serializers.FloatField(help_text="A weekday's projected kWh.")
+    weekend_kwh = serializers.FloatField()
+
+
+class Check(serializers.Serializer):
+    first_day = serializers.DateField()
+    last_day = serializers.DateField()
+    currency = serializers.CharField()
+    projected_at = serializers.DateTimeField(help_text="The projection made at mid-period.")
+    projected_kwh = serializers.FloatField()
+    projected_cost = serializers.DecimalField(**MONEY)
+    low_cost = serializers.DecimalField(**MONEY)
+    high_cost = serializers.DecimalField(**MONEY)
+    actual_kwh = serializers.FloatField()
+    actual_cost = serializers.DecimalField(**MONEY)
+    error_cost = serializers.DecimalField(**MONEY, help_text="Projected minus actual.")
+    error_percent = serializers.FloatField(allow_null=True)
+
+
+class ProjectionOut(serializers.Serializer):
+    currency = serializers.CharField()
+    timezone = serializers.CharField(help_text="The plan's clock.")
+    as_of = serializers.DateTimeField()
+    period = Period()
+    so_far = SoFar()
+    projected = Projected()
+    basis = Basis()
+    checks = Check(many=True, help_text="Closed periods, newest first.")

@@ -1,0 +1,14 @@
+"""The insights API's routes: /api/insights/*."""
+
+from django.urls import path
+
+from insights import api
+
+urlpatterns = [
+    path("api/insights/standby", api.StandbyApi.as_view(), name="insights-standby"),
+    path(
+        "api/insights/bill-projection",
+        api.BillProjectionApi.as_view(),
+        name="insights-bill-projection",
+    ),
+]
