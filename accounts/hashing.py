@@ -1,0 +1,150 @@
+"""Password hashing with a memory bound: Argon2id at OWASP's parameters, a few hashes at a time.
+
+Argon2 is memory-hard on purpose: each hash (a new password, a login, the dummy hash for an
+unknown name) allocates its whole memory cost while it runs. Django's default (100 MiB,
+8 lanes) made every login in flight add 100 MiB to the web process. Here:
+
+- the parameters are the first row of OWASP's Argon2id table whose memory fits one web
+  process's share of PASSWORD_HASHING_MEMORY_MIB (64 MiB by default) split over
+  WEB_WORKERS processes: 19 MiB t=2, else 12 MiB t=3, 9 MiB t=4, 7 MiB t=5; one lane;
+- every hash and every check of a password passes one gate per process, weighted by the
+  hash's memory, whose capacity is that share: with one web process 3 hashes of 19 MiB run
+  at once (57 MiB), a fourth waits. A stored hash with a larger memory cost (Django's old
+  100 MiB) takes the whole gate: it runs alone in its process, once, and the login that
+  verifies it rewrites it with the current parameters (Django's must_update).
+
+The dummy hash Django's login runs for an unknown name uses the same hasher, so an unknown
+name costs what a wrong password costs.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.core.exceptions import ImproperlyConfigured
+
+KIB_PER_MIB = 1024
+# OWASP Password Storage Cheat Sheet, Argon2id rows at one lane (memory KiB, passes),
+# strongest memory first; each row is the same defence (memory x passes kept ~constant).
+OWASP_ARGON2ID = ((19 * 1024, 2), (12 * 1024, 3), (9 * 1024, 4), (7 * 1024, 5))
+
+
+@dataclass(frozen=True)
+class HashingPlan:
+    memory_kib: int  # Argon2 memory cost of one hash
+    time_cost: int  # Argon2 passes
+    slots: int  # hashes at once in one web process
+    budget_kib: int  # what one web process may spend on hashing at once
+
+    @property
+    def total_mib(self) -> float:
+        """Memory all web processes can spend on hashing at once, at the worst."""
+        return self.memory_kib * self.slots * settings.WEB_WORKERS / KIB_PER_MIB
+
+
+def hashing_plan(budget_mib: int | None = None, web_workers: int | None = None) -> HashingPlan:
+    """The Argon2 parameters and the per-process bound for a memory budget over the web processes."""
+    budget_mib = settings.PASSWORD_HASHING_MEMORY_MIB if budget_mib is None else budget_mib
+    web_workers = settings.WEB_WORKERS if web_workers is None else web_workers
+    per_process = budget_mib * KIB_PER_MIB // max(1, web_workers)
+    for memory_kib, time_cost in OWASP_ARGON2ID:
+        if memory_kib <= per_process:
+            return HashingPlan(memory_kib, time_cost, per_process // memory_kib, per_process)
+    smallest = OWASP_ARGON2ID[-1][0] // KIB_PER_MIB
+    raise ImproperlyConfigured(
+        f"PASSWORD_HASHING_MEMORY_MIB={budget_mib} over WEB_WORKERS={web_workers} leaves "
+        f"{per_process // KIB_PER_MIB} MiB per web process, below OWASP's smallest Argon2id "
+        f"row ({smallest} MiB): raise PASSWORD_HASHING_MEMORY_MIB to at least "
+        f"{smallest * web_workers} or lower WEB_WORKERS."
+    )
+
+
+class HashGate:
+    """A semaphore weighted in KiB: hashes whose memory adds up to at most `capacity` at once."""
+
+    def __init__(self, capacity_kib: int):
+        self._cond = threading.Condition()
+        self.capacity = capacity_kib
+        self.in_use = 0  # KiB held now
+        self.running = 0  # hashes running now
+        self.peak_kib = 0
+        self.peak_running = 0
+
+    def resize(self, capacity_kib: int) -> None:
+        with self._cond:
+            self.capacity = capacity_kib
+            self._cond.notify_all()
+
+    def reset_peaks(self) -> None:
+        with self._cond:
+            self.peak_kib, self.peak_running = self.in_use, self.running
+
+    def acquire(self, kib: int) -> int:
+        with self._cond:
+            kib = min(kib, self.capacity)  # a larger legacy hash waits for the whole gate
+            self._cond.wait_for(lambda: self.in_use + kib <= self.capacity)
+            self.in_use += kib
+            self.running += 1
+            self.peak_kib = max(self.peak_kib, self.in_use)
+            self.peak_running = max(self.peak_running, self.running)
+            return kib
+
+    def release(self, kib: int) -> None:
+        with self._cond:
+            self.in_use -= kib
+            self.running -= 1
+            self._cond.notify_all()
+
+    def held(self, kib: int):
+        gate = self
+
+        class _Held:
+            def __enter__(self):
+                self.kib = gate.acquire(kib)
+
+            def __exit__(self, *exc):
+                gate.release(self.kib)
+
+        return _Held()
+
+
+# One gate per process: every hasher instance (Django caches one) shares it.
+gate = HashGate(0)
+
+
+def hashing_stats() -> dict[str, int]:
+    """The gate's gauges in this process: hashes running now, the most at once, KiB held."""
+    return {
+        "running": gate.running,
+        "peak_running": gate.peak_running,
+        "in_use_kib": gate.in_use,
+        "peak_kib": gate.peak_kib,
+        "capacity_kib": gate.capacity,
+    }
+
+
+class BoundedArgon2PasswordHasher(Argon2PasswordHasher):
+    """Django's Argon2id hasher at the plan's parameters, each hash and check through the gate."""
+
+    parallelism = 1
+
+    def __init__(self):
+        plan = hashing_plan()
+        self.memory_cost = plan.memory_kib
+        self.time_cost = plan.time_cost
+        gate.resize(plan.budget_kib)
+
+    def encode(self, password, salt):
+        with gate.held(self.memory_cost):
+            return super().encode(password, salt)
+
+    def verify(self, password, encoded):
+        try:
+            memory = self.decode(encoded)["memory_cost"]
+        except Exception:  # a malformed hash: Django's verify answers False below
+            memory = self.memory_cost
+        with gate.held(memory):
+            return super().verify(password, encoded)
