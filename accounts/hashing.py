@@ -5,13 +5,16 @@ unknown name) allocates its whole memory cost while it runs. Django's default (1
 8 lanes) made every login in flight add 100 MiB to the web process. Here:
 
 - the parameters are the first row of OWASP's Argon2id table whose memory fits one web
-  process's share of PASSWORD_HASHING_MEMORY_MIB (64 MiB by default) split over
+  process's share of PASSWORD_HASHING_MEMORY_MIB (48 MiB by default) split over
   WEB_WORKERS processes: 19 MiB t=2, else 12 MiB t=3, 9 MiB t=4, 7 MiB t=5; one lane;
 - every hash and every check of a password passes one gate per process, weighted by the
-  hash's memory, whose capacity is that share: with one web process 3 hashes of 19 MiB run
-  at once (57 MiB), a fourth waits. A stored hash with a larger memory cost (Django's old
-  100 MiB) takes the whole gate: it runs alone in its process, once, and the login that
-  verifies it rewrites it with the current parameters (Django's must_update).
+  hash's memory, as many at once as fit that share and no more than the cores: with one
+  web process 2 hashes of 19 MiB run at once (38 MiB), a third waits. The 48 MiB leave
+  16 MiB of the 64 MiB target (issue 24) for the login requests themselves (20 at once
+  add ~15 MiB, benchmarks/bench_logins.py);
+- a stored hash with a larger memory cost (Django's old 100 MiB) takes the whole gate: it
+  runs alone in its process, once, and the login that verifies it rewrites it with the
+  current parameters (Django's must_update).
 
 The dummy hash Django's login runs for an unknown name uses the same hasher, so an unknown
 name costs what a wrong password costs.
@@ -19,6 +22,9 @@ name costs what a wrong password costs.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import os
 import threading
 from dataclasses import dataclass
 
@@ -37,7 +43,7 @@ class HashingPlan:
     memory_kib: int  # Argon2 memory cost of one hash
     time_cost: int  # Argon2 passes
     slots: int  # hashes at once in one web process
-    budget_kib: int  # what one web process may spend on hashing at once
+    budget_kib: int  # what one web process may spend on hashing at once (slots x memory)
 
     @property
     def total_mib(self) -> float:
@@ -45,14 +51,21 @@ class HashingPlan:
         return self.memory_kib * self.slots * settings.WEB_WORKERS / KIB_PER_MIB
 
 
-def hashing_plan(budget_mib: int | None = None, web_workers: int | None = None) -> HashingPlan:
-    """The Argon2 parameters and the per-process bound for a memory budget over the web processes."""
+def hashing_plan(
+    budget_mib: int | None = None, web_workers: int | None = None, cpus: int | None = None
+) -> HashingPlan:
+    """The Argon2 parameters and the per-process bound for a memory budget over the web processes.
+
+    More hashes at once than cores buys no speed, only memory: the slots stop at the cores.
+    """
     budget_mib = settings.PASSWORD_HASHING_MEMORY_MIB if budget_mib is None else budget_mib
     web_workers = settings.WEB_WORKERS if web_workers is None else web_workers
+    cpus = (os.cpu_count() or 1) if cpus is None else cpus
     per_process = budget_mib * KIB_PER_MIB // max(1, web_workers)
     for memory_kib, time_cost in OWASP_ARGON2ID:
         if memory_kib <= per_process:
-            return HashingPlan(memory_kib, time_cost, per_process // memory_kib, per_process)
+            slots = max(1, min(per_process // memory_kib, cpus))
+            return HashingPlan(memory_kib, time_cost, slots, memory_kib * slots)
     smallest = OWASP_ARGON2ID[-1][0] // KIB_PER_MIB
     raise ImproperlyConfigured(
         f"PASSWORD_HASHING_MEMORY_MIB={budget_mib} over WEB_WORKERS={web_workers} leaves "
@@ -126,6 +139,29 @@ def hashing_stats() -> dict[str, int]:
     }
 
 
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+MMAP_THRESHOLD = 4 * 1024 * 1024
+
+
+def _hashes_memory_back_to_the_system() -> None:
+    """Have glibc serve Argon2's blocks (7-19 MiB) with mmap, always, so each goes back to
+    the system when its hash ends.
+
+    By default glibc raises its mmap threshold to the size of a freed block (up to 32 MiB):
+    after the first hash, the next ones come from the heap of the thread that runs them and
+    stay there when freed. ASGI runs each request in a thread of its own, glibc keeps up to
+    8 heaps per core, and each kept 19-38 MiB: 20 logins left the web process 370 MiB larger
+    (benchmarks/bench_logins.py). A fixed threshold ends the adjustment; blocks above 4 MiB
+    are rare outside hashing. Not glibc (musl, macOS): nothing to do, they unmap large blocks.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+
+
 class BoundedArgon2PasswordHasher(Argon2PasswordHasher):
     """Django's Argon2id hasher at the plan's parameters, each hash and check through the gate."""
 
@@ -136,6 +172,7 @@ class BoundedArgon2PasswordHasher(Argon2PasswordHasher):
         self.memory_cost = plan.memory_kib
         self.time_cost = plan.time_cost
         gate.resize(plan.budget_kib)
+        _hashes_memory_back_to_the_system()
 
     def encode(self, password, salt):
         with gate.held(self.memory_cost):
