@@ -28,6 +28,7 @@ from security.services import audit_record
 from .services import backup_create
 
 CHUNK = 5000
+PRICING_WAIT = 10.0  # seconds to wait for a pricing run elsewhere before leaving it to it
 MAX_GAP_HOURS = 1.0  # a counter reset is bridged with power x time only across short gaps
 MAC_RE = re.compile(r"^[0-9A-F]{12}$")
 TYPES = {"strip": "strip", "bulb": "bulb", "dimmer": "dimmer", "switch": "switch"}
@@ -258,7 +259,7 @@ def _price(devices: list) -> str:
     if not devices:
         return "nothing to price"
     started = time.monotonic()
-    stored = billing_services.price_pending_now()
+    stored = billing_services.price_pending_now(wait=PRICING_WAIT)
     if stored is None:
         return (
             "left for the worker (another pricing run held the lock): it prices them "

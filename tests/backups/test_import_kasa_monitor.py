@@ -214,3 +214,22 @@ def test_the_import_prices_what_it_imported_with_the_imported_plan_at_once(
     # The last hour ends with the last reading at 17:59: 59 minutes of it.
     assert whole["total_kwh"] == pytest.approx(1.8 + 1.8 + 0.03 * 59)
     assert whole["total_cost"] == round(1.8 * 0.12 + 1.8 * 0.35 + 0.03 * 59 * 0.35, 2)  # 1.4655
+
+
+def test_while_another_pricing_run_holds_the_lock_the_costs_are_left_for_the_worker(
+    db, three_hours_db, monkeypatch
+):
+    from backups import importer
+    from billing import services as billing
+    from billing.costs.stored import pricing_lock
+    from devices.models import HourlyRollup
+
+    monkeypatch.setattr(importer, "PRICING_WAIT", 0.2)
+    with pricing_lock() as held:  # what a worker pricing a poll's hours holds
+        assert held
+        summary = import_kasa_monitor(three_hours_db, take_backup=False)
+
+    assert summary.costs.startswith("left for the worker")
+    assert HourlyRollup.objects.filter(cost__isnull=True).count() == 6
+    billing.price_pending()  # the worker's periodic run
+    assert not HourlyRollup.objects.filter(cost__isnull=True).exists()
