@@ -44,11 +44,12 @@ class HashingPlan:
     time_cost: int  # Argon2 passes
     slots: int  # hashes at once in one web process
     budget_kib: int  # what one web process may spend on hashing at once (slots x memory)
+    web_workers: int
 
     @property
     def total_mib(self) -> float:
         """Memory all web processes can spend on hashing at once, at the worst."""
-        return self.memory_kib * self.slots * settings.WEB_WORKERS / KIB_PER_MIB
+        return self.budget_kib * self.web_workers / KIB_PER_MIB
 
 
 def hashing_plan(
@@ -65,7 +66,7 @@ def hashing_plan(
     for memory_kib, time_cost in OWASP_ARGON2ID:
         if memory_kib <= per_process:
             slots = max(1, min(per_process // memory_kib, cpus))
-            return HashingPlan(memory_kib, time_cost, slots, memory_kib * slots)
+            return HashingPlan(memory_kib, time_cost, slots, memory_kib * slots, web_workers)
     smallest = OWASP_ARGON2ID[-1][0] // KIB_PER_MIB
     raise ImproperlyConfigured(
         f"PASSWORD_HASHING_MEMORY_MIB={budget_mib} over WEB_WORKERS={web_workers} leaves "
@@ -149,10 +150,11 @@ def _hashes_memory_back_to_the_system() -> None:
 
     By default glibc raises its mmap threshold to the size of a freed block (up to 32 MiB):
     after the first hash, the next ones come from the heap of the thread that runs them and
-    stay there when freed. ASGI runs each request in a thread of its own, glibc keeps up to
-    8 heaps per core, and each kept 19-38 MiB: 20 logins left the web process 370 MiB larger
-    (benchmarks/bench_logins.py). A fixed threshold ends the adjustment; blocks above 4 MiB
-    are rare outside hashing. Not glibc (musl, macOS): nothing to do, they unmap large blocks.
+    stay there when freed. Requests run on WEB_THREADS threads (and short-lived ones past
+    them), glibc keeps up to 8 heaps per core, and each kept 19-38 MiB: 20 logins left the
+    web process 370 MiB larger (benchmarks/bench_logins.py). A fixed threshold ends the
+    adjustment; blocks above 4 MiB are rare outside hashing. Without glibc's mallopt (musl,
+    macOS) nothing is changed.
     """
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or None)

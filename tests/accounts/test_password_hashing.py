@@ -50,9 +50,8 @@ def _legacy_user() -> User:
     [(1, 19, 2, 2), (2, 19, 2, 1), (3, 12, 3, 1), (4, 12, 3, 1), (5, 9, 4, 1), (6, 7, 5, 1)],
 )
 def test_the_parameters_are_owasps_and_all_web_processes_stay_within_the_budget(
-    settings, workers, memory, passes, slots
+    workers, memory, passes, slots
 ):
-    settings.WEB_WORKERS = workers
     plan = hashing_plan(48, workers, cpus=4)
     assert (plan.memory_kib, plan.time_cost, plan.slots) == (memory * MIB, passes, slots)
     assert (plan.memory_kib, plan.time_cost) in OWASP_ARGON2ID
