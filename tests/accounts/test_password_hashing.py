@@ -160,3 +160,34 @@ def test_an_old_100_mib_hash_takes_the_whole_gate_and_still_gets_its_turn(argon2
         t.join()
     assert results == [True] * 6
     assert hashing_stats()["peak_kib"] <= 48 * MIB
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_api_logins_hash_no_more_than_the_bound_at_once(argon2):
+    from django.db import connection
+
+    users = [f"user{n}" for n in range(6)]
+    encoded = make_password(PASSWORD)
+    for name in users:
+        user = User.objects.create_user(name, f"{name}@example.com", "x", role="viewer")
+        User.objects.filter(pk=user.pk).update(password=encoded)
+    gate.reset_peaks()
+    start = threading.Barrier(len(users))
+    statuses = []
+
+    def one(name):
+        try:
+            start.wait()
+            statuses.append(login(APIClient(), name).status_code)
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=one, args=(name,)) for name in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * len(users)
+    stats = hashing_stats()
+    assert stats["peak_running"] == hashing_plan().slots
+    assert stats["peak_kib"] <= 48 * MIB
