@@ -14,8 +14,10 @@ class AccountsConfig(AppConfig):
 
         from . import groups, schema, signals  # noqa: F401 (schema registers itself)
         from .admin_site import KasaAdminSite
+        from .hashing import hashing_plan
         from .models import User
 
+        hashing_plan()  # a memory budget too small for WEB_WORKERS stops the start here
         post_migrate.connect(groups.ensure_role_groups, sender=self, dispatch_uid="role_groups")
         post_migrate.connect(_cleanup_schedule, sender=self, dispatch_uid="accounts_cleanup")
         post_save.connect(_sync_group, sender=User, dispatch_uid="user_role_group")

@@ -43,6 +43,20 @@ class User(AbstractUser):
         self.is_superuser = self.is_staff = self.role == ADMIN
         super().save(*args, **kwargs)
 
+    def check_password(self, raw_password) -> bool:
+        """Django's check; a hash with older parameters is rewritten (history entry too)."""
+        from django.contrib.auth.hashers import check_password
+
+        def rehash(raw):
+            old = self.password
+            self.set_password(raw)
+            self._password = None  # the same password: no history entry, no validator hook
+            self.save(update_fields=["password"])
+            # The history keeps one entry per password: the old hash of this one is replaced.
+            PasswordHistory.objects.filter(user=self, password=old).update(password=self.password)
+
+        return check_password(raw_password, self.password, rehash)
+
     def get_full_name(self) -> str:
         return self.full_name or self.username
 

@@ -11,6 +11,7 @@ import ipaddress
 import json
 import re
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -21,13 +22,13 @@ from django.db import transaction
 from billing import selectors as billing_selectors
 from billing import services as billing_services
 from devices import services as device_services
-from kasamonitor import queueing
 from kasamonitor.errors import ApiError
 from security.services import audit_record
 
 from .services import backup_create
 
 CHUNK = 5000
+PRICING_WAIT = 10.0  # seconds to wait for a pricing run elsewhere before leaving it to it
 MAX_GAP_HOURS = 1.0  # a counter reset is bridged with power x time only across short gaps
 MAC_RE = re.compile(r"^[0-9A-F]{12}$")
 TYPES = {"strip": "strip", "bulb": "bulb", "dimmer": "dimmer", "switch": "switch"}
@@ -82,19 +83,21 @@ def import_kasa_monitor(
         if take_backup:
             report("backup", 0)
             summary.backup = backup_create(kind="import").name
-        # One transaction: readings, rollups and plan land together or not at all. Pricing
-        # is queued when it commits; with Redis down it is left for the worker's start.
-        with queueing.tracked() as sent, transaction.atomic():
+        # One transaction: readings, rollups, plan and their costs land together or not at
+        # all. The import prices what it wrote itself (with the imported plan, Redis up or
+        # down), so costs answer as soon as it commits, not after the worker's next run.
+        with transaction.atomic():
             devices = _import_devices(source, summary)
             for n, (ip, device) in enumerate(devices.items()):
-                report(f"readings of {ip}", 10 + int(80 * n / max(len(devices), 1)))
+                report(f"readings of {ip}", 10 + int(70 * n / max(len(devices), 1)))
                 _import_readings(source, ip, device, source_tz, summary)
             _import_rate_plans(source, summary)
-            report("rollups", 90)
+            report("rollups", 80)
             summary.rollups = _rebuild_rollups(list(devices.values()))
+            report("costs", 90)
+            summary.costs = _price(list(devices.values()))
     finally:
         source.close()
-    summary.costs = _costs(sent)
     report("done", 100)
     audit_record("backup.import_kasa_monitor", target_type="import", target_id=path.name,
                  details={k: v for k, v in asdict(summary).items() if k != "rate_plans"})  # fmt: skip
@@ -251,15 +254,23 @@ def _rate_row(row) -> dict:
     return data
 
 
-def _costs(sent: queueing.Sent) -> str:
-    if sent.not_queued:
+def _price(devices: list) -> str:
+    """Price the rebuilt hours (and, with a new plan, all history) in the import's transaction."""
+    if not devices:
+        return "nothing to price"
+    started = time.monotonic()
+    stored = billing_services.price_pending_now(wait=PRICING_WAIT)
+    if stored is None:
         return (
-            "not queued (Redis is not reachable): the worker works them out within a minute "
-            "of starting"
+            "left for the worker (another pricing run held the lock): it prices them "
+            "within a minute of running"
         )
-    return "queued for the worker" if sent.queued else "nothing to price"
+    return (
+        f"priced by this import ({stored} device-hours in {time.monotonic() - started:.1f} s, "
+        "in its transaction): the cost API answers for the imported range at once"
+    )
 
 
 def _rebuild_rollups(devices: list) -> str:
-    folded = device_services.rollups_rebuild([d.pk for d in devices])
+    folded = device_services.rollups_rebuild([d.pk for d in devices], announce=False)
     return f"hourly and daily rollups rebuilt from {folded} readings"

@@ -11,7 +11,13 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from billing.costs.stored import price_hours, price_pending, reprice_requested, request_reprice
+from billing.costs.stored import (
+    price_hours,
+    price_pending,
+    price_pending_now,
+    reprice_requested,
+    request_reprice,
+)
 from billing.errors import InvalidRatePlan
 from billing.models import RatePlan
 from billing.plans import effective_from, plan_to_api
@@ -22,6 +28,7 @@ from security.services import audit_record
 __all__ = [
     "price_hours",
     "price_pending",
+    "price_pending_now",
     "rate_plan_changed",
     "rate_plan_save",
     "reprice_requested",

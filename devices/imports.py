@@ -50,11 +50,13 @@ def readings_insert_imported(device: Device, rows: list[dict]) -> None:
         )  # fmt: skip
 
 
-def rollups_rebuild(device_ids: Iterable[int]) -> int:
+def rollups_rebuild(device_ids: Iterable[int], *, announce: bool = True) -> int:
     """Recompute the hourly and daily rollups of these devices from their raw readings.
 
-    Return the number of readings folded in. Costs are left for billing to price
-    (rollups_updated is sent for the rebuilt hours).
+    Return the number of readings folded in. The rebuilt hours have no cost: billing prices
+    them when told (rollups_updated, sent on commit), or, with announce=False, when the
+    caller prices them itself (the importer, through billing's price_pending_now); billing's
+    periodic price_pending finds any left over.
     """
     from .signals import rollups_updated
 
@@ -67,7 +69,7 @@ def rollups_rebuild(device_ids: Iterable[int]) -> int:
             count, hours = _fold(device_id, tz)
         folded += count
         touched |= {(device_id, hour) for hour in hours}
-    if touched:
+    if touched and announce:
         transaction.on_commit(
             lambda: rollups_updated.send(
                 sender=Device,

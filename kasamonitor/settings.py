@@ -216,8 +216,12 @@ WORKER_HEARTBEAT_TTL = 30
 
 # AUTH
 # ------------------------------------------------------------------------------
+# Argon2id at OWASP's parameters, a bounded number of hashes at a time per web process, so
+# hashes in flight never hold more than PASSWORD_HASHING_MEMORY_MIB over all WEB_WORKERS
+# (accounts/hashing.py). Hashes with other parameters are rewritten at their next login.
+PASSWORD_HASHING_MEMORY_MIB = env.int("PASSWORD_HASHING_MEMORY_MIB", default=48)
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "accounts.hashing.BoundedArgon2PasswordHasher",  # also checks any older argon2 hash
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 PASSWORD_POLICY = {

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from redis.exceptions import RedisError
 
 from billing import rollups, selectors
 from billing.costs.daily import summarise_days
@@ -51,13 +53,32 @@ def price_hours(device_ids: Iterable[int], hours: Iterable[datetime]) -> int:
 def price_pending() -> int:
     """Price every rollup hour changed since it was priced, and every requested re-pricing."""
     with pricing_lock() as acquired:
-        if not acquired:
-            return 0
-        requests = list(RepriceRequest.objects.values_list("id", "start"))
-        since = min((start for _, start in requests), default=None)
-        stored = _price(set(rollups.pending_hours()), since)
-        RepriceRequest.objects.filter(id__in=[pk for pk, _ in requests]).delete()
-        return stored
+        return _price_pending() if acquired else 0
+
+
+def price_pending_now(wait: float = 10.0) -> int | None:
+    """price_pending() in this process, at once: for a command that wrote history (an import).
+
+    Run inside the caller's transaction, the costs land with the data they price. Waits up
+    to `wait` seconds for a pricing run elsewhere; returns None if it still holds the lock
+    (the pending hours then stay for the worker's price_pending). Works with Redis down
+    (`make run` stopped): no process can take the lock then, so none is pricing.
+    """
+    with ExitStack() as stack:
+        try:
+            acquired = stack.enter_context(pricing_lock(wait))
+        except RedisError as exc:  # the lock's store is unreachable: so it is for everyone
+            logger.info("pricing without the lock, Redis is not reachable: %s", exc)
+            acquired = True
+        return _price_pending() if acquired else None
+
+
+def _price_pending() -> int:
+    requests = list(RepriceRequest.objects.values_list("id", "start"))
+    since = min((start for _, start in requests), default=None)
+    stored = _price(set(rollups.pending_hours()), since)
+    RepriceRequest.objects.filter(id__in=[pk for pk, _ in requests]).delete()
+    return stored
 
 
 def reprice_requested() -> bool:

@@ -51,16 +51,16 @@ def _original_db(path, *, bad_timestamp: bool = False):
     db.executescript(SOURCE_SCHEMA)
     db.executemany(
         "INSERT INTO device_info (device_ip, alias, model, device_type, mac) VALUES (?,?,?,?,?)",
-        [("192.0.2.10", "Fridge", "HS110", "plug", "50-c7-bf-aa-bb-01"),
-         ("192.0.2.11", "Desk", "HS110", "plug", "50-c7-bf-aa-bb-02")],
+        [("127.0.2.10", "Fridge", "HS110", "plug", "50-c7-bf-aa-bb-01"),
+         ("127.0.2.11", "Desk", "HS110", "plug", "50-c7-bf-aa-bb-02")],
     )  # fmt: skip
     rows = [
         (ip, f"2024-01-15 {m // 60:02d}:{m % 60:02d}:00", 1, 600.0, 120.0, 5.0, m / 100)
-        for ip in ("192.0.2.10", "192.0.2.11")
+        for ip in ("127.0.2.10", "127.0.2.11")
         for m in range(180)
     ]
     if bad_timestamp:
-        rows[-1] = ("192.0.2.11", "yesterday", 1, 600.0, 120.0, 5.0, 9.0)
+        rows[-1] = ("127.0.2.11", "yesterday", 1, 600.0, 120.0, 5.0, 9.0)
     db.executemany(
         "INSERT INTO device_readings (device_ip, timestamp, is_on, current_power_w, voltage,"
         " current, total_energy_kwh) VALUES (?,?,?,?,?,?,?)",
@@ -75,10 +75,7 @@ def _original_db(path, *, bad_timestamp: bool = False):
     return path
 
 
-def test_an_import_without_redis_lands_readings_rollups_and_plan_and_leaves_costs_to_the_worker(
-    tmp_path,
-):
-    from billing import services as billing
+def test_an_import_without_redis_lands_readings_rollups_plan_and_their_costs(tmp_path, admin_api):
     from billing.models import RatePlan
     from devices.models import DailyRollup, HourlyRollup, Reading
 
@@ -90,12 +87,15 @@ def test_an_import_without_redis_lands_readings_rollups_and_plan_and_leaves_cost
     assert DailyRollup.objects.count() == 2
     assert RatePlan.objects.count() == 1
     last = result.stdout.strip().splitlines()[-1]
-    assert "costs: not queued (Redis is not reachable)" in last
-    assert "the worker works them out within a minute of starting" in last
-    # What the worker's price_pending does at its start: the hours get their costs.
-    billing.price_pending()
+    assert "costs: priced by this import" in last
+    # No worker ran: the import priced its hours with its plan (flat 0.25) itself.
     assert not HourlyRollup.objects.filter(cost__isnull=True).exists()
-    assert sum(HourlyRollup.objects.values_list("energy_kwh", flat=True)) > 0
+    response = admin_api.get("/api/costs?start_date=2024-01-15&end_date=2024-01-15")
+    assert response.status_code == 200, response.json()
+    kwh = sum(HourlyRollup.objects.values_list("energy_kwh", flat=True))
+    assert kwh > 0
+    assert response.json()["total_kwh"] == pytest.approx(kwh)
+    assert response.json()["total_cost"] == round(kwh * 0.25, 2)
 
 
 def test_an_import_that_fails_part_way_leaves_nothing_behind(tmp_path):
@@ -169,7 +169,8 @@ def test_a_command_beside_make_run_queues_on_its_embedded_redis(tmp_path):
         )  # fmt: skip
 
         last = _ok(result).strip().splitlines()[-1]
-        assert "costs: queued for the worker" in last
+        assert "costs: priced by this import" in last
+        # The imported plan still tells the worker (it finds nothing left to price).
         queued = redis.Redis.from_url(server.url).lrange(settings.CELERY_TASK_DEFAULT_QUEUE, 0, -1)
         tasks = [json.loads(message)["headers"]["task"] for message in queued]
         assert "billing.tasks.price_pending" in tasks
