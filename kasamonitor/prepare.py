@@ -104,12 +104,13 @@ def prepare() -> dict[str, bool]:
     return done
 
 
-def prepare_for_launcher() -> None:
-    """In a process `make run` started: prepare, then create the file the launcher waits
-    for ($KASA_PREPARED_FILE) before it starts the worker. Nothing without that variable."""
+def prepare_for_launcher() -> bool:
+    """In a process `make run` started: prepare, then create the file the worker waits for
+    ($KASA_PREPARED_FILE) before it takes tasks. Nothing without that variable. True when
+    migrate or collectstatic ran."""
     marker = os.environ.get("KASA_PREPARED_FILE")
     if not marker:
-        return
+        return False
     import logging
 
     done = prepare()
@@ -117,6 +118,7 @@ def prepare_for_launcher() -> None:
         "prepared", extra={"ran": [step for step, ran in done.items() if ran] or "nothing"}
     )
     Path(marker).touch()
+    return any(done.values())
 
 
 if __name__ == "__main__":  # serve.py's child when WEB_WORKERS > 1 (their parent stays small)

@@ -18,6 +18,7 @@ starts from the last runs its predecessor saved.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import redis
@@ -98,8 +99,6 @@ class SingleDatabaseScheduler(DatabaseScheduler):
     def close(self):
         super().close()
         if self._leading:
-            try:
+            with contextlib.suppress(redis.RedisError):  # else the time to live frees it
                 self._redis.eval(_DELETE, 1, settings.SCHEDULER_LOCK_KEY, self._me)
-            except redis.RedisError:
-                pass  # the time to live frees it
             self._leading = False

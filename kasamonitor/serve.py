@@ -162,8 +162,8 @@ def metrics_dir(data_dir: Path, port: int) -> None:
 def prepare(workers: int) -> None:
     """Under `make run` ($KASA_PREPARED_FILE set): migrate and collect static as needed
     before serving (kasamonitor/prepare.py). In this process, whose Django set-up the
-    server then uses; with several uvicorn processes in a child, so that their parent,
-    which only watches them, does not hold Django."""
+    server then uses when there was nothing to do; with several uvicorn processes in a
+    child, so that their parent, which only watches them, does not hold Django."""
     if not os.environ.get("KASA_PREPARED_FILE"):
         return
     if workers > 1:
@@ -174,7 +174,13 @@ def prepare(workers: int) -> None:
     from kasamonitor.prepare import prepare_for_launcher
 
     django.setup(set_prefix=False)  # as kasamonitor/asgi.py does
-    prepare_for_launcher()
+    if prepare_for_launcher():
+        # migrate and collectstatic leave 10-15 MiB behind (every migration module, the
+        # manifest's hashing); the server starts in a fresh process instead (same pid, so
+        # make run's supervisor sees nothing), whose check then finds nothing to do.
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os.execv(sys.executable, [sys.executable, "-m", "kasamonitor.serve"])
 
 
 def main() -> None:
