@@ -47,7 +47,12 @@ LANGUAGE_CODE = "en-us"
 USE_I18N = True
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # KASA_ADMIN=0 (the Procfile's worker): the admin without its autodiscovery, so the
+    # process does not import every admin module (django-import-export's formats, openpyxl,
+    # Pillow: about 9 MiB); it serves no admin page.
+    "django.contrib.admin"
+    if env.bool("KASA_ADMIN", default=True)
+    else "django.contrib.admin.apps.SimpleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
