@@ -32,7 +32,7 @@ BASE_DIR = env.BASE_DIR
 
 def data_dir() -> Path:
     """Create $KASA_DATA_DIR (0700) after setting this process's umask to 077, which every
-    process started from here (Redis, web, worker, beat) inherits."""
+    process started from here (Redis, web, worker) inherits."""
     path = datadir.ensure(env.data_dir())
     os.environ["KASA_DATA_DIR"] = str(path)
     return path
