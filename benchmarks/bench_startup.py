@@ -75,7 +75,7 @@ def start_once(data_dir: Path, label: str, token: str = "", keep=None) -> tuple[
     started = time.monotonic()
     with process([sys.executable, "-m", "kasamonitor.run"], env, data_dir / f"{label}.log") as proc:
         first = ready = None
-        while time.monotonic() - started < 120:
+        while time.monotonic() - started < 300:  # a shared, busy machine can take minutes
             now = time.monotonic() - started
             if first is None and _status(port, path, token) == 200:
                 first = now
