@@ -64,6 +64,7 @@ def test_run_starts_all_processes_and_stops_cleanly_on_sigint(tmp_path):
         KASA_DATA_DIR=str(tmp_path / "data"),
         PORT=str(port),
         CELERY_QUEUE=f"kasa-smoke-{port}",
+        LOG_LEVEL="INFO",  # the preparation says what it ran at INFO
     )
     for run, expected in (("first", ["migrate", "collectstatic"]), ("restart", "nothing")):
         log_path = tmp_path / f"{run}.log"
