@@ -53,7 +53,7 @@ def _cpu(launcher_pid: int) -> float:
 
     root = psutil.Process(launcher_pid)
     total = sum(root.cpu_times()[:2])
-    for child in root.children():
+    for child in root.children(recursive=True):  # honcho once put a process between
         if "kasamonitor.serve" in " ".join(child.cmdline()):
             total += sum(child.cpu_times()[:2])
     return total
