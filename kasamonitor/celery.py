@@ -4,6 +4,7 @@
 of the worker (kasamonitor/scheduler.py).
 """
 
+import logging
 import os
 import time
 
@@ -51,11 +52,22 @@ app.steps["worker"].add(SchedulerThread)
 @signals.celeryd_after_setup.connect
 def _wait_until_prepared(**kwargs):
     """Under `make run`: take no task and start no scheduler before the web process has
-    migrated the database ($KASA_PREPARED_FILE, kasamonitor/prepare.py). The worker's own
-    start-up (imports, Django) has run meanwhile, at the same time as the web process's."""
+    migrated the database ($KASA_PREPARED_FILE, kasamonitor/prepare.py), then make the
+    apps' default rows. The worker's own start-up (imports, Django) has run meanwhile, at
+    the same time as the web process's."""
     marker = os.environ.get("KASA_PREPARED_FILE")
-    while marker and not os.path.exists(marker):
+    if not marker:
+        return
+    while not os.path.exists(marker):
         time.sleep(0.05)
+    # What migrate does at its end, which the web process skips when nothing was migrated
+    # (its first answer does not wait for it); before the scheduler reads its rows.
+    from .prepare import ensure_defaults
+
+    try:
+        ensure_defaults()
+    except Exception:  # a default row that cannot be made must not stop the worker
+        logging.getLogger("kasamonitor.prepare").exception("default rows not ensured")
 
 
 @app.on_after_finalize.connect

@@ -7,8 +7,9 @@ Both steps are skipped when nothing changed, and that is checked at every start:
 - migrate runs when a migration on disk is not recorded as applied in this database (the
   migration files' names are listed, none is imported, and the database's
   django_migrations table is read: one query). When all are applied, what migrate would
-  still have done is done: the post_migrate signal, with which apps create their default
-  rows (beat schedules, role groups) if they are missing.
+  still have done — the post_migrate signal, with which apps create their default rows
+  (beat schedules, role groups) if they are missing — is left to the worker
+  (ensure_defaults, kasamonitor/celery.py), off the way to the web process's first answer.
 - collectstatic runs when a static source file's name, size or modification time differs
   from the last collection's (no file is read; a stamp in STATIC_ROOT).
 """
@@ -53,16 +54,22 @@ def unapplied_migrations(connection=None) -> list[tuple[str, str]]:
 
 
 def migrate() -> bool:
-    """Run migrate when a migration is unapplied (True), else only post_migrate (False)."""
+    """Run migrate when a migration is unapplied (True), else nothing (False)."""
     from django.core.management import call_command
-    from django.core.management.sql import emit_post_migrate_signal
-    from django.db import DEFAULT_DB_ALIAS
 
     if unapplied_migrations():
         call_command("migrate", interactive=False, verbosity=0)
         return True
-    emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS)
     return False
+
+
+def ensure_defaults() -> None:
+    """Send post_migrate as migrate does at its end: the apps create their default rows
+    (beat schedules, role groups) when missing, and keep the ones admins edited."""
+    from django.core.management.sql import emit_post_migrate_signal
+    from django.db import DEFAULT_DB_ALIAS
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS)
 
 
 def static_fingerprint() -> str:
