@@ -66,6 +66,8 @@ def kind(proc) -> str:
         return "web"
     if "celery" in line and "worker" in line:
         return "worker"
+    if "celery" in line and " beat" in line:
+        return "beat"  # a separate scheduler process, as make run had before issue 24
     return "job " + proc.name()
 
 
