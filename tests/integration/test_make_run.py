@@ -93,10 +93,12 @@ def test_run_starts_all_processes_and_stops_cleanly_on_sigint(tmp_path):
             orphans = [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
             assert orphans == [], [c.cmdline() for c in orphans]
         finally:
+            leftovers = descendants(proc.pid)  # found before the launcher is gone
             if proc.poll() is None:
                 proc.kill()
-            for child in descendants(proc.pid):
-                child.kill()
+            for child in leftovers:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    child.kill()
 
 
 def _api(url: str, method: str = "GET", token: str = "", body: dict | None = None):
