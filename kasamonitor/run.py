@@ -3,8 +3,8 @@
 The launcher itself never loads Django: it stays a small process that supervises the
 others. The web process migrates and collects static files when they need it, after its
 own Django set-up and before it serves (kasamonitor/prepare.py); the worker, which runs the
-scheduler in a thread, waits until that is done ($KASA_PREPARED_FILE exists, see the
-Procfile).
+scheduler in a thread, takes no task before that is done ($KASA_PREPARED_FILE exists;
+kasamonitor/celery.py).
 
 Ctrl-C (SIGINT) or SIGTERM stops every process. A process that dies is started again
 (kasamonitor/supervisor.py); one that keeps dying stops everything, and the exit code says
@@ -66,7 +66,7 @@ def main() -> int:
     watcher = None
     try:
         # Created by the web process once the database and static files are ready; the
-        # Procfile's worker waits for it (a file left by an earlier run must not count).
+        # worker waits for it (a file left by an earlier run must not count).
         prepared = path / ".prepared"
         prepared.unlink(missing_ok=True)
         os.environ["KASA_PREPARED_FILE"] = str(prepared)
