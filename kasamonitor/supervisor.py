@@ -93,7 +93,9 @@ class SupervisingManager(Manager):
                 self.returncode = code
             self.terminate()
             return
-        wait = min(RESTART_WAIT[0] * 2 ** (len(recent) - 1), RESTART_WAIT[1])
+        # The doubling is capped before it can overflow a float (a restart without a
+        # forked copy of the launcher is fast: thousands a minute with MAX_RESTARTS raised).
+        wait = min(RESTART_WAIT[0] * 2 ** min(len(recent) - 1, 32), RESTART_WAIT[1])
         self._system_print(f"{name} will be started again in {wait:.0f} s\n")
         self._restart_at[name] = now + wait
 
