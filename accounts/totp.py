@@ -16,7 +16,6 @@ import secrets
 from base64 import b32encode
 from dataclasses import dataclass
 
-import segno
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
@@ -75,6 +74,8 @@ def _new_backup_codes(user: User) -> list[str]:
 
 
 def qr_data_url(text: str) -> str:
+    import segno  # only when a user sets 2FA up: not carried by every web process
+
     return segno.make(text, error="m").png_data_uri(scale=5, border=2)
 
 

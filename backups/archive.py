@@ -8,18 +8,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-import py7zr
+from kasamonitor.lazy import lazy_import
+
+py7zr = lazy_import("py7zr")  # loaded by the first archive written or read
 
 MANIFEST = "manifest.json"
 # Zstandard is the only codec fast enough to pack a 5-million-reading database (~700 MB)
 # inside the 60 s budget on two cores (~85 MB/s; Deflate ~26, LZMA2 ~3). Stock 7-Zip can't
 # read it (7-Zip-zstd, NanaZip and py7zr can), so "compatible" (Deflate) and "high" (LZMA2)
 # remain for archives meant for other tools.
+# Filter ids are py7zr's constants, named here and looked up when an archive is written.
 COMPRESSION = {
-    "none": [{"id": py7zr.FILTER_COPY}],
-    "normal": [{"id": py7zr.FILTER_ZSTD, "level": 3}],
-    "compatible": [{"id": py7zr.FILTER_DEFLATE}],
-    "high": [{"id": py7zr.FILTER_LZMA2, "preset": 6}],
+    "none": [{"id": "FILTER_COPY"}],
+    "normal": [{"id": "FILTER_ZSTD", "level": 3}],
+    "compatible": [{"id": "FILTER_DEFLATE"}],
+    "high": [{"id": "FILTER_LZMA2", "preset": 6}],
 }
 ByteProgress = Callable[[int], None]
 
@@ -62,7 +65,7 @@ def write(
     on_bytes: ByteProgress | None = None,
 ) -> None:
     """Write manifest.json first (so listing reads it cheaply), then each file under its name."""
-    filters = list(COMPRESSION[compression])
+    filters = [{**f, "id": getattr(py7zr, f["id"])} for f in COMPRESSION[compression]]
     if password:
         filters.append({"id": py7zr.FILTER_CRYPTO_AES256_SHA256})
     done = 0

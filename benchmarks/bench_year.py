@@ -6,7 +6,8 @@ Figures (issue 12), each against one web process on the built database:
 - GET /api/costs: a month <= 100 ms, a year <= 500 ms, the web process's RSS growing by
   <= 50 MiB, and while a year's costs are computed back to back other requests
   (GET /api/devices from a second connection) keep p99 <= 20 ms;
-- start-up of `make run` (web, worker, scheduler) to /health/ready <= 5 s on this database.
+- start-up of `make run` on this database: restart -> first authenticated API answer
+  <= 1.0 s (issue 24), -> /health/ready <= 5 s.
 The data is built by benchmarks/yeardata.py inside the database (SQLite in a temp data
 dir, or kasa_bench_year when DATABASE_URL is PostgreSQL). Takes 2-4 minutes.
 
@@ -30,16 +31,12 @@ from _common import (
     Client,
     admin_token,
     bench_database,
-    bench_env,
     cpu_seconds,
-    free_port,
     percentile,
-    process,
     report,
     rss_mib,
     setup_django,
     vendor_label,
-    wait_http,
     web_server,
 )
 
@@ -74,7 +71,7 @@ def run(data_dir: Path) -> int:
         f"{vendor_label()}: built {info['readings']:,} readings of {yeardata.DEVICES} devices "
         f"(+ hourly/daily rollups, stored costs) in {info['seconds']:.1f} s"
     )
-    ok = startup(data_dir)
+    ok = startup(data_dir, token)
     with web_server(data_dir) as (port, proc):
         ok &= history(port, token, info, proc.pid)
         ok &= costs(port, token, info, proc.pid)
@@ -206,20 +203,22 @@ def costs_back_to_back(port: int, token: str, year: str, stop, reports) -> None:
     busy.close()
 
 
-def startup(data_dir: Path) -> bool:
-    """`make run` on the built database: first start (collects static) and a restart."""
-    figures = []
-    for label in ("first", "restart"):
-        port = free_port()
-        env = bench_env(data_dir, PORT=str(port), CELERY_QUEUE=f"bench-{port}")
-        started = time.monotonic()
-        args = [sys.executable, "-m", "kasamonitor.run"]
-        with process(args, env, data_dir / f"run-{label}.log"):
-            wait_http(f"http://127.0.0.1:{port}/health/ready", timeout=120)
-            figures.append(time.monotonic() - started)
-    print(f"make run -> /health/ready: first start {figures[0]:.2f} s (collectstatic), "
-          f"restart {figures[1]:.2f} s")  # fmt: skip
-    return report("make run restart -> /health/ready, 5.26M readings", figures[1], "s", 5)
+def startup(data_dir: Path, token: str) -> bool:
+    """`make run` on the built database: first start (collects static), then restarts
+    (bench_startup.py's measurement: first authenticated API answer, /health/ready)."""
+    from bench_startup import start_once
+
+    first, first_ready = start_once(data_dir, "first", token)
+    restarts = [start_once(data_dir, f"restart{i}", token) for i in range(3)]
+    print(f"make run: first start (collectstatic) answers in {first:.2f} s, ready in "
+          f"{first_ready:.2f} s; restarts answer in "
+          f"{', '.join(f'{a:.2f}' for a, _ in restarts)} s, ready in "
+          f"{', '.join(f'{r:.2f}' for _, r in restarts)} s")  # fmt: skip
+    ok = report("make run restart -> first authenticated API answer, 5.26M readings",
+                min(a for a, _ in restarts), "s", 1.0)  # fmt: skip
+    ok &= report("make run restart -> /health/ready, 5.26M readings",
+                 min(r for _, r in restarts), "s", 5)  # fmt: skip
+    return ok
 
 
 if __name__ == "__main__":

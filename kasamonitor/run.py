@@ -1,4 +1,10 @@
-"""`make run`: prepare (secret, Redis, migrate, static) and run the Procfile's processes.
+"""`make run`: prepare (secret, Redis) and run the Procfile's processes.
+
+The launcher itself never loads Django: it stays a small process that supervises the
+others. The web process migrates and collects static files when they need it, after its
+own Django set-up and before it serves (kasamonitor/prepare.py); the worker, which runs the
+scheduler in a thread, takes no task before that is done ($KASA_PREPARED_FILE exists;
+kasamonitor/celery.py).
 
 Ctrl-C (SIGINT) or SIGTERM stops every process. A process that dies is started again
 (kasamonitor/supervisor.py); one that keeps dying stops everything, and the exit code says
@@ -8,7 +14,6 @@ with the same password (EmbeddedRedis.supervise), and the other processes reconn
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 import sys
@@ -27,7 +32,7 @@ BASE_DIR = env.BASE_DIR
 
 def data_dir() -> Path:
     """Create $KASA_DATA_DIR (0700) after setting this process's umask to 077, which every
-    process started from here (Redis, web, worker, beat) inherits."""
+    process started from here (Redis, web, worker) inherits."""
     path = datadir.ensure(env.data_dir())
     os.environ["KASA_DATA_DIR"] = str(path)
     return path
@@ -42,49 +47,6 @@ def ensure_secret_key(path: Path) -> None:
         key_file.touch(mode=0o600)
         key_file.write_text(secrets.token_urlsafe(50))
     os.environ["SECRET_KEY_FILE"] = str(key_file)
-
-
-def prepare() -> None:
-    """Migrate and collect static in this process (saves a Django start-up each)."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kasamonitor.settings")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", interactive=False, verbosity=0)
-    collect_static()
-    from django.db import connections
-
-    connections.close_all()
-
-
-def static_fingerprint() -> str:
-    """Hash every static source file's name, size and mtime (no file is read)."""
-    from django.contrib.staticfiles.finders import get_finders
-
-    digest = hashlib.sha256()
-    for finder in get_finders():
-        for path, storage in finder.list([]):
-            stat = os.stat(storage.path(path))
-            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
-
-
-def collect_static() -> None:
-    """Run collectstatic unless the sources are unchanged since the last run.
-
-    Hashing every file for the manifest (plotly.min.js alone is megabytes) cost most of a
-    CPU second at every start; a restart on unchanged sources now skips it.
-    """
-    from django.conf import settings
-    from django.core.management import call_command
-
-    stamp = Path(settings.STATIC_ROOT) / ".collected"
-    fingerprint = static_fingerprint()
-    if stamp.exists() and stamp.read_text() == fingerprint:
-        return
-    call_command("collectstatic", interactive=False, verbosity=0)
-    stamp.write_text(fingerprint)
 
 
 def processes() -> dict[str, str]:
@@ -103,7 +65,11 @@ def main() -> int:
     stopping = threading.Event()
     watcher = None
     try:
-        prepare()
+        # Created by the web process once the database and static files are ready; the
+        # worker waits for it (a file left by an earlier run must not count).
+        prepared = path / ".prepared"
+        prepared.unlink(missing_ok=True)
+        os.environ["KASA_PREPARED_FILE"] = str(prepared)
         if redis_server:
             watcher = redis_server.supervise(stopping)  # a dead Redis comes back on its port
         manager = SupervisingManager(Printer(sys.stdout))

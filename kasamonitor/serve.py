@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -164,6 +165,30 @@ def metrics_dir(data_dir: Path, port: int) -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
+def prepare(workers: int) -> None:
+    """Under `make run` ($KASA_PREPARED_FILE set): migrate and collect static as needed
+    before serving (kasamonitor/prepare.py). In this process, whose Django set-up the
+    server then uses when there was nothing to do; with several uvicorn processes in a
+    child, so that their parent, which only watches them, does not hold Django."""
+    if not os.environ.get("KASA_PREPARED_FILE"):
+        return
+    if workers > 1:
+        subprocess.run([sys.executable, "-m", "kasamonitor.prepare"], check=True)
+        return
+    import django
+
+    from kasamonitor.prepare import prepare_for_launcher
+
+    django.setup(set_prefix=False)  # as kasamonitor/asgi.py does
+    if prepare_for_launcher():
+        # migrate and collectstatic leave 10-15 MiB behind (every migration module, the
+        # manifest's hashing); the server starts in a fresh process instead (same pid, so
+        # make run's supervisor sees nothing), whose check then finds nothing to do.
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os.execv(sys.executable, [sys.executable, "-m", "kasamonitor.serve"])
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kasamonitor.settings")
     sys.path.insert(0, str(env.BASE_DIR))
@@ -182,6 +207,7 @@ def main() -> None:
             )
     except ValueError as exc:
         sys.exit(f"serve: {exc}")
+    prepare(env.web_workers())
     if env.web_server() == "daphne":
         metrics_dir(env.data_dir(), port)
         server.run()

@@ -47,7 +47,12 @@ LANGUAGE_CODE = "en-us"
 USE_I18N = True
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # KASA_ADMIN=0 (the Procfile's worker): the admin without its autodiscovery, so the
+    # process does not import every admin module (django-import-export's formats, openpyxl,
+    # Pillow: about 9 MiB); it serves no admin page.
+    "django.contrib.admin"
+    if env.bool("KASA_ADMIN", default=True)
+    else "django.contrib.admin.apps.SimpleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -200,7 +205,9 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="kasamonitor")
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's, sending tasks only while it holds the install's scheduler lock
+# (kasamonitor/scheduler.py): one scheduler sends, however many run.
+CELERY_BEAT_SCHEDULER = "kasamonitor.scheduler:SingleDatabaseScheduler"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -212,6 +219,7 @@ WORKER_JOB_PROCESSES = env.bool("WORKER_JOB_PROCESSES", default=True)
 # Heartbeat keys carry the queue name, so installs (or test runs) sharing a Redis stay apart.
 WORKER_HEARTBEAT_KEY = f"kasa:{CELERY_TASK_DEFAULT_QUEUE}:heartbeat:worker"
 SCHEDULER_HEARTBEAT_KEY = f"kasa:{CELERY_TASK_DEFAULT_QUEUE}:heartbeat:scheduler"
+SCHEDULER_LOCK_KEY = f"kasa:{CELERY_TASK_DEFAULT_QUEUE}:scheduler-lock"
 WORKER_HEARTBEAT_TTL = 30
 
 # AUTH

@@ -5,14 +5,18 @@ worker that crashed (a library bug when Redis vanished under it, the OOM killer)
 again after a short wait, and the others run on. Only a process that keeps dying — more
 than MAX_RESTARTS times within RESTART_WINDOW seconds — stops everything, as before, with
 its exit code, so a broken configuration still fails loudly at start.
+
+Each process's output is read by a thread of the launcher, not by a forked copy of it as
+in honcho (one Python process per Procfile line, each as large as the launcher): the
+launcher is then the only Python process besides the ones the Procfile names.
 """
 
 from __future__ import annotations
 
 import datetime
-import multiprocessing
 import queue
 import signal
+import threading
 import time
 
 from honcho.manager import KILL_WAIT, SIGNALS, Manager
@@ -25,6 +29,7 @@ RESTART_WAIT = (1.0, 30.0)  # first wait before a restart, then doubling up to t
 class SupervisingManager(Manager):
     def __init__(self, printer=None):
         super().__init__(printer)
+        self.events = queue.Queue()  # filled by this process's reader threads
         self._crashes: dict[str, list[float]] = {}
         self._restart_at: dict[str, float] = {}
 
@@ -88,7 +93,9 @@ class SupervisingManager(Manager):
                 self.returncode = code
             self.terminate()
             return
-        wait = min(RESTART_WAIT[0] * 2 ** (len(recent) - 1), RESTART_WAIT[1])
+        # The doubling is capped before it can overflow a float (a restart without a
+        # forked copy of the launcher is fast: thousands a minute with MAX_RESTARTS raised).
+        wait = min(RESTART_WAIT[0] * 2 ** min(len(recent) - 1, 32), RESTART_WAIT[1])
         self._system_print(f"{name} will be started again in {wait:.0f} s\n")
         self._restart_at[name] = now + wait
 
@@ -99,13 +106,20 @@ class SupervisingManager(Manager):
                 del self._restart_at[name]
                 self._start_one(name)
 
+    def _start(self):
+        for name in self._processes:
+            self._start_one(name)
+
     def _start_one(self, name: str) -> None:
+        """Start the process and a thread that forwards its output and its end as events
+        (honcho's Process.run; signals stay with the main thread)."""
         entry = self._processes[name]
         entry.pop("returncode", None)
         entry.pop("pid", None)
-        entry["process"] = multiprocessing.Process(
-            name=name, target=entry["obj"].run, args=(self.events, True)
-        )
+        entry["process"] = threading.Thread(
+            name=f"output of {name}", target=entry["obj"].run, args=(self.events, False),
+            daemon=True,
+        )  # fmt: skip
         entry["process"].start()
 
     def _all_stopped(self):

@@ -1,4 +1,5 @@
-"""`make run`'s process set starts, becomes ready, and stops cleanly on Ctrl-C (SIGINT)."""
+"""`make run`'s process set starts, becomes ready, and stops cleanly on Ctrl-C (SIGINT);
+a restart skips migrate and collectstatic when nothing changed."""
 
 from __future__ import annotations
 
@@ -37,40 +38,67 @@ def descendants(pid: int) -> list[psutil.Process]:
         return []
 
 
+def _start(env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    with open(log_path, "wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "kasamonitor.run"], cwd=BASE_DIR, env=env, stdout=log, stderr=log
+        )
+
+
+def _prepared(log_path: Path) -> list[dict]:
+    """What the web process's preparation ran, from its log lines."""
+    found = []
+    for line in log_path.read_text(errors="replace").splitlines():
+        if '"logger": "kasamonitor.prepare"' in line:
+            found.append(json.loads(line.split("| ", 1)[1])["ran"])
+    return found
+
+
 def test_run_starts_all_processes_and_stops_cleanly_on_sigint(tmp_path):
+    """Two processes besides the launcher and its Redis: web, and the worker with the
+    scheduler in a thread. The first start migrates and collects static files; a restart
+    with nothing changed does neither, and serves as before."""
     port = live.free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
     env.update(
         KASA_DATA_DIR=str(tmp_path / "data"),
         PORT=str(port),
         CELERY_QUEUE=f"kasa-smoke-{port}",
+        LOG_LEVEL="INFO",  # the preparation says what it ran at INFO
     )
-    with open(tmp_path / "run.log", "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "kasamonitor.run"], cwd=BASE_DIR, env=env, stdout=log, stderr=log
-        )
-    try:
-        live.wait_until(
-            lambda: proc.poll() is not None or ready(f"http://127.0.0.1:{port}/health/ready"),
-            timeout=60,
-            what="/health/ready",
-        )
-        assert proc.poll() is None, (tmp_path / "run.log").read_text()
-        children = descendants(proc.pid)
-        names = " ".join(" ".join(c.cmdline()) for c in children)
-        assert "kasamonitor.serve" in names and "worker" in names and "beat" in names
-        assert (tmp_path / "data" / "secret_key").exists()
+    for run, expected in (("first", ["migrate", "collectstatic"]), ("restart", "nothing")):
+        log_path = tmp_path / f"{run}.log"
+        proc = _start(env, log_path)
+        try:
+            live.wait_until(
+                lambda p=proc: (
+                    p.poll() is not None or ready(f"http://127.0.0.1:{port}/health/ready")
+                ),
+                timeout=60,
+                what="/health/ready",
+            )
+            assert proc.poll() is None, log_path.read_text()
+            assert _prepared(log_path)[0] == expected, log_path.read_text()
+            children = descendants(proc.pid)
+            lines = [" ".join(c.cmdline()) for c in children]
+            assert sum("kasamonitor.serve" in line for line in lines) == 1, lines
+            (worker,) = [line for line in lines if "celery" in line and " worker" in line]
+            assert "--with-scheduler" in worker
+            assert not any(" beat" in line for line in lines), lines  # no third process
+            assert (tmp_path / "data" / "secret_key").exists()
 
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=30) == 0, (tmp_path / "run.log").read_text()
-        time.sleep(0.5)
-        orphans = [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
-        assert orphans == [], [c.cmdline() for c in orphans]
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        for child in descendants(proc.pid):
-            child.kill()
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=30) == 0, log_path.read_text()
+            time.sleep(0.5)
+            orphans = [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+            assert orphans == [], [c.cmdline() for c in orphans]
+        finally:
+            leftovers = descendants(proc.pid)  # found before the launcher is gone
+            if proc.poll() is None:
+                proc.kill()
+            for child in leftovers:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    child.kill()
 
 
 def _api(url: str, method: str = "GET", token: str = "", body: dict | None = None):

@@ -1,0 +1,26 @@
+"""Modules imported when first used, not when the importing module loads.
+
+A web process that never builds a backup archive or a 2FA QR code should not carry py7zr
+or segno (several MiB each, in every process): `py7zr = lazy_import("py7zr")` at the top of
+a module reads as an import, and the module is loaded at the first attribute access.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from types import ModuleType
+
+
+def lazy_import(name: str) -> ModuleType:
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
