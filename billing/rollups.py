@@ -1,23 +1,21 @@
-"""The one module where billing touches the devices app's hourly rollups: energy in, cost out.
+"""The one module where billing reads the devices app's hourly rollups: the energy it prices.
 
-Energy is read through devices.selectors, costs written through devices.services. The rollup's cost column is devices' contract
-with billing (devices/signals.py): a poll sets it to None, billing fills it in, and
-devices.rollups.refresh_daily_costs() carries it to the daily rollups.
+Energy is read through devices.selectors; costs stay billing's (HourlyCost, DailyCost).
+Which hours need pricing is billing's own knowledge: HourlyCost.kwh is the energy an hour
+was priced with, so an hour whose rollup has no stored cost for its present energy
+(a poll, a backfill or an import wrote it since) is pending.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.db.models import Max, Min, OuterRef, Subquery, Sum
+from django.db.models import Exists, Max, Min, OuterRef, Sum
 
 from billing.decimals import ZERO, to_decimal
 from billing.models import HourlyCost
 from devices.selectors import device_list, hourly_all, hourly_between, hourly_in
-from devices.services import hourly_costs_set, refresh_daily_costs
 
 
 def _all_hours(start: datetime, end: datetime):
@@ -44,8 +42,13 @@ def household_hours(start: datetime, end: datetime) -> list[tuple[datetime, floa
 
 
 def pending_hours() -> list[datetime]:
-    """Return the hours whose rollup changed since billing priced it (cost is None)."""
-    rows = hourly_all().filter(cost__isnull=True).values_list("hour", flat=True)
+    """Return the hours with a rollup that has no stored cost for its present energy: never
+    priced, or changed since (by a poll, a backfill or an import). One anti-join in SQL
+    on HourlyCost's (device, hour) key."""
+    priced = HourlyCost.objects.filter(
+        device_id=OuterRef("device_id"), hour=OuterRef("hour"), kwh=OuterRef("energy_kwh")
+    )
+    rows = hourly_all().filter(~Exists(priced)).order_by().values_list("hour", flat=True)
     return list(rows.distinct())
 
 
@@ -53,25 +56,3 @@ def data_span() -> tuple[datetime | None, datetime | None]:
     """Return the first and the last hour any rollup has."""
     span = hourly_all().aggregate(first=Min("hour"), last=Max("hour"))
     return span["first"], span["last"]
-
-
-def mirror_costs(start: datetime, end: datetime) -> None:
-    """Copy stored costs onto the rollups of [start, end), for the devices history.
-
-    One UPDATE; a rollup whose energy changed after it was priced gets None, so it
-    stays pending (a poll may have written it meanwhile).
-    """
-    priced = HourlyCost.objects.filter(
-        device_id=OuterRef("device_id"), hour=OuterRef("hour"), kwh=OuterRef("energy_kwh")
-    ).values("cost")[:1]
-    hourly_costs_set(start, end, Subquery(priced))
-
-
-def refresh_daily(start: datetime, end: datetime) -> None:
-    """Recompute the daily rollups' cost for the local days touching [start, end)."""
-    zone = ZoneInfo(settings.TIME_ZONE)
-    first = start.astimezone(zone).date()
-    last = (end - timedelta(microseconds=1)).astimezone(zone).date()
-    days = [date.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)]
-    ids = _all_hours(start, end).values_list("device_id", flat=True).distinct()
-    refresh_daily_costs(list(ids), days, zone)

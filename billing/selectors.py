@@ -1,6 +1,9 @@
 """Reads of the billing app: plans in force, stored costs, and the /api/costs report.
 
-hourly_costs() and cost_between() read the stored costs (billing's HourlyCost).
+Billing is the only owner of money: every other app reads costs here. hourly_costs() and
+cost_between() sum the stored costs (HourlyCost); rollups_priced() and daily_costs() put
+them beside the devices app's hourly and daily rollups (the history, statistics, dashboard,
+budgets and exports), joined in SQL per range.
 """
 
 from __future__ import annotations
@@ -10,10 +13,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import FloatField, Q, Sum
-from django.db.models.functions import Cast
+from django.db.models import DecimalField, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
 from billing.decimals import ZERO
@@ -92,6 +96,63 @@ def cost_between(device_ids: Iterable[int], start: datetime, end: datetime) -> D
         device_id__in=list(device_ids), hour__gte=start, hour__lt=end
     ).aggregate(cost=Sum("cost"))["cost"]
     return total or ZERO
+
+
+# HourlyCost.cost's type, for the annotation rollups_priced() adds.
+COST_FIELD = DecimalField(max_digits=24, decimal_places=12)
+
+
+def rollups_priced(rollups: QuerySet) -> QuerySet:
+    """Annotate the devices app's hourly rollups (a queryset) with `cost`: billing's stored
+    cost of that device-hour, or None while the hour is unpriced or its energy changed since
+    it was priced (HourlyCost.kwh is the energy priced; billing.rollups.pending_hours()).
+
+    One correlated lookup per row on HourlyCost's (device, hour) key, inside the rollups'
+    own query: callers filter, order, stream and aggregate it as before.
+    """
+    priced = HourlyCost.objects.filter(
+        device_id=OuterRef("device_id"), hour=OuterRef("hour"), kwh=OuterRef("energy_kwh")
+    ).order_by().values("cost")[:1]  # no ordering: one row by the unique (device, hour) key
+    return rollups.annotate(cost=Subquery(priced, output_field=COST_FIELD))
+
+
+def daily_costs(
+    device_ids: Iterable[int] | None, first: date, last: date
+) -> dict[tuple[int, date], Decimal]:
+    """Return {(device pk, local day): stored cost} for the days first..last (inclusive) on
+    settings.TIME_ZONE's clock, the devices app's daily rollups' clock; a device-day
+    without a priced hour is absent. device_ids None: every device.
+
+    One grouped query: the daily sums (DailyCost) when every plan's clock is that zone (as
+    by default), else the hourly costs summed per local day in SQL.
+    """
+    zone = settings.TIME_ZONE
+    if all(plan["timezone"] == zone for _, plan in plan_versions()):
+        rows = DailyCost.objects.filter(day__gte=first, day__lte=last).order_by()
+        if device_ids is not None:
+            rows = rows.filter(device_id__in=list(device_ids))
+        return {(pk, day): cost for pk, day, cost in rows.values_list("device_id", "day", "cost")}
+    tz = ZoneInfo(zone)
+    start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
+    end = datetime.combine(date.fromordinal(last.toordinal() + 1), datetime.min.time(), tzinfo=tz)
+    rows = HourlyCost.objects.filter(hour__gte=start, hour__lt=end).order_by()
+    if device_ids is not None:
+        rows = rows.filter(device_id__in=list(device_ids))
+    rows = (
+        rows.annotate(day=TruncDate("hour", tzinfo=tz))
+        .values("device_id", "day")
+        .annotate(total=Sum("cost"))
+        .values_list("device_id", "day", "total")
+    )
+    return {(pk, day): cost for pk, day, cost in rows}
+
+
+class RollupCosts:
+    """What the devices app reads costs through (plugged in by billing/apps.py, so the
+    devices app never imports billing): its history, statistics and dashboard figures."""
+
+    hourly = staticmethod(rollups_priced)
+    daily = staticmethod(daily_costs)
 
 
 @dataclass(frozen=True)

@@ -129,7 +129,7 @@ class ReadingAdmin(ExportMixin, ReadOnlyAdmin):
 
 @admin.register(HourlyRollup)
 class HourlyRollupAdmin(ReadOnlyAdmin):
-    list_display = ["device", "hour", "energy_kwh", "avg_power_w", "max_power_w", "cost"]
+    list_display = ["device", "hour", "energy_kwh", "avg_power_w", "max_power_w"]
     list_filter = ["device"]
     list_select_related = ["device"]
     date_hierarchy = "hour"
@@ -144,7 +144,6 @@ class DailyRollupAdmin(ReadOnlyAdmin):
         "max_power_w",
         "on_seconds",
         "backfilled",
-        "cost",
     ]
     list_filter = ["backfilled", "device"]
     list_select_related = ["device"]

@@ -123,7 +123,7 @@ class Reading(models.Model):
 
 
 class HourlyRollup(models.Model):
-    """Per device per UTC hour: energy, power statistics, on-time and the priced cost."""
+    """Per device per UTC hour: energy, power statistics and on-time (its cost is billing's)."""
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="hourly")
     hour = models.DateTimeField()
@@ -132,7 +132,6 @@ class HourlyRollup(models.Model):
     samples = models.PositiveIntegerField(default=0)
     max_power_w = models.FloatField(default=0)
     on_seconds = models.FloatField(default=0)
-    cost = models.DecimalField(max_digits=18, decimal_places=8, null=True, blank=True)
 
     class Meta:
         ordering = ["device", "hour"]
@@ -159,7 +158,6 @@ class DailyRollup(models.Model):
     samples = models.PositiveIntegerField(default=0)
     max_power_w = models.FloatField(default=0)
     on_seconds = models.FloatField(default=0)
-    cost = models.DecimalField(max_digits=18, decimal_places=8, null=True, blank=True)
     backfilled = models.BooleanField(default=False)
 
     class Meta:

@@ -127,8 +127,6 @@ def _store(
         HourlyCost.objects.filter(hour__gte=start, hour__lt=end).delete()
         HourlyCost.objects.bulk_create(priced, batch_size=1000)
         summarise_days(versions, start, end)
-        rollups.mirror_costs(start, end)
-    rollups.refresh_daily(start, end)
 
 
 def _hour_floor(moment: datetime) -> datetime:
