@@ -110,9 +110,13 @@ def rollups_priced(rollups: QuerySet) -> QuerySet:
     One correlated lookup per row on HourlyCost's (device, hour) key, inside the rollups'
     own query: callers filter, order, stream and aggregate it as before.
     """
-    priced = HourlyCost.objects.filter(
-        device_id=OuterRef("device_id"), hour=OuterRef("hour"), kwh=OuterRef("energy_kwh")
-    ).order_by().values("cost")[:1]  # no ordering: one row by the unique (device, hour) key
+    priced = (
+        HourlyCost.objects.filter(
+            device_id=OuterRef("device_id"), hour=OuterRef("hour"), kwh=OuterRef("energy_kwh")
+        )
+        .order_by()
+        .values("cost")[:1]
+    )  # no ordering: one row by the unique (device, hour) key
     return rollups.annotate(cost=Subquery(priced, output_field=COST_FIELD))
 
 
