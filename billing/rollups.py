@@ -2,20 +2,33 @@
 
 Energy is read through devices.selectors; costs stay billing's (HourlyCost, DailyCost).
 Which hours need pricing is billing's own knowledge: HourlyCost.kwh is the energy an hour
-was priced with, so an hour whose rollup has no stored cost for its present energy
-(a poll, a backfill or an import wrote it since) is pending.
+was priced with, so an hour whose rollup has no stored cost for its present energy (a
+poll, a backfill or an import wrote it since) is pending. price_pending looks for them
+only among the rollups written since it last looked (their updated_at, indexed, against
+billing's RollupWatermark), less REACH.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Exists, Max, Min, OuterRef, Sum
 
 from billing.decimals import ZERO, to_decimal
-from billing.models import HourlyCost
-from devices.selectors import device_list, hourly_all, hourly_between, hourly_in
+from billing.models import HourlyCost, RollupWatermark
+from devices.selectors import (
+    device_list,
+    hourly_all,
+    hourly_between,
+    hourly_in,
+    hourly_written_since,
+)
+
+# A rollup write stamped before price_pending looked but committed after it (a poll, one
+# device's import: seconds), or stamped by a machine whose clock is behind, is still
+# looked at by the runs of this long after.
+REACH = timedelta(hours=1)
 
 
 def _all_hours(start: datetime, end: datetime):
@@ -41,15 +54,27 @@ def household_hours(start: datetime, end: datetime) -> list[tuple[datetime, floa
     return [(row["hour"], row["kwh"]) for row in rows]
 
 
-def pending_hours() -> list[datetime]:
+def pending_hours(written_since: datetime | None = None) -> list[datetime]:
     """Return the hours with a rollup that has no stored cost for its present energy: never
-    priced, or changed since (by a poll, a backfill or an import). One anti-join in SQL
-    on HourlyCost's (device, hour) key."""
+    priced, or changed since (by a poll, a backfill or an import), among the rollups
+    written from written_since - REACH on (all when None). One anti-join in SQL on
+    HourlyCost's (device, hour) key, over the rollups' updated_at index."""
     priced = HourlyCost.objects.filter(
         device_id=OuterRef("device_id"), hour=OuterRef("hour"), kwh=OuterRef("energy_kwh")
     )
-    rows = hourly_all().filter(~Exists(priced)).order_by().values_list("hour", flat=True)
+    since = written_since - REACH if written_since else None
+    rows = hourly_written_since(since).filter(~Exists(priced)).values_list("hour", flat=True)
     return list(rows.distinct())
+
+
+def last_looked() -> datetime | None:
+    """When price_pending last looked for pending hours (None: never, so it looks at all)."""
+    return RollupWatermark.objects.values_list("looked_at", flat=True).first()
+
+
+def looked(at: datetime) -> None:
+    """Remember that every rollup written before `at` (less REACH) has been looked at."""
+    RollupWatermark.objects.update_or_create(pk=1, defaults={"looked_at": at})
 
 
 def data_span() -> tuple[datetime | None, datetime | None]:

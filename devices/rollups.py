@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from django.db import connection
 from django.db.models import Model
+from django.utils import timezone
 
 from . import bulk
 from .ingest import Bucket
@@ -24,16 +25,16 @@ def write(
     """Insert the readings and add the buckets to the rollups (call inside a transaction).
 
     One statement per rollup table: an upsert that adds to the stored sums in SQL, so no
-    row is read back first and two writers cannot lose each other's energy. Billing sees
-    a touched hour as pending (its energy differs from the energy it priced) and prices it
-    again.
+    row is read back first and two writers cannot lose each other's energy. A touched
+    hour gets updated_at = now: billing looks at the hours written since it last looked,
+    and prices again those whose energy differs from the energy it priced.
     """
     insert_readings(
         (r.device_id, r.timestamp, r.is_on, r.power_w, r.voltage, r.current,
          r.energy_total_kwh, r.energy_delta_kwh)
         for r in readings
     )  # fmt: skip
-    _add(HourlyRollup, "hour", hours)
+    _add(HourlyRollup, "hour", hours, now=timezone.now())
     _add(DailyRollup, "day", days)
 
 
@@ -42,7 +43,7 @@ def insert_readings(rows: Iterable[Sequence]) -> None:
     bulk.insert(Reading, READING_COLUMNS, rows)
 
 
-def _add(model: type[Model], key: str, buckets: dict) -> None:
+def _add(model: type[Model], key: str, buckets: dict, now: datetime | None = None) -> None:
     table = connection.ops.quote_name(model._meta.db_table)
     greatest = "MAX" if connection.vendor == "sqlite" else "GREATEST"  # the 2-argument max
     sums = [f"{c} = {table}.{c} + excluded.{c}" for c in ADDED]
@@ -52,9 +53,12 @@ def _add(model: type[Model], key: str, buckets: dict) -> None:
     if daily:
         columns.append("backfilled")
         sums.append(f"backfilled = ({table}.backfilled OR excluded.backfilled)")
+    else:
+        columns.append("updated_at")
+        sums.append("updated_at = excluded.updated_at")
     rows = [
         (device_id, k, b.energy_kwh, b.power_sum_w, b.samples, b.on_seconds, b.max_power_w,
-         *((b.backfilled,) if daily else ()))
+         b.backfilled if daily else now)
         for (device_id, k), b in buckets.items()
     ]  # fmt: skip
     bulk.upsert(model, columns, rows, conflict=["device_id", key], updates=sums)

@@ -196,8 +196,15 @@ def hourly_since(*, start: datetime) -> QuerySet[HourlyRollup]:
 
 
 def hourly_all() -> QuerySet[HourlyRollup]:
-    """Return every hourly rollup, unordered (billing finds the hours it must price)."""
-    return HourlyRollup.objects.all()
+    """Return every hourly rollup, unordered (billing finds the span of the data)."""
+    return HourlyRollup.objects.order_by()
+
+
+def hourly_written_since(moment: datetime | None) -> QuerySet[HourlyRollup]:
+    """Return the hourly rollups written (by a poll, a backfill or an import) at or after
+    moment, unordered; every one when moment is None. Indexed: few rows for a recent moment."""
+    rows = HourlyRollup.objects.order_by()
+    return rows if moment is None else rows.filter(updated_at__gte=moment)
 
 
 def device_count() -> int:

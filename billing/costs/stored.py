@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from billing import rollups, selectors
 from billing.costs.daily import summarise_days
@@ -49,14 +50,20 @@ def price_hours(device_ids: Iterable[int], hours: Iterable[datetime]) -> int:
 
 
 def price_pending() -> int:
-    """Price every rollup hour changed since it was priced, and every requested re-pricing."""
+    """Price every rollup hour changed since it was priced, and every requested re-pricing.
+
+    Looks at the rollups written since the last run (billing.rollups.pending_hours); the
+    hours a run could not price stay pending for the next, which looks at them again.
+    """
     with pricing_lock() as acquired:
         if not acquired:
             return 0
+        looking = timezone.now()
         requests = list(RepriceRequest.objects.values_list("id", "start"))
         since = min((start for _, start in requests), default=None)
-        stored = _price(set(rollups.pending_hours()), since)
+        stored = _price(set(rollups.pending_hours(rollups.last_looked())), since)
         RepriceRequest.objects.filter(id__in=[pk for pk, _ in requests]).delete()
+        rollups.looked(looking)
         return stored
 
 

@@ -25,7 +25,7 @@ def write_hours(device: Device, start: datetime, kwhs: list[float], *, notify=Tr
         ],
         update_conflicts=True,
         unique_fields=["device", "hour"],
-        update_fields=["energy_kwh", "samples"],
+        update_fields=["energy_kwh", "samples", "updated_at"],  # as a poll's write
     )
     if notify:
         rollups_updated.send(sender=Device, device_ids=[device.pk], hours=hours)
