@@ -78,8 +78,9 @@ def _original_db(path, *, bad_timestamp: bool = False):
 def test_an_import_without_redis_lands_readings_rollups_and_plan_and_leaves_costs_to_the_worker(
     tmp_path,
 ):
+    from billing import rollups as pricing
     from billing import services as billing
-    from billing.models import RatePlan
+    from billing.models import HourlyCost, RatePlan
     from devices.models import DailyRollup, HourlyRollup, Reading
 
     result = _manage("import_kasa_monitor", str(_original_db(tmp_path / "kasa_monitor.db")))
@@ -93,8 +94,10 @@ def test_an_import_without_redis_lands_readings_rollups_and_plan_and_leaves_cost
     assert "costs: not queued (Redis is not reachable)" in last
     assert "the worker works them out within a minute of starting" in last
     # What the worker's price_pending does at its start: the hours get their costs.
+    assert pricing.pending_hours()
     billing.price_pending()
-    assert not HourlyRollup.objects.filter(cost__isnull=True).exists()
+    assert not pricing.pending_hours()
+    assert HourlyCost.objects.count() == 6
     assert sum(HourlyRollup.objects.values_list("energy_kwh", flat=True)) > 0
 
 
