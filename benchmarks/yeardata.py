@@ -155,31 +155,32 @@ def _rollups_and_costs(devices, start: datetime) -> None:
         day = "date(hour)"
     watts = f"(40.0 + 10.0 * d.idx + 5.0 * ((s.i + {start.hour}) %% 24))"
     devices_sql = "(SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS idx FROM devices_device) AS d"
+    now = "now()" if pg else "datetime('now')"
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO devices_hourlyrollup
-                (device_id, hour, energy_kwh, power_sum_w, samples, max_power_w, on_seconds, cost)
-            SELECT d.id, {hour}, {watts} / 1000.0, {watts} * 60, 60, {watts}, 3600,
-                   ROUND({watts} / 1000.0 * {PRICE}, 12)
+                (device_id, hour, energy_kwh, power_sum_w, samples, max_power_w, on_seconds,
+                 updated_at)
+            SELECT d.id, {hour}, {watts} / 1000.0, {watts} * 60, 60, {watts}, 3600, {now}
             FROM {series} CROSS JOIN {devices_sql}
             """,
             [start] if pg else [],
         )
-        now = "now()" if pg else "datetime('now')"
         cursor.execute(
             f"""
             INSERT INTO billing_hourlycost (device_id, hour, kwh, cost, priced_at)
-            SELECT device_id, hour, energy_kwh, cost, {now} FROM devices_hourlyrollup
+            SELECT device_id, hour, energy_kwh, ROUND(energy_kwh * {PRICE}, 12), {now}
+            FROM devices_hourlyrollup
             """
         )
         cursor.execute(
             f"""
             INSERT INTO devices_dailyrollup
                 (device_id, day, energy_kwh, power_sum_w, samples, max_power_w, on_seconds,
-                 cost, backfilled)
+                 backfilled)
             SELECT device_id, {day}, SUM(energy_kwh), SUM(power_sum_w), SUM(samples),
-                   MAX(max_power_w), SUM(on_seconds), SUM(cost), {"false" if pg else 0}
+                   MAX(max_power_w), SUM(on_seconds), {"false" if pg else 0}
             FROM devices_hourlyrollup GROUP BY device_id, {day}
             """
         )
