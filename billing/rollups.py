@@ -59,14 +59,39 @@ def pending_hours(written_since: datetime | None = None) -> list[datetime]:
     priced, or changed since (by a poll, a backfill or an import), among the rollups
     written from written_since - REACH on (all when None). One anti-join in SQL on
     HourlyCost's (device, hour) key, over the rollups' updated_at index."""
-    priced = HourlyCost.objects.filter(
-        device_id=OuterRef("device_id"), hour=OuterRef("hour"), kwh=OuterRef("energy_kwh")
-    )
     since = written_since - REACH if written_since else None
-    rows = hourly_written_since(since).filter(~Exists(priced)).values_list("hour", flat=True)
+    rows = hourly_written_since(since).filter(~Exists(_priced())).values_list("hour", flat=True)
     # Deduplicated here: with DISTINCT, SQLite walks the whole hour index instead of the
     # few rows written since.
     return sorted(set(rows))
+
+
+def pending_device_hours(
+    device_ids: list[int] | None, start: datetime, end: datetime
+) -> list[tuple[int, datetime]]:
+    """(device pk, hour) of the pending rollups (as pending_hours) of these devices (all when
+    None) for hours in [start, end).
+
+    Only the rollups written since billing last looked can be pending: those few rows are
+    read over the updated_at index and picked here (in SQL, a filter on the devices or the
+    hours could send the planner down an index over a year of rows).
+    """
+    looked_at = last_looked()
+    rows = hourly_written_since(looked_at - REACH if looked_at else None)
+    if looked_at is None:  # never looked (just upgraded): the range, in SQL
+        rows = rows.filter(hour__gte=start, hour__lt=end)
+    rows = rows.filter(~Exists(_priced())).values_list("device_id", "hour")
+    wanted = None if device_ids is None else set(device_ids)
+    return [
+        (pk, hour) for pk, hour in rows if start <= hour < end and (wanted is None or pk in wanted)
+    ]
+
+
+def _priced():
+    """The stored cost of the outer rollup's device and hour, for its present energy."""
+    return HourlyCost.objects.filter(
+        device_id=OuterRef("device_id"), hour=OuterRef("hour"), kwh=OuterRef("energy_kwh")
+    )
 
 
 def last_looked() -> datetime | None:

@@ -27,6 +27,7 @@ from billing.plans import (
     normalise_plan,
     plan_to_api,  # noqa: F401 (public: a plan in the API's shape)
 )
+from billing.rollups import pending_device_hours
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Prices energy until the first plan is saved (the spec's example; shown with is_default).
@@ -125,30 +126,35 @@ def daily_costs(
 ) -> dict[tuple[int, date], Decimal]:
     """Return {(device pk, local day): stored cost} for the days first..last (inclusive) on
     settings.TIME_ZONE's clock, the devices app's daily rollups' clock; a device-day
-    without a priced hour is absent. device_ids None: every device.
+    without a priced hour, or with an hour not yet priced for its present energy, is
+    absent (shown as no cost). device_ids None: every device.
 
     One grouped query: the daily sums (DailyCost) when every plan's clock is that zone (as
-    by default), else the hourly costs summed per local day in SQL.
+    by default), else the hourly costs summed per local day in SQL; and one for the
+    pending hours among the rollups written since billing last looked (few rows).
     """
     zone = settings.TIME_ZONE
-    if all(plan["timezone"] == zone for _, plan in plan_versions()):
-        rows = DailyCost.objects.filter(day__gte=first, day__lte=last).order_by()
-        if device_ids is not None:
-            rows = rows.filter(device_id__in=list(device_ids))
-        return {(pk, day): cost for pk, day, cost in rows.values_list("device_id", "day", "cost")}
     tz = ZoneInfo(zone)
     start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
     end = datetime.combine(date.fromordinal(last.toordinal() + 1), datetime.min.time(), tzinfo=tz)
-    rows = HourlyCost.objects.filter(hour__gte=start, hour__lt=end).order_by()
-    if device_ids is not None:
-        rows = rows.filter(device_id__in=list(device_ids))
-    rows = (
-        rows.annotate(day=TruncDate("hour", tzinfo=tz))
-        .values("device_id", "day")
-        .annotate(total=Sum("cost"))
-        .values_list("device_id", "day", "total")
-    )
-    return {(pk, day): cost for pk, day, cost in rows}
+    ids = None if device_ids is None else list(device_ids)
+    if all(plan["timezone"] == zone for _, plan in plan_versions()):
+        rows = DailyCost.objects.filter(day__gte=first, day__lte=last).order_by()
+        rows = rows if ids is None else rows.filter(device_id__in=ids)
+        costs = {(pk, day): cost for pk, day, cost in rows.values_list("device_id", "day", "cost")}
+    else:
+        rows = HourlyCost.objects.filter(hour__gte=start, hour__lt=end).order_by()
+        rows = rows if ids is None else rows.filter(device_id__in=ids)
+        rows = (
+            rows.annotate(day=TruncDate("hour", tzinfo=tz))
+            .values("device_id", "day")
+            .annotate(total=Sum("cost"))
+            .values_list("device_id", "day", "total")
+        )
+        costs = {(pk, day): cost for pk, day, cost in rows}
+    for pk, hour in pending_device_hours(ids, start, end):  # a day with one shows no cost
+        costs.pop((pk, hour.astimezone(tz).date()), None)
+    return costs
 
 
 class RollupCosts:

@@ -262,3 +262,25 @@ def test_an_import_after_pricing_reprices_the_rebuilt_hours(
     assert _energy_cost(plug)[0] == pytest.approx(1.0)
     assert _priced_at_flat_rate(plug)
     assert services.price_pending() == 0
+
+
+def test_an_hour_changed_since_pricing_shows_no_cost_until_priced_again(viewer_api, request):
+    services.rate_plan_save(FLAT, now=utc(2024, 1, 1))
+    (plug,) = devices(1)
+    _polled(plug, START, [0.5] * 24)
+    services.price_pending()
+    request.getfixturevalue("not_told")  # the worker misses the next poll's signal
+    _polled(plug, START + HOUR * 5, [0.25])
+
+    hours, (day,) = _history(viewer_api, plug, "1h")[:24], _history(viewer_api, plug, "1d")[:1]
+    assert [h["cost"] for h in hours] == [0.1] * 5 + [None] + [0.1] * 18
+    assert day["cost"] is None  # as the day's figure: one of its hours is not priced
+    stats_before = selectors.cost_between([plug.pk], START, START + HOUR * 24)
+
+    services.price_pending()
+    hours, (day,) = _history(viewer_api, plug, "1h")[:24], _history(viewer_api, plug, "1d")[:1]
+    assert [h["cost"] for h in hours] == [0.1] * 5 + [0.15] + [0.1] * 18
+    assert day["cost"] == pytest.approx(2.45)
+    assert selectors.cost_between([plug.pk], START, START + HOUR * 24) == stats_before + Decimal(
+        "0.05"
+    )
