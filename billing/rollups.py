@@ -78,8 +78,9 @@ def pending_device_hours(
     """
     looked_at = last_looked()
     rows = hourly_written_since(looked_at - REACH if looked_at else None)
-    if looked_at is None:  # never looked (just upgraded): the range, in SQL
+    if looked_at is None:  # never looked (just upgraded, until the first run): in SQL
         rows = rows.filter(hour__gte=start, hour__lt=end)
+        rows = rows if device_ids is None else rows.filter(device_id__in=device_ids)
     rows = rows.filter(~Exists(_priced())).values_list("device_id", "hour")
     wanted = None if device_ids is None else set(device_ids)
     return [
