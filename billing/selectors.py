@@ -16,7 +16,16 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import DecimalField, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    DecimalField,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
@@ -157,12 +166,23 @@ def daily_costs(
     return costs
 
 
+def daily_rollups_priced(rollups: QuerySet) -> QuerySet:
+    """Annotate the devices app's daily rollups with `cost`: billing's sum for the device's
+    day (DailyCost), when every plan's clock is TIME_ZONE's (the rollups' days); else None
+    (the admin's list of daily rollups; the API reads daily_costs())."""
+    if all(plan["timezone"] == settings.TIME_ZONE for _, plan in plan_versions()):
+        day = DailyCost.objects.filter(device_id=OuterRef("device_id"), day=OuterRef("day"))
+        return rollups.annotate(cost=Subquery(day.order_by().values("cost")[:1]))
+    return rollups.annotate(cost=Value(None, output_field=COST_FIELD))
+
+
 class RollupCosts:
     """What the devices app reads costs through (plugged in by billing/apps.py, so the
     devices app never imports billing): its history, statistics and dashboard figures."""
 
     hourly = staticmethod(rollups_priced)
     daily = staticmethod(daily_costs)
+    daily_rollups = staticmethod(daily_rollups_priced)
 
 
 @dataclass(frozen=True)

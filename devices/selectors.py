@@ -65,6 +65,9 @@ class CostReader(Protocol):
     ) -> dict[tuple[int, date], Decimal]:
         """{(device pk, settings.TIME_ZONE day): cost} of the priced device-days."""
 
+    def daily_rollups(self, rollups: QuerySet[DailyRollup]) -> QuerySet:
+        """The daily rollups, each annotated with `cost` (the admin's list)."""
+
 
 class _NoCosts:
     """Until billing plugs its reader in (billing/apps.py): nothing is priced."""
@@ -75,6 +78,9 @@ class _NoCosts:
     def daily(self, device_ids, first, last):
         return {}
 
+    def daily_rollups(self, rollups):
+        return self.hourly(rollups)
+
 
 _costs: CostReader = _NoCosts()
 
@@ -84,6 +90,16 @@ def costs_read_by(reader: CostReader) -> None:
     its receiver to rollups_updated: the devices app never imports billing)."""
     global _costs
     _costs = reader
+
+
+def hourly_with_costs(rollups: QuerySet[HourlyRollup]) -> QuerySet[HourlyRollup]:
+    """The hourly rollups, each with `cost` as billing stored it (None while unpriced)."""
+    return _costs.hourly(rollups)
+
+
+def daily_with_costs(rollups: QuerySet[DailyRollup]) -> QuerySet[DailyRollup]:
+    """The daily rollups, each with `cost`: billing's sum of the day (the admin's list)."""
+    return _costs.daily_rollups(rollups)
 
 
 def fleet_counts() -> dict:
