@@ -160,6 +160,7 @@ def _rollups_and_costs(devices, start: datetime) -> None:
     watts = f"(40.0 + 10.0 * d.idx + 5.0 * ((s.i + {start.hour}) %% 24))"
     devices_sql = "(SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS idx FROM devices_device) AS d"
     now = "now()" if pg else "datetime('now')"
+    kwh = "energy_kwh::numeric" if pg else "energy_kwh"  # PostgreSQL rounds numerics only
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -174,7 +175,7 @@ def _rollups_and_costs(devices, start: datetime) -> None:
         cursor.execute(
             f"""
             INSERT INTO billing_hourlycost (device_id, hour, kwh, cost, priced_at)
-            SELECT device_id, hour, energy_kwh, ROUND(energy_kwh * {PRICE}, 12), {now}
+            SELECT device_id, hour, energy_kwh, ROUND({kwh} * {PRICE}, 12), {now}
             FROM devices_hourlyrollup
             """
         )

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import (
+    CharField,
     DecimalField,
     FloatField,
     OuterRef,
@@ -166,6 +167,16 @@ def daily_costs(
     return costs
 
 
+def device_hour_costs(device_id: int, start: datetime, end: datetime) -> dict:
+    """{hour as the database writes it as text: (kWh priced, cost as float)} of one device's
+    stored costs for hours in [start, end). One range query on the (device, hour) key; the
+    device history's one-device hourly points look their hours up in it (on PostgreSQL a
+    lookup per row inside the rollups' query cost 8 us a row: 60 ms for a year)."""
+    rows = HourlyCost.objects.filter(device_id=device_id, hour__gte=start, hour__lt=end)
+    rows = rows.order_by().values_list(Cast("hour", CharField()), "kwh", Cast("cost", FloatField()))
+    return {hour: (kwh, cost) for hour, kwh, cost in rows}
+
+
 def daily_rollups_priced(rollups: QuerySet) -> QuerySet:
     """Annotate the devices app's daily rollups with `cost`: billing's sum for the device's
     day (DailyCost), when every plan's clock is TIME_ZONE's (the rollups' days); else None
@@ -181,6 +192,7 @@ class RollupCosts:
     devices app never imports billing): its history, statistics and dashboard figures."""
 
     hourly = staticmethod(rollups_priced)
+    device_hours = staticmethod(device_hour_costs)
     daily = staticmethod(daily_costs)
     daily_rollups = staticmethod(daily_rollups_priced)
 

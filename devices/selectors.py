@@ -60,6 +60,9 @@ class CostReader(Protocol):
     def hourly(self, rollups: QuerySet[HourlyRollup]) -> QuerySet:
         """The rollups, each annotated with `cost` (Decimal, None while unpriced)."""
 
+    def device_hours(self, device_id: int, start: datetime, end: datetime) -> dict:
+        """{HOUR_AS_TEXT of an hour: (kWh priced, cost)} of one device's priced hours."""
+
     def daily(
         self, device_ids: list[int] | None, first: date, last: date
     ) -> dict[tuple[int, date], Decimal]:
@@ -74,6 +77,9 @@ class _NoCosts:
 
     def hourly(self, rollups):
         return rollups.annotate(cost=Value(None, output_field=DecimalField()))
+
+    def device_hours(self, device_id, start, end):
+        return {}
 
     def daily(self, device_ids, first, last):
         return {}
@@ -364,16 +370,25 @@ def _raw_points(ids: list[int], start: datetime, end: datetime) -> list[dict]:
 
 
 def _hourly_points(ids: list[int], start: datetime, end: datetime, size: int) -> list[dict]:
-    rows = _costs.hourly(hourly_between(device_ids=ids, start=start, end=end))
+    rows = hourly_between(device_ids=ids, start=start, end=end)
     if size == 1 and len(ids) == 1:  # one row per point: nothing to add up
         # The hour as text: parsing 8,760 datetimes (and the driver's time-zone handling)
-        # was a third of a year's request; the API shows text anyway.
-        rows = rows.values_list(HOUR_AS_TEXT, "power_sum_w", "samples", "energy_kwh", COST_AS_FLOAT)
-        return [_point(hour, s / n if n else 0.0, kwh, cost) for hour, s, n, kwh, cost in rows]
-    rows = rows.values_list(
+        # was a third of a year's request; the API shows text anyway. Costs: one range
+        # query, each hour's looked up by that text (priced for the hour's present energy).
+        rows = rows.values_list(HOUR_AS_TEXT, "power_sum_w", "samples", "energy_kwh")
+        priced = _costs.device_hours(ids[0], start, end)
+        return [
+            _point(hour, s / n if n else 0.0, kwh, _priced_for(priced.get(hour), kwh))
+            for hour, s, n, kwh in rows
+        ]
+    rows = _costs.hourly(rows).values_list(
         "device_id", "hour", "power_sum_w", "samples", "energy_kwh", COST_AS_FLOAT
     )
     return _bucketed(rows, lambda hour: hour.replace(hour=hour.hour - hour.hour % size))
+
+
+def _priced_for(stored: tuple[float, float] | None, kwh: float) -> float | None:
+    return stored[1] if stored is not None and stored[0] == kwh else None
 
 
 def iso(value) -> str | None:
