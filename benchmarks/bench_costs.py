@@ -55,14 +55,14 @@ def build() -> tuple[int, float]:
     for device in devices:
         rollups = [
             HourlyRollup(device=device, hour=h, energy_kwh=round(rng.uniform(0, 0.3), 5),
-                         samples=60, cost=None if june[0] <= h < june[1] else 0)
+                         samples=60)
             for h in hours
         ]  # fmt: skip
         HourlyRollup.objects.bulk_create(rollups, batch_size=5000)
         HourlyCost.objects.bulk_create(
             (HourlyCost(device=device, hour=r.hour, kwh=r.energy_kwh,
                         cost=Decimal(str(r.energy_kwh)) * Decimal("0.15"))
-             for r in rollups if r.cost is not None),
+             for r in rollups if not june[0] <= r.hour < june[1]),
             batch_size=5000,
         )  # fmt: skip
     services.rate_plan_save(PLAN, now=START - timedelta(days=1))

@@ -42,6 +42,7 @@ def build_data() -> None:
     from django.db import connection, transaction
 
     from accounts.models import User
+    from billing.models import HourlyCost
     from devices.models import Device, HourlyRollup
 
     call_command("migrate", verbosity=0)
@@ -65,8 +66,10 @@ def build_data() -> None:
                 "INSERT INTO devices_reading (device_id, timestamp, is_on, power_w, voltage, current,"
                 " energy_total_kwh, energy_delta_kwh) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", rows
             )  # fmt: skip
-            HourlyRollup.objects.bulk_create([HourlyRollup(device=device, hour=h, energy_kwh=e, samples=120,
-                                              cost=round(e * 0.2, 8)) for h, e in hours.items()])  # fmt: skip
+            HourlyRollup.objects.bulk_create([HourlyRollup(device=device, hour=h, energy_kwh=e, samples=120)
+                                              for h, e in hours.items()])  # fmt: skip
+            HourlyCost.objects.bulk_create([HourlyCost(device=device, hour=h, kwh=e, cost=round(e * 0.2, 8))
+                                            for h, e in hours.items()])  # fmt: skip
 
 
 def run_one(fmt: str) -> dict:

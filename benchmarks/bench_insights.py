@@ -63,7 +63,7 @@ def build() -> None:
             watts = standby + (rng.uniform(0, 300) if rng.random() < 0.3 else rng.uniform(0, 1))
             rollups.append(HourlyRollup(
                 device=device, hour=hour, energy_kwh=round(watts / 1000, 6), samples=60,
-                power_sum_w=watts * 60, max_power_w=watts * 1.5, cost=0,
+                power_sum_w=watts * 60, max_power_w=watts * 1.5,
             ))  # fmt: skip
         HourlyRollup.objects.bulk_create(rollups, batch_size=5000)
         HourlyCost.objects.bulk_create(

@@ -31,6 +31,7 @@ def build(end: datetime | None = None) -> dict:
     """
     from django.db import connection
 
+    from billing import rollups as pricing
     from billing.costs.daily import summarise_days
     from billing.selectors import plan_versions
     from devices.models import Device
@@ -58,6 +59,7 @@ def build(end: datetime | None = None) -> dict:
     _rollups_and_costs(devices, start)
     # /api/costs reads the daily sums the pricing pipeline keeps beside the hourly costs.
     summarise_days(plan_versions(), start, end)
+    pricing.looked(datetime.now(UTC))  # as after the pipeline's run: every rollup looked at
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -148,38 +150,42 @@ def _rollups_and_costs(devices, start: datetime) -> None:
     if pg:
         series = f"generate_series(0, {hours - 1}) AS s(i)"
         hour = "%s + s.i * interval '1 hour'"
+        written = "%s + (s.i + 1) * interval '1 hour'"  # polled as the hour went by
         day = f"(hour AT TIME ZONE '{settings.TIME_ZONE}')::date"
     else:
         series = f"(WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < {hours - 1}) SELECT i FROM s) AS s"  # noqa: E501
         hour = f"strftime('%%Y-%%m-%%d %%H:%%M:%%S', {int(start.timestamp())} + s.i * 3600, 'unixepoch')"  # noqa: E501
+        written = f"strftime('%%Y-%%m-%%d %%H:%%M:%%S', {int(start.timestamp())} + s.i * 3600 + 3600, 'unixepoch')"  # noqa: E501
         day = "date(hour)"
     watts = f"(40.0 + 10.0 * d.idx + 5.0 * ((s.i + {start.hour}) %% 24))"
     devices_sql = "(SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS idx FROM devices_device) AS d"
+    now = "now()" if pg else "datetime('now')"
+    kwh = "energy_kwh::numeric" if pg else "energy_kwh"  # PostgreSQL rounds numerics only
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO devices_hourlyrollup
-                (device_id, hour, energy_kwh, power_sum_w, samples, max_power_w, on_seconds, cost)
-            SELECT d.id, {hour}, {watts} / 1000.0, {watts} * 60, 60, {watts}, 3600,
-                   ROUND({watts} / 1000.0 * {PRICE}, 12)
+                (device_id, hour, energy_kwh, power_sum_w, samples, max_power_w, on_seconds,
+                 updated_at)
+            SELECT d.id, {hour}, {watts} / 1000.0, {watts} * 60, 60, {watts}, 3600, {written}
             FROM {series} CROSS JOIN {devices_sql}
             """,
-            [start] if pg else [],
+            [start, start] if pg else [],
         )
-        now = "now()" if pg else "datetime('now')"
         cursor.execute(
             f"""
             INSERT INTO billing_hourlycost (device_id, hour, kwh, cost, priced_at)
-            SELECT device_id, hour, energy_kwh, cost, {now} FROM devices_hourlyrollup
+            SELECT device_id, hour, energy_kwh, ROUND({kwh} * {PRICE}, 12), {now}
+            FROM devices_hourlyrollup
             """
         )
         cursor.execute(
             f"""
             INSERT INTO devices_dailyrollup
                 (device_id, day, energy_kwh, power_sum_w, samples, max_power_w, on_seconds,
-                 cost, backfilled)
+                 backfilled)
             SELECT device_id, {day}, SUM(energy_kwh), SUM(power_sum_w), SUM(samples),
-                   MAX(max_power_w), SUM(on_seconds), SUM(cost), {"false" if pg else 0}
+                   MAX(max_power_w), SUM(on_seconds), {"false" if pg else 0}
             FROM devices_hourlyrollup GROUP BY device_id, {day}
             """
         )

@@ -74,6 +74,15 @@ class RepriceRequest(models.Model):
         return f"re-price from {self.start:%Y-%m-%d %H:%M} ({self.reason})"
 
 
+class RollupWatermark(models.Model):
+    """One row: when price_pending last looked at the rollups written (billing.rollups)."""
+
+    looked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"rollups looked at {self.looked_at:%Y-%m-%d %H:%M:%S}"
+
+
 class DailyCost(models.Model):
     """The sums of one device's HourlyCost rows over one local day (the plan's clock).
 

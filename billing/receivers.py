@@ -5,8 +5,9 @@ from __future__ import annotations
 
 def price_updated_rollups(sender, device_ids=(), hours=(), **kwargs) -> None:
     # Pricing re-walks the household's billing period (tiers), which can take a second:
-    # hand it to the worker so the poll cycle stays short. If the broker is down the
-    # rollups keep cost=None and the price_pending task catches up within a minute.
+    # hand it to the worker so the poll cycle stays short. If the broker is down the hours
+    # stay pending (no stored cost for their energy) and price_pending catches up within a
+    # minute.
     from billing import tasks
     from kasamonitor import queueing
 

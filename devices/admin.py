@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 
+from . import selectors
 from .models import DailyRollup, Device, HourlyRollup, Outage, Reading
 from .resources import DeviceResource, ReadingResource
 
@@ -134,6 +135,13 @@ class HourlyRollupAdmin(ReadOnlyAdmin):
     list_select_related = ["device"]
     date_hierarchy = "hour"
 
+    def get_queryset(self, request):
+        return selectors.hourly_with_costs(super().get_queryset(request))
+
+    @admin.display(description="cost")
+    def cost(self, obj):
+        return obj.cost  # billing's, for the hour's present energy
+
 
 @admin.register(DailyRollup)
 class DailyRollupAdmin(ReadOnlyAdmin):
@@ -149,6 +157,13 @@ class DailyRollupAdmin(ReadOnlyAdmin):
     list_filter = ["backfilled", "device"]
     list_select_related = ["device"]
     date_hierarchy = "day"
+
+    def get_queryset(self, request):
+        return selectors.daily_with_costs(super().get_queryset(request))
+
+    @admin.display(description="cost")
+    def cost(self, obj):
+        return obj.cost  # billing's sum of the day
 
 
 @admin.register(Outage)

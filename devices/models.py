@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 
 class Device(models.Model):
@@ -123,7 +124,7 @@ class Reading(models.Model):
 
 
 class HourlyRollup(models.Model):
-    """Per device per UTC hour: energy, power statistics, on-time and the priced cost."""
+    """Per device per UTC hour: energy, power statistics and on-time (its cost is billing's)."""
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="hourly")
     hour = models.DateTimeField()
@@ -132,14 +133,19 @@ class HourlyRollup(models.Model):
     samples = models.PositiveIntegerField(default=0)
     max_power_w = models.FloatField(default=0)
     on_seconds = models.FloatField(default=0)
-    cost = models.DecimalField(max_digits=18, decimal_places=8, null=True, blank=True)
+    # Set by every write of the row (devices/rollups.py: polls, backfills, imports), so
+    # billing looks only at the hours written since it last looked (billing.rollups).
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["device", "hour"]
         constraints = [
             models.UniqueConstraint(fields=["device", "hour"], name="hourly_rollup_unique")
         ]
-        indexes = [models.Index(fields=["hour"])]
+        indexes = [
+            models.Index(fields=["hour"]),
+            models.Index(fields=["updated_at"], name="hourly_rollup_updated"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.device_id} {self.hour:%Y-%m-%d %H}:00 {self.energy_kwh:.3f} kWh"
@@ -159,7 +165,6 @@ class DailyRollup(models.Model):
     samples = models.PositiveIntegerField(default=0)
     max_power_w = models.FloatField(default=0)
     on_seconds = models.FloatField(default=0)
-    cost = models.DecimalField(max_digits=18, decimal_places=8, null=True, blank=True)
     backfilled = models.BooleanField(default=False)
 
     class Meta:

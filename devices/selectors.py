@@ -6,12 +6,25 @@ import ipaddress
 import re
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import CharField, Count, F, FloatField, Max, Q, QuerySet, Sum
+from django.db.models import (
+    CharField,
+    Count,
+    DecimalField,
+    F,
+    FloatField,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -36,6 +49,63 @@ COST_AS_FLOAT = Cast("cost", FloatField())
 # An hour as the database writes it in UTC: '2026-01-01 05:00:00' (SQLite keeps UTC naive)
 # or '2026-01-01 05:00:00+00' (PostgreSQL; Django sets the session time zone to UTC).
 HOUR_AS_TEXT = Cast("hour", CharField())
+
+
+# -- costs: billing's, read through the reader billing plugs in ---------------------------
+
+
+class CostReader(Protocol):
+    """How the devices app reads money, which billing owns (billing.selectors.RollupCosts)."""
+
+    def hourly(self, rollups: QuerySet[HourlyRollup]) -> QuerySet:
+        """The rollups, each annotated with `cost` (Decimal, None while unpriced)."""
+
+    def device_hours(self, device_id: int, start: datetime, end: datetime) -> dict:
+        """{HOUR_AS_TEXT of an hour: (kWh priced, cost)} of one device's priced hours."""
+
+    def daily(
+        self, device_ids: list[int] | None, first: date, last: date
+    ) -> dict[tuple[int, date], Decimal]:
+        """{(device pk, settings.TIME_ZONE day): cost} of the priced device-days."""
+
+    def daily_rollups(self, rollups: QuerySet[DailyRollup]) -> QuerySet:
+        """The daily rollups, each annotated with `cost` (the admin's list)."""
+
+
+class _NoCosts:
+    """Until billing plugs its reader in (billing/apps.py): nothing is priced."""
+
+    def hourly(self, rollups):
+        return rollups.annotate(cost=Value(None, output_field=DecimalField()))
+
+    def device_hours(self, device_id, start, end):
+        return {}
+
+    def daily(self, device_ids, first, last):
+        return {}
+
+    def daily_rollups(self, rollups):
+        return self.hourly(rollups)
+
+
+_costs: CostReader = _NoCosts()
+
+
+def costs_read_by(reader: CostReader) -> None:
+    """Read every cost figure through reader (billing calls this at start-up, as it connects
+    its receiver to rollups_updated: the devices app never imports billing)."""
+    global _costs
+    _costs = reader
+
+
+def hourly_with_costs(rollups: QuerySet[HourlyRollup]) -> QuerySet[HourlyRollup]:
+    """The hourly rollups, each with `cost` as billing stored it (None while unpriced)."""
+    return _costs.hourly(rollups)
+
+
+def daily_with_costs(rollups: QuerySet[DailyRollup]) -> QuerySet[DailyRollup]:
+    """The daily rollups, each with `cost`: billing's sum of the day (the admin's list)."""
+    return _costs.daily_rollups(rollups)
 
 
 def fleet_counts() -> dict:
@@ -148,8 +218,15 @@ def hourly_since(*, start: datetime) -> QuerySet[HourlyRollup]:
 
 
 def hourly_all() -> QuerySet[HourlyRollup]:
-    """Return every hourly rollup, unordered (billing finds the hours it must price)."""
-    return HourlyRollup.objects.all()
+    """Return every hourly rollup, unordered (billing finds the span of the data)."""
+    return HourlyRollup.objects.order_by()
+
+
+def hourly_written_since(moment: datetime | None) -> QuerySet[HourlyRollup]:
+    """Return the hourly rollups written (by a poll, a backfill or an import) at or after
+    moment, unordered; every one when moment is None. Indexed: few rows for a recent moment."""
+    rows = HourlyRollup.objects.order_by()
+    return rows if moment is None else rows.filter(updated_at__gte=moment)
 
 
 def device_count() -> int:
@@ -201,20 +278,20 @@ def dashboard_devices(*, today: date | None = None) -> list[dict]:
 
 
 def _month_totals(today: date) -> defaultdict:
-    is_today = Q(day=today)
+    first, is_today = today.replace(day=1), Q(day=today)
     rows = (
-        DailyRollup.objects.filter(day__gte=today.replace(day=1), day__lte=today)
+        DailyRollup.objects.filter(day__gte=first, day__lte=today)
         .values("device_id")
-        .annotate(
-            month_kwh=Sum("energy_kwh"),
-            month_cost=Sum("cost"),
-            today_kwh=Sum("energy_kwh", filter=is_today),
-            today_cost=Sum("cost", filter=is_today),
-        )
+        .annotate(month_kwh=Sum("energy_kwh"), today_kwh=Sum("energy_kwh", filter=is_today))
     )
     totals: defaultdict = defaultdict(dict)
     for row in rows:
-        totals[row.pop("device_id")] = row
+        totals[row.pop("device_id")] = {**row, "month_cost": None, "today_cost": None}
+    for (device_id, day), cost in _costs.daily(None, first, today).items():
+        row = totals[device_id]
+        row["month_cost"] = (row.get("month_cost") or Decimal(0)) + cost
+        if day == today:
+            row["today_cost"] = (row.get("today_cost") or Decimal(0)) + cost
     return totals
 
 
@@ -296,13 +373,22 @@ def _hourly_points(ids: list[int], start: datetime, end: datetime, size: int) ->
     rows = hourly_between(device_ids=ids, start=start, end=end)
     if size == 1 and len(ids) == 1:  # one row per point: nothing to add up
         # The hour as text: parsing 8,760 datetimes (and the driver's time-zone handling)
-        # was a third of a year's request; the API shows text anyway.
-        rows = rows.values_list(HOUR_AS_TEXT, "power_sum_w", "samples", "energy_kwh", COST_AS_FLOAT)
-        return [_point(hour, s / n if n else 0.0, kwh, cost) for hour, s, n, kwh, cost in rows]
-    rows = rows.values_list(
+        # was a third of a year's request; the API shows text anyway. Costs: one range
+        # query, each hour's looked up by that text (priced for the hour's present energy).
+        rows = rows.values_list(HOUR_AS_TEXT, "power_sum_w", "samples", "energy_kwh")
+        priced = _costs.device_hours(ids[0], start, end)
+        return [
+            _point(hour, s / n if n else 0.0, kwh, _priced_for(priced.get(hour), kwh))
+            for hour, s, n, kwh in rows
+        ]
+    rows = _costs.hourly(rows).values_list(
         "device_id", "hour", "power_sum_w", "samples", "energy_kwh", COST_AS_FLOAT
     )
     return _bucketed(rows, lambda hour: hour.replace(hour=hour.hour - hour.hour % size))
+
+
+def _priced_for(stored: tuple[float, float] | None, kwh: float) -> float | None:
+    return stored[1] if stored is not None and stored[0] == kwh else None
 
 
 def iso(value) -> str | None:
@@ -319,9 +405,15 @@ def _daily_points(ids: list[int], start: datetime, end: datetime) -> list[dict]:
     rows = (
         DailyRollup.objects.filter(device_id__in=ids, day__gte=first, day__lte=last.date())
         .order_by("day")
-        .values_list("device_id", "day", "power_sum_w", "samples", "energy_kwh", COST_AS_FLOAT)
+        .values_list("device_id", "day", "power_sum_w", "samples", "energy_kwh")
     )
+    costs = _costs.daily(ids, first, last.date())
+    rows = ((*row, _float(costs.get((row[0], row[1])))) for row in rows)
     return _bucketed(rows, lambda day: datetime(day.year, day.month, day.day, tzinfo=tz))
+
+
+def _float(cost: Decimal | None) -> float | None:
+    return None if cost is None else float(cost)
 
 
 def _bucketed(rows, bucket_of) -> list[dict]:
@@ -367,20 +459,19 @@ def stats(device: Device, *, today: date | None = None) -> dict:
     """
     today = today or timezone.localdate()
     week_start, month_start = today - timedelta(days=6), today.replace(day=1)
-    rows = DailyRollup.objects.filter(
-        device_id__in=energy_device_ids(device),
-        day__gte=min(week_start, month_start),
-        day__lte=today,
-    ).values_list(
-        "device_id", "day", "energy_kwh", "cost", "power_sum_w", "samples", "max_power_w",
-        "on_seconds",
-    )  # fmt: skip
+    ids, first = energy_device_ids(device), min(week_start, month_start)
+    rows = DailyRollup.objects.filter(device_id__in=ids, day__gte=first, day__lte=today)
+    rows = rows.values_list(
+        "device_id", "day", "energy_kwh", "power_sum_w", "samples", "max_power_w", "on_seconds"
+    )
+    priced = _costs.daily(ids, first, today)
     periods = {"daily": today, "weekly": week_start, "monthly": month_start}
     usage = {name: 0.0 for name in periods}
     costs: dict[str, float | None] = {name: None for name in periods}
     means: list[float] = []
     peak = on_seconds = 0.0
-    for _, day, kwh, cost, p_sum, n, p_max, on in rows:
+    for device_id, day, kwh, p_sum, n, p_max, on in rows:
+        cost = priced.get((device_id, day))
         for name, since in periods.items():
             if day >= since:
                 usage[name] += kwh

@@ -40,10 +40,6 @@ from .imports import (  # noqa: F401 (public surface, used by backups.importer)
 from .kasa_client import CloudCredentials, KasaClientError, PollResult
 from .models import Device
 from .polling import device_poll_all, device_poll_one  # noqa: F401 (public surface)
-from .rollups import (  # noqa: F401 (public surface, used by billing.rollups)
-    hourly_costs_set,
-    refresh_daily_costs,
-)
 
 logger = logging.getLogger(__name__)
 

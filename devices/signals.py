@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 # Sent after a poll (or backfill) has committed new energy into HourlyRollup rows.
-# kwargs: device_ids: list[int], hours: list[datetime] (UTC hour starts). The touched rows
-# have cost=None until a receiver prices them; call devices.rollups.refresh_daily_costs()
-# afterwards when pricing happens outside the receiver.
+# kwargs: device_ids: list[int], hours: list[datetime] (UTC hour starts). Billing prices
+# the touched hours; its periodic job also finds any hour whose energy changed since it
+# was priced, so a lost signal delays a price, never loses it.
 rollups_updated = Signal()
 
 # Sent after commit for each device whose status changed in a poll (online <-> offline).

@@ -1,4 +1,4 @@
-"""cost_analysis: priced hourly rollups grouped by period and broken down by device / rate band.
+"""cost_analysis: hourly rollups with billing's costs grouped by period and broken down by device / rate band.
 
 Time-of-use and tier bands are derived from the priced data itself (an hour's effective rate =
 its cost / its energy): hours billed at one rate form one band, so a peak/off-peak plan shows
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from billing.selectors import rollups_priced
 from devices.selectors import devices_by_alias, hourly_in
 
 from .periods import bucketer
@@ -34,7 +35,8 @@ def _rollups(cfg: ExportConfig):
     qs = hourly_in(start=cfg.start, end=cfg.end)
     if cfg.device_ids:
         qs = qs.filter(device_id__in=cfg.device_ids)
-    rows = qs.order_by("hour", "device_id").values_list("device_id", "hour", "energy_kwh", "cost")
+    rows = rollups_priced(qs).order_by("hour", "device_id")
+    rows = rows.values_list("device_id", "hour", "energy_kwh", "cost")
     return rows.iterator(chunk_size=cfg.chunk_size)
 
 

@@ -13,6 +13,7 @@ from math import sqrt
 from django.db import connection
 from django.db.models import Avg, F
 
+from billing.selectors import rollups_priced
 from devices.selectors import READING_COLUMNS, devices_by_alias, hourly_in, readings_in
 
 from .periods import bucketer
@@ -195,12 +196,15 @@ def _outlier_bounds(cfg: ExportConfig) -> dict[int, tuple[float, float]]:
 
 
 def _pricer(cfg: ExportConfig):
-    """A reading's cost is its share, by energy, of its UTC hour's priced cost (None if unpriced)."""
+    """A reading's cost is its share, by energy, of its UTC hour's cost as billing stored it
+    (None if unpriced); the hours' costs stream beside the readings in one query."""
     rollups = hourly_in(start=_hour(cfg.start), end=cfg.end)
     if cfg.device_ids:
         rollups = rollups.filter(device_id__in=cfg.device_ids)
-    walk = rollups.order_by("device_id", "hour").values_list(
-        "device_id", "hour", "energy_kwh", "cost"
+    walk = (
+        rollups_priced(rollups)
+        .order_by("device_id", "hour")
+        .values_list("device_id", "hour", "energy_kwh", "cost")
     )
     stream = walk.iterator(chunk_size=cfg.chunk_size)
     current = [None, None, 0.0, None]

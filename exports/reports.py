@@ -10,6 +10,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from accounts.permissions import has_permission
+from billing.selectors import rollups_priced
 from devices.selectors import devices_by_alias, hourly_in, outages_before, readings_in
 from security.selectors import audit_in
 
@@ -88,14 +89,15 @@ def _devices(cfg: ExportConfig):
 
 
 def _hourly(cfg: ExportConfig):
+    """The range's hourly rollups, each with billing's cost (`cost`, None while unpriced)."""
     qs = hourly_in(start=cfg.start, end=cfg.end)
-    return qs.filter(device_id__in=cfg.device_ids) if cfg.device_ids else qs
+    return rollups_priced(qs.filter(device_id__in=cfg.device_ids) if cfg.device_ids else qs)
 
 
 def _device_summary(cfg: ExportConfig) -> Table:
     rnd = rounder(cfg.decimal_places if cfg.decimal_places is not None else 3)
     sums = {r["device_id"]: r for r in _hourly(cfg).values("device_id").annotate(
-        energy=Sum("energy_kwh"), cost=Sum("cost"), peak=Max("max_power_w"))}  # fmt: skip
+        energy=Sum("energy_kwh"), money=Sum("cost"), peak=Max("max_power_w"))}  # fmt: skip
     counts = dict(
         readings_in(start=cfg.start, end=cfg.end)
         .values_list("device_id").annotate(n=Count("id")).values_list("device_id", "n")
@@ -103,7 +105,7 @@ def _device_summary(cfg: ExportConfig) -> Table:
     rows = []
     for device in _devices(cfg):
         s, lab = sums.get(device.pk, {}), device_labels(device, cfg.privacy)
-        cost = s.get("cost")
+        cost = s.get("money")
         rows.append((lab["device_name"], lab["device_ip"], device.device_type, device.status,
                      counts.get(device.pk, 0), rnd(s.get("energy") or 0.0),
                      None if cost is None else rnd(float(cost)), rnd(s.get("peak") or 0.0)))  # fmt: skip
@@ -141,12 +143,12 @@ def _cost_breakdown(cfg: ExportConfig) -> Table:
         _hourly(cfg)
         .exclude(cost=None)
         .values("device_id")
-        .annotate(cost=Sum("cost"), energy=Sum("energy_kwh"))
+        .annotate(money=Sum("cost"), energy=Sum("energy_kwh"))
     )
-    total = sum(float(r["cost"]) for r in sums) or None
-    rows = [(names.get(r["device_id"], str(r["device_id"])), rnd(r["energy"]), rnd(float(r["cost"])),
-             round(float(r["cost"]) / total * 100, 1) if total else None)
-            for r in sorted(sums, key=lambda r: -r["cost"])]  # fmt: skip
+    total = sum(float(r["money"]) for r in sums) or None
+    rows = [(names.get(r["device_id"], str(r["device_id"])), rnd(r["energy"]), rnd(float(r["money"])),
+             round(float(r["money"]) / total * 100, 1) if total else None)
+            for r in sorted(sums, key=lambda r: -r["money"])]  # fmt: skip
     columns = [Column("device_name", "Device"), Column("energy_kwh", "Energy", "float", "kWh"),
                Column("cost", "Cost", "float", "currency"),
                Column("cost_share_pct", "Share", "float", "%")]  # fmt: skip

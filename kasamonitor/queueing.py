@@ -1,8 +1,8 @@
 """Queue a task for the worker, or leave its work for the worker to find when Redis is down.
 
-Only work the worker also finds by itself goes through send(): pricing (the rollups keep
-cost=None and RepriceRequest rows stay until billing's price_pending job, every minute,
-works them out). So a `manage.py` command run while `make run` (and its Redis) is stopped
+Only work the worker also finds by itself goes through send(): pricing (hours without a
+stored cost for their energy, and RepriceRequest rows, stay until billing's price_pending
+job, every minute, works them out). So a `manage.py` command run while `make run` (and its Redis) is stopped
 completes, and can say what it left for the worker (tracked()).
 """
 

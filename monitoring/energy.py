@@ -1,4 +1,5 @@
-"""Reads of the devices app's readings and rollups: the one place monitoring queries them."""
+"""Reads of the devices app's readings and rollups, and of billing's costs: the one place
+monitoring queries them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from billing import selectors as billing_selectors
 from devices import selectors as device_selectors
 
 from .conditions import Sample
@@ -41,24 +43,26 @@ def period_totals(
 ) -> tuple[float, Decimal | None]:
     """Return (kWh, cost) used in the current local day or month, for one device or all.
 
-    Earlier days come from daily rollups; today from hourly rollups, which each poll
-    updates, so the total is current. Cost is None when nothing has been priced yet.
+    Earlier days come from daily rollups and billing's daily costs; today from hourly
+    rollups, which each poll updates, with billing's cost of each priced hour, so the total
+    is current. Cost is None when nothing has been priced yet.
     """
     today, start = period_start(period, now)
     scope = {"device_id": device_id} if device_id else {}
-    sums = {"kwh": Sum("energy_kwh"), "money": Sum("cost"), "priced": Count("cost")}
     hourly = device_selectors.hourly_since(start=_hour_floor(today)).filter(**scope)
-    hourly = hourly.aggregate(**sums)
-    daily = {"kwh": 0, "money": None, "priced": 0}
+    hourly = billing_selectors.rollups_priced(hourly).aggregate(
+        kwh=Sum("energy_kwh"), money=Sum("cost"), priced=Count("cost")
+    )
+    kwh, money, priced = hourly["kwh"] or 0, hourly["money"] or Decimal(0), hourly["priced"]
     if start < today:
         first, until = timezone.localdate(start), timezone.localdate(today)
-        days = device_selectors.daily_in(first=first, last=until - timedelta(days=1))
-        days = days.filter(**scope)
-        daily = days.aggregate(**sums)
-    kwh = (hourly["kwh"] or 0) + (daily["kwh"] or 0)
-    if not (hourly["priced"] or daily["priced"]):
-        return kwh, None
-    return kwh, (hourly["money"] or Decimal(0)) + (daily["money"] or Decimal(0))
+        last = until - timedelta(days=1)
+        days = device_selectors.daily_in(first=first, last=last).filter(**scope)
+        kwh += days.aggregate(kwh=Sum("energy_kwh"))["kwh"] or 0
+        costs = billing_selectors.daily_costs([device_id] if device_id else None, first, last)
+        money += sum(costs.values(), Decimal(0))
+        priced += len(costs)
+    return kwh, (money if priced else None)
 
 
 def _hour_floor(moment: datetime) -> datetime:

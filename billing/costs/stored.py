@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 from redis.exceptions import RedisError
 
 from billing import rollups, selectors
@@ -51,7 +52,11 @@ def price_hours(device_ids: Iterable[int], hours: Iterable[datetime]) -> int:
 
 
 def price_pending() -> int:
-    """Price every rollup hour changed since it was priced, and every requested re-pricing."""
+    """Price every rollup hour changed since it was priced, and every requested re-pricing.
+
+    Looks at the rollups written since the last run (billing.rollups.pending_hours); the
+    hours a run could not price stay pending for the next, which looks at them again.
+    """
     with pricing_lock() as acquired:
         return _price_pending() if acquired else 0
 
@@ -74,10 +79,12 @@ def price_pending_now(wait: float = 10.0) -> int | None:
 
 
 def _price_pending() -> int:
+    looking = timezone.now()
     requests = list(RepriceRequest.objects.values_list("id", "start"))
     since = min((start for _, start in requests), default=None)
-    stored = _price(set(rollups.pending_hours()), since)
+    stored = _price(set(rollups.pending_hours(rollups.last_looked())), since)
     RepriceRequest.objects.filter(id__in=[pk for pk, _ in requests]).delete()
+    rollups.looked(looking)
     return stored
 
 
@@ -148,8 +155,6 @@ def _store(
         HourlyCost.objects.filter(hour__gte=start, hour__lt=end).delete()
         HourlyCost.objects.bulk_create(priced, batch_size=1000)
         summarise_days(versions, start, end)
-        rollups.mirror_costs(start, end)
-    rollups.refresh_daily(start, end)
 
 
 def _hour_floor(moment: datetime) -> datetime:

@@ -161,13 +161,13 @@ def _reading(i):
 def _hourly(i):
     from tests.devices.factories import hourly
 
-    return hourly(_device(), T0 + dt.timedelta(hours=i), 1, cost=0.02)[0]
+    return hourly(_device(), T0 + dt.timedelta(hours=i), 1)[0]
 
 
 def _daily(i):
     from tests.devices.factories import daily
 
-    return daily(_device(), (T0 + dt.timedelta(days=i)).date(), 1, cost=0.4)[0]
+    return daily(_device(), (T0 + dt.timedelta(days=i)).date(), 1)[0]
 
 
 def _outage(i):

@@ -16,16 +16,16 @@ def utc(*args) -> datetime:
 
 
 def write_hours(device: Device, start: datetime, kwhs: list[float], *, notify=True) -> list:
-    """Upsert one rollup per hour from start with these kWh (cost None), and tell billing."""
+    """Upsert one rollup per hour from start with these kWh, and tell billing."""
     hours = [start + HOUR * n for n in range(len(kwhs))]
     HourlyRollup.objects.bulk_create(
         [
-            HourlyRollup(device=device, hour=hour, energy_kwh=kwh, samples=60, cost=None)
+            HourlyRollup(device=device, hour=hour, energy_kwh=kwh, samples=60)
             for hour, kwh in zip(hours, kwhs, strict=True)
         ],
         update_conflicts=True,
         unique_fields=["device", "hour"],
-        update_fields=["energy_kwh", "samples", "cost"],
+        update_fields=["energy_kwh", "samples", "updated_at"],  # as a poll's write
     )
     if notify:
         rollups_updated.send(sender=Device, device_ids=[device.pk], hours=hours)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
-from billing import selectors, services
+from billing import rollups, selectors, services
 from billing.costs.stored import COST_QUANTUM
 from billing.engine import Interval, data_window, price
-from billing.models import HourlyCost, RepriceRequest
+from billing.models import HourlyCost, RepriceRequest, RollupWatermark
 from devices.models import Device, HourlyRollup
 from devices.signals import rollups_updated
 from tests.billing.factories import HOUR, devices, utc, write_hours
@@ -75,7 +77,7 @@ def test_a_late_reading_reprices_the_rest_of_its_billing_period_only():
     before = stored_costs()
     # A backfill adds 5 kWh on 3 March: every later hour up to the 15th moves up the tiers.
     rollup = HourlyRollup.objects.get(device=plugs[0], hour=utc(2024, 3, 3, 8))
-    HourlyRollup.objects.filter(pk=rollup.pk).update(energy_kwh=rollup.energy_kwh + 5, cost=None)
+    HourlyRollup.objects.filter(pk=rollup.pk).update(energy_kwh=rollup.energy_kwh + 5)
     stored = services.price_pending()
     after = stored_costs()
     assert after == engine_costs(utc(2024, 3, 1), utc(2024, 3, 21))
@@ -100,11 +102,12 @@ def test_hours_left_unpriced_are_priced_by_the_periodic_task():
     assert services.price_pending() == 0  # nothing left
 
 
-def test_costs_are_copied_onto_the_rollups_for_the_device_history():
+def test_the_device_history_shows_the_stored_costs(viewer_api):
     (plug,) = devices(1)
     write_hours(plug, utc(2024, 1, 2), [1.0, 2.5])  # priced with the default plan (0.12)
-    costs = list(HourlyRollup.objects.order_by("hour").values_list("cost", flat=True))
-    assert costs == [Decimal("0.12"), Decimal("0.3")]
+    url = f"/api/devices/{plug.pk}/history?start_time=2024-01-02T00:00:00Z&end_time=2024-01-02T02:00:00Z"
+    points = viewer_api.get(url).json()
+    assert [p["cost"] for p in points] == [0.12, 0.3]
 
 
 def test_the_first_saved_plan_reprices_the_history_priced_with_the_default():
@@ -154,3 +157,21 @@ def test_the_worker_reprices_a_plan_change_in_a_process_of_its_own(monkeypatch):
     services.rate_plan_save({"rate_type": "simple", "rate_per_kwh": 0.3}, now=utc(2024, 2, 1))
     tasks.price_pending()
     assert heavy == [services.price_pending]
+
+
+def test_price_pending_looks_at_the_rollups_written_since_it_last_looked():
+    services.rate_plan_save({"rate_type": "simple", "rate_per_kwh": 0.2}, now=utc(2024, 1, 1))
+    services.price_pending()  # the plan's request, before any energy: billing has looked now
+    (plug,) = devices(1)
+    write_hours(plug, utc(2024, 1, 2), [1.0, 2.0], notify=False)  # as a poll the worker missed
+    long_ago = timezone.now() - rollups.REACH - timedelta(minutes=1)
+    HourlyRollup.objects.update(updated_at=long_ago)  # written before billing last looked
+    assert services.price_pending() == 0  # not looked at again: the run reads few rows
+
+    RollupWatermark.objects.all().delete()  # never looked (as after the upgrade): all rows
+    assert services.price_pending() == 2
+    assert selectors.cost_between([plug.pk], utc(2024, 1, 2), utc(2024, 1, 3)) == Decimal("0.6")
+
+    write_hours(plug, utc(2024, 1, 2, 1), [3.0], notify=False)  # a write since: looked at
+    assert services.price_pending() == 1
+    assert selectors.cost_between([plug.pk], utc(2024, 1, 2), utc(2024, 1, 3)) == Decimal("0.8")

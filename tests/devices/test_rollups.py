@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
 
 import pytest
 
@@ -18,10 +17,9 @@ HOUR = datetime(2026, 3, 1, 10, tzinfo=UTC)
 DAY = date(2026, 3, 1)
 
 
-def test_writes_to_the_same_hour_and_day_add_up_and_clear_the_price():
+def test_writes_to_the_same_hour_and_day_add_up():
     device = DeviceFactory()
     rollups.write([], {(device.pk, HOUR): Bucket(0.5, 1000.0, 2, 600.0, 120.0)}, {})
-    HourlyRollup.objects.filter(device=device).update(cost=Decimal("0.1"))
 
     rollups.write(
         [],
@@ -32,7 +30,7 @@ def test_writes_to_the_same_hour_and_day_add_up_and_clear_the_price():
 
     hour = HourlyRollup.objects.get(device=device, hour=HOUR)
     assert (hour.energy_kwh, hour.power_sum_w, hour.samples) == (0.75, 1400.0, 3)
-    assert (hour.max_power_w, hour.on_seconds, hour.cost) == (600.0, 180.0, None)
+    assert (hour.max_power_w, hour.on_seconds) == (600.0, 180.0)
     day = DailyRollup.objects.get(device=device, day=DAY)
     assert (day.energy_kwh, day.samples, day.max_power_w) == (pytest.approx(0.35), 2, 900.0)
     assert day.backfilled is True  # once backfilled, stays marked

@@ -1,4 +1,4 @@
-"""Test data and helpers for export tests: readings, priced hourly rollups, running a job."""
+"""Test data and helpers for export tests: readings, hourly rollups with billing's costs, running a job."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import zlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from billing.models import HourlyCost
 from devices.models import HourlyRollup, Reading
 from exports import files, services
 from exports.models import ExportJob
@@ -31,7 +32,8 @@ def make_readings(device, *, start=T0, count=4, step_minutes=15, power=100.0, de
 
 
 def price_hours(device, rate: str = "0.20"):
-    """Create the hourly rollups (energy sums and cost = energy x rate) for a device's readings."""
+    """Create the hourly rollups (energy sums) for a device's readings, and billing's stored
+    cost of each hour (energy x rate; none when rate is None)."""
     hours: dict = {}
     for r in Reading.objects.filter(device=device):
         hour = r.timestamp.replace(minute=0, second=0, microsecond=0)
@@ -42,10 +44,15 @@ def price_hours(device, rate: str = "0.20"):
         h["max"] = max(h["max"], r.power_w or 0)
     HourlyRollup.objects.bulk_create([
         HourlyRollup(device=device, hour=hour, energy_kwh=h["energy"], power_sum_w=h["power"],
-                     samples=h["n"], max_power_w=h["max"], on_seconds=h["n"] * 900,
-                     cost=None if rate is None else Decimal(repr(h["energy"])) * Decimal(rate))
+                     samples=h["n"], max_power_w=h["max"], on_seconds=h["n"] * 900)
         for hour, h in hours.items()
     ])  # fmt: skip
+    if rate is not None:
+        HourlyCost.objects.bulk_create([
+            HourlyCost(device=device, hour=hour, kwh=h["energy"],
+                       cost=Decimal(repr(h["energy"])) * Decimal(rate))
+            for hour, h in hours.items()
+        ])  # fmt: skip
 
 
 def plug(**kwargs):

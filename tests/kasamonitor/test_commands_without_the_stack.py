@@ -76,7 +76,8 @@ def _original_db(path, *, bad_timestamp: bool = False):
 
 
 def test_an_import_without_redis_lands_readings_rollups_plan_and_their_costs(tmp_path, admin_api):
-    from billing.models import RatePlan
+    from billing import rollups as pricing
+    from billing.models import HourlyCost, RatePlan
     from devices.models import DailyRollup, HourlyRollup, Reading
 
     result = _manage("import_kasa_monitor", str(_original_db(tmp_path / "kasa_monitor.db")))
@@ -89,7 +90,8 @@ def test_an_import_without_redis_lands_readings_rollups_plan_and_their_costs(tmp
     last = result.stdout.strip().splitlines()[-1]
     assert "costs: priced by this import" in last
     # No worker ran: the import priced its hours with its plan (flat 0.25) itself.
-    assert not HourlyRollup.objects.filter(cost__isnull=True).exists()
+    assert not pricing.pending_hours()
+    assert HourlyCost.objects.count() == 6
     response = admin_api.get("/api/costs?start_date=2024-01-15&end_date=2024-01-15")
     assert response.status_code == 200, response.json()
     kwh = sum(HourlyRollup.objects.values_list("energy_kwh", flat=True))

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from billing.models import HourlyCost
 from devices.models import HourlyRollup
 from monitoring import services
 from monitoring.models import Alert, AlertRule
@@ -195,9 +196,10 @@ def test_standby_load_ignores_a_device_in_use():
 
 # Budgets
 # ------------------------------------------------------------------------------
-def _hour(device, kwh, cost=None, hours_ago=0):
+def _hour(device, kwh, hours_ago=0):
     hour = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours_ago)
-    HourlyRollup.objects.create(device=device, hour=hour, energy_kwh=kwh, cost=cost)
+    HourlyRollup.objects.create(device=device, hour=hour, energy_kwh=kwh)
+    return hour
 
 
 def test_a_household_daily_energy_budget_fires_when_exceeded():
@@ -218,10 +220,10 @@ def test_a_cost_budget_waits_until_billing_has_priced_the_energy():
     RuleFactory(
         kind="cost_budget", device=device, threshold=1, period="month", duration_minutes=None
     )
-    _hour(device, 10.0, cost=None)
+    hour = _hour(device, 10.0)
     services.evaluate_power_rules([device.pk])
     assert not open_alerts(device=device).exists()
-    HourlyRollup.objects.filter(device=device).update(cost=Decimal("1.75"))
+    HourlyCost.objects.create(device=device, hour=hour, kwh=10.0, cost=Decimal("1.75"))
     services.evaluate_power_rules([device.pk])
     (alert,) = open_alerts(device=device)
     assert "1.75 this month" in alert.message
