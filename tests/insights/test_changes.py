@@ -199,3 +199,26 @@ def test_it_needs_the_permission_to_view_costs(client, viewer_user, viewer_at):
 )
 def test_bad_input_is_a_400_in_the_error_shape(viewer_at, query):
     assert_error(viewer_at.get(f"/api/insights/changes{query}"), 400, "INVALID_DATE_RANGE")
+
+
+def test_a_leap_day_a_year_ago_is_the_28th_of_february(admin_user, viewer_at):
+    save_plan(forced_client(admin_user), utc(2023, 1, 1), SIMPLE)
+    body = changes(viewer_at, "?start=2024-02-29&end=2024-02-29", at=utc(2024, 3, 5))
+    assert (body["previous"]["first_day"], body["previous"]["last_day"]) == (
+        "2024-02-28", "2024-02-28",
+    )  # fmt: skip
+    year = body["year_ago"]
+    assert (year["start"], year["end"]) == ("2023-02-28T00:00:00Z", "2023-03-01T00:00:00Z")
+
+
+def test_date_times_compare_the_same_hours_before(household, viewer_at):
+    body = changes(viewer_at, "?start=2025-06-01T00:00:00Z&end=2025-06-01T12:00:00Z")
+    previous = body["previous"]
+    assert (previous["start"], previous["end"]) == (
+        "2025-05-31T12:00:00Z", "2025-06-01T00:00:00Z",
+    )  # fmt: skip
+    # 12 hours of 2 + 1 + 0.5 kWh a day = 1.75 kWh at 0.20 = 0.35; before, 12 hours of the
+    # Kettle's 5 and the Fridge's 3 kWh a day = 4 kWh at 0.10 = 0.40.
+    assert previous["household"]["kwh"] == 1.75 and previous["household"]["cost"] == 0.35
+    assert previous["household"]["earlier_kwh"] == 4.0
+    assert previous["household"]["earlier_cost"] == 0.4
