@@ -222,3 +222,24 @@ def test_date_times_compare_the_same_hours_before(household, viewer_at):
     assert previous["household"]["kwh"] == 1.75 and previous["household"]["cost"] == 0.35
     assert previous["household"]["earlier_kwh"] == 4.0
     assert previous["household"]["earlier_cost"] == 0.4
+
+
+def test_the_day_the_clocks_go_forward_is_set_against_a_whole_day(settings, admin_user, viewer_at):
+    settings.TIME_ZONE = "Europe/Berlin"
+    save_plan(forced_client(admin_user), utc(2024, 1, 1), {**SIMPLE, "timezone": "Europe/Berlin"})
+    plug = DeviceFactory(alias="Plug")
+    # 0.1 kWh every hour of 29-30 March 2025 and 30 March 2024, local (23:00Z the day before).
+    write_hours(plug, utc(2025, 3, 28, 23), [0.1] * 47)  # 24 + 23 hours
+    write_hours(plug, utc(2024, 3, 29, 23), [0.1] * 24)
+    billing_services.price_pending()
+    body = changes(viewer_at, "?start=2025-03-30&end=2025-03-30", at=utc(2025, 4, 2))
+    # 30 March 2025 has 23 hours: 2.3 kWh, against the whole 24 hours of the day before and of
+    # 30 March 2024 (the clocks went forward on 31 March that year): 2.4 kWh, -4.2 %.
+    assert body["period"]["start"] == "2025-03-29T23:00:00Z"
+    assert body["period"]["end"] == "2025-03-30T22:00:00Z"
+    for key in ("previous", "year_ago"):
+        household = body[key]["household"]
+        assert (household["kwh"], household["earlier_kwh"]) == (2.3, 2.4)
+        assert household["kwh_change_percent"] == -4.2 and household["cost_change"] == -0.01
+    assert body["previous"]["start"] == "2025-03-28T23:00:00Z"
+    assert body["year_ago"]["start"] == "2024-03-29T23:00:00Z"
