@@ -1,4 +1,4 @@
-"""GET /api/insights/standby and /api/insights/bill-projection on a year of data: 10 devices
+"""GET /api/insights/standby, /bill-projection and /changes on a year of data: 10 devices
 x 365 days of hourly rollups and stored hourly costs (issue 21's 50-ms budget).
 
 The insights read only the hourly rollups (night hours' mean power; the household's hours
@@ -132,7 +132,7 @@ def run() -> int:
 
     for label, plan in (("time-of-use + tiers", PLAN), ("time-of-use", TOU)):
         services.rate_plan_save(plan, now=START - timedelta(days=1))  # replaces the plan
-        for name in ("standby", "bill-projection"):
+        for name in ("standby", "bill-projection", "changes"):
             median, p95 = timed_get(client, f"/api/insights/{name}")
             ok &= report(f"GET /api/insights/{name}, {label}, {DEVICES} devices, a year "
                          f"({connection.vendor})", median, "ms", BUDGET_MS)  # fmt: skip

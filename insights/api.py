@@ -37,3 +37,15 @@ class BillProjectionApi(APIView):
         query = validated(s.ProjectionQuery, request.query_params)
         services.record_closed_period()
         return json_response(selectors.bill_projection(**query))
+
+
+class ChangesApi(APIView):
+    permission_classes = [VIEW_COSTS]
+
+    @extend_schema(
+        parameters=[s.ChangesQuery], responses=s.ChangesOut, tags=["insights"],
+        summary="What changed: a period against the previous one and a year before",
+    )  # fmt: skip
+    def get(self, request):
+        query = validated(s.ChangesQuery, request.query_params)
+        return json_response(selectors.changes(**query))

@@ -1,5 +1,6 @@
-"""Reads of the insights app: standby power and its yearly cost, the bill projection, and
-how far the projections of closed periods were off. Each answer is the API's body."""
+"""Reads of the insights app: standby power and its yearly cost, the bill projection, how
+far the projections of closed periods were off, and what changed against earlier periods.
+Each answer is the API's body."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from billing import selectors as billing_selectors
+from insights import changes as _changes
 from insights.models import ProjectionCheck
 from insights.projection import DEFAULT_HISTORY_DAYS, WEEKDAY, WEEKEND, project
 from insights.standby import DEFAULT_NIGHTS
@@ -20,6 +22,14 @@ CHECKS_SHOWN = 12
 def standby_report(*, nights: int = DEFAULT_NIGHTS, now: datetime | None = None) -> dict:
     """Each device's always-on power (highest first), the household's, and their yearly cost."""
     return _standby_report(nights=nights, now=now)
+
+
+def changes(
+    *, start: str | None = None, end: str | None = None, now: datetime | None = None
+) -> dict:
+    """The period's kWh and cost (by default the billing period so far) against the previous
+    period and the same period a year ago, household and per device, with the movers."""
+    return _changes.changes(start=start, end=end, now=now)
 
 
 def bill_projection(

@@ -5,10 +5,13 @@ Bodies are built by insights.selectors; these serializers describe them.
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from insights.changes import MAX_DAYS
 from insights.projection import DEFAULT_HISTORY_DAYS
 from insights.standby import DEFAULT_NIGHTS
+from kasamonitor.ranges import SCHEMA as RANGE_SCHEMA
 
 MONEY = {"max_digits": 20, "decimal_places": 6, "coerce_to_string": False}
 
@@ -115,3 +118,85 @@ class ProjectionOut(serializers.Serializer):
     projected = Projected()
     basis = Basis()
     checks = Check(many=True, help_text="Closed periods, newest first.")
+
+
+@extend_schema_field(RANGE_SCHEMA)
+class BoundText(serializers.CharField):
+    """A range bound kept as text: insights.changes reads it on the plan's clock."""
+
+
+class ChangesQuery(serializers.Serializer):
+    start = BoundText(
+        required=False, allow_blank=True,
+        help_text="With end: the period [start, end) instead of the billing period so far. "
+        "A date is a whole day on the clock of the plan in force.",
+    )  # fmt: skip
+    end = BoundText(
+        required=False, allow_blank=True,
+        help_text=f"A date includes the whole day. At most {MAX_DAYS} days after start.",
+    )  # fmt: skip
+
+
+class Figures(serializers.Serializer):
+    kwh = serializers.FloatField()
+    cost = serializers.DecimalField(**MONEY, help_text="Energy and its tax, in `currency`.")
+
+
+class Change(Figures):
+    earlier_kwh = serializers.FloatField()
+    kwh_change = serializers.FloatField()
+    kwh_change_percent = serializers.FloatField(
+        allow_null=True, help_text="Null when the earlier kWh is zero."
+    )
+    earlier_cost = serializers.DecimalField(**MONEY)
+    cost_change = serializers.DecimalField(**MONEY)
+    cost_change_percent = serializers.FloatField(
+        allow_null=True, help_text="Null when the earlier cost is zero."
+    )
+    new = serializers.BooleanField(help_text="Nothing used in the earlier period, some now.")
+
+
+class DeviceChange(Change):
+    id = serializers.IntegerField()
+    device_name = serializers.CharField()
+    device_ip = serializers.CharField(allow_null=True)
+
+
+class Mover(serializers.Serializer):
+    id = serializers.IntegerField()
+    device_name = serializers.CharField()
+    cost_change = serializers.DecimalField(**MONEY)
+    cost_change_percent = serializers.FloatField(allow_null=True)
+    label = serializers.CharField(help_text='"Kettle +38 %", or "Kettle new".')
+
+
+class Movers(serializers.Serializer):
+    up = Mover(many=True, help_text="The largest cost rises, largest first (at most 3).")
+    down = Mover(many=True, help_text="The largest cost falls, largest first (at most 3).")
+
+
+class Span(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField(help_text="Excluded.")
+    first_day = serializers.DateField()
+    last_day = serializers.DateField()
+
+
+class ChangedPeriod(Span):
+    so_far = serializers.BooleanField(help_text="The current billing period up to this hour.")
+
+
+class Comparison(Span):
+    household = Change()
+    devices = DeviceChange(many=True, help_text="Highest cost in the period first.")
+    movers = Movers()
+
+
+class ChangesOut(serializers.Serializer):
+    currency = serializers.CharField()
+    timezone = serializers.CharField(help_text="The plan's clock (of dates and days).")
+    as_of = serializers.DateTimeField()
+    period = ChangedPeriod()
+    household = Figures()
+    previous = Comparison(help_text="The period of the same length before it.")
+    year_ago = Comparison(help_text="The same period a year earlier.")

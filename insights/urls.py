@@ -11,4 +11,5 @@ urlpatterns = [
         api.BillProjectionApi.as_view(),
         name="insights-bill-projection",
     ),
+    path("api/insights/changes", api.ChangesApi.as_view(), name="insights-changes"),
 ]

@@ -68,14 +68,21 @@ def dashboard_page(request, status: int = 200, **extra):
 
 
 def _insights(request, *, standby: bool) -> dict:
-    """The bill projection (and on the dashboard the always-on list), for those who may see
-    costs: the same rule as /api/insights/*."""
+    """The bill projection, what changed (on the dashboard its movers, on the costs page the
+    whole card) and on the dashboard the always-on list, for those who may see costs: the
+    same rule as /api/insights/*."""
     if not has_permission(request.user, "costs.view"):
         return {}
     insight_services.record_closed_period()
     found = {"bill": insight_selectors.bill_projection()}
+    changed = insight_selectors.changes()
     if standby:
         found["standby"] = insight_selectors.standby_report()
+        found["movers"] = changed["previous"]["movers"]
+    else:
+        rows = zip(changed["previous"]["devices"], changed["year_ago"]["devices"], strict=True)
+        found["changed"] = changed
+        found["changed_rows"] = [{"previous": p, "year_ago": y} for p, y in rows]
     return found
 
 

@@ -1,5 +1,6 @@
-"""The dashboard's always-on list and bill projection, and the costs page's projection with
-the closed periods' checks: rendered on the server, so they need no script."""
+"""The dashboard's always-on list, bill projection and biggest movers, and the costs page's
+projection with the closed periods' checks and its "What changed" card: rendered on the
+server, so they need no script."""
 
 from __future__ import annotations
 
@@ -72,6 +73,7 @@ def test_without_the_cost_permission_neither_is_shown(viewer_user):
     )
     html = page(viewer_user, "/")
     assert "Always on" not in html and "This bill" not in html
+    assert "Since last period" not in html
     assert "TV corner" in html  # the devices still are
 
 
@@ -79,3 +81,37 @@ def test_the_nights_counted_are_those_before_now(viewer_user):
     with time_machine.travel(NOW - timedelta(days=30), tick=False):
         html = logged_in_client(viewer_user).get("/").content.decode()
     assert "Nothing to show yet" in html
+
+
+@pytest.fixture
+def kettle():
+    """1 kWh at 08:00 on 2-6 May, 1.4 kWh on 2-6 June (0.20 EUR a kWh)."""
+    kettle = DeviceFactory(alias="Kettle")
+    power_hours(kettle, {datetime(2025, 5, d, 8, tzinfo=BERLIN): 1000.0 for d in range(2, 7)})
+    power_hours(kettle, {datetime(2025, 6, d, 8, tzinfo=BERLIN): 1400.0 for d in range(2, 7)})
+    billing_services.price_pending()
+    return kettle
+
+
+def test_the_dashboard_names_the_biggest_movers_since_last_period(viewer_user, kettle):
+    html = page(viewer_user, "/")
+    # 1-10 June (to noon) against 1-10 May: the Kettle 1.40 EUR against 1.00, +40 %; the TV
+    # corner's nights (0.10 EUR) had no readings in May, so it is new.
+    assert f'<span class="mover up" data-device="{kettle.pk}">Kettle +40 %</span>' in html
+    assert ">TV corner new</span>" in html
+
+
+def test_the_costs_page_shows_what_changed(viewer_user, kettle):
+    html = page(viewer_user, "/costs")
+    assert "What changed" in html
+    assert "(2025-06-01 to 2025-06-10) against 2025-05-01 to 2025-05-10" in html
+    assert "against 2024-06-01 to 2024-06-10 a year earlier" in html
+    # All devices: 7 + 0.49 kWh = 1.50 EUR, against 1.00 EUR in May and nothing a year ago.
+    cells = ['1.50 EUR <span class="muted">(7.490 kWh)</span>', "+0.50 EUR (+50 %)",
+             "+1.50 EUR (new)"]  # fmt: skip
+    assert cells[0] in html and cells[1] in html and cells[2] in html
+    row = f'<tr data-device="{kettle.pk}"><th scope="row">Kettle</th>'
+    assert row in html
+    kettle_row = html.split(row)[1].split("</tr>")[0]
+    assert "+0.40 EUR (+40 %)" in kettle_row and "+1.40 EUR (new)" in kettle_row
+    assert "Biggest movers: Kettle +40 %, TV corner new." in html

@@ -25,6 +25,19 @@ def money(value, currency: str = "") -> str:
     return f"{float(value):,.2f} {currency}".rstrip()
 
 
+@register.filter
+def signed_money(value, currency: str = "") -> str:
+    """A change of money with its sign: "+2.70 USD", "-0.90 USD", "0.00 USD"."""
+    sign = "+" if float(value) > 0 else ""
+    return f"{sign}{float(value):,.2f} {currency}".rstrip()
+
+
+@register.filter
+def change_percent(value) -> str:
+    """A change in per cent, "+38 %", or "new" when there was nothing before (None)."""
+    return "new" if value is None else f"{float(value):+.0f} %"
+
+
 def _every(cards) -> list[dict]:
     """The top-level cards and the outlet cards inside the strips' cards."""
     return [x for c in cards for x in (c, *c.get("outlets", ()))]
