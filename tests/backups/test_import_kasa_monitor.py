@@ -193,7 +193,8 @@ def _costs(client, start: str, end: str) -> dict:
 def test_the_import_prices_what_it_imported_with_the_imported_plan_at_once(
     db, admin_api, three_hours_db
 ):
-    from devices.models import HourlyRollup
+    from billing import rollups as pricing
+    from billing.models import HourlyCost
 
     out = StringIO()
     call_command("import_kasa_monitor", str(three_hours_db), "--no-backup", stdout=out)
@@ -201,7 +202,8 @@ def test_the_import_prices_what_it_imported_with_the_imported_plan_at_once(
     last = out.getvalue().strip().splitlines()[-1]
     assert "costs: priced by this import" in last
     assert "the cost API answers for the imported range at once" in last
-    assert not HourlyRollup.objects.filter(cost__isnull=True).exists()
+    assert HourlyCost.objects.count() == 6  # 2 plugs x 3 hours, none left pending
+    assert not pricing.pending_hours()
     # By hand: each plug uses its rate for every minute of a whole hour, 60 minutes, both
     # plugs 0.01 + 0.02 kWh a minute = 1.8 kWh an hour; 15:00 is off-peak, 16:00 peak.
     off_peak = _costs(admin_api, "2024-01-15T15:00:00Z", "2024-01-15T16:00:00Z")
@@ -220,9 +222,10 @@ def test_while_another_pricing_run_holds_the_lock_the_costs_are_left_for_the_wor
     db, three_hours_db, monkeypatch
 ):
     from backups import importer
+    from billing import rollups as pricing
     from billing import services as billing
     from billing.costs.stored import pricing_lock
-    from devices.models import HourlyRollup
+    from billing.models import HourlyCost
 
     monkeypatch.setattr(importer, "PRICING_WAIT", 0.2)
     with pricing_lock() as held:  # what a worker pricing a poll's hours holds
@@ -230,6 +233,8 @@ def test_while_another_pricing_run_holds_the_lock_the_costs_are_left_for_the_wor
         summary = import_kasa_monitor(three_hours_db, take_backup=False)
 
     assert summary.costs.startswith("left for the worker")
-    assert HourlyRollup.objects.filter(cost__isnull=True).count() == 6
+    assert not HourlyCost.objects.exists()
+    assert len(pricing.pending_hours()) == 3  # the 3 imported hours wait for the worker
     billing.price_pending()  # the worker's periodic run
-    assert not HourlyRollup.objects.filter(cost__isnull=True).exists()
+    assert HourlyCost.objects.count() == 6
+    assert not pricing.pending_hours()
