@@ -153,7 +153,7 @@ def test_the_users_export_holds_no_secret(console, admin_user):
     assert "password" not in json.loads(content)[0]
 
 
-SLY_ALIAS = '=HYPERLINK("http://198.51.100.7/x","Lamp")'
+SLY_ALIAS = '=HYPERLINK("http://127.51.100.7/x","Lamp")'
 
 
 def test_exported_text_never_opens_as_a_formula_and_imports_back_unchanged(console):

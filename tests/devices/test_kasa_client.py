@@ -261,17 +261,17 @@ async def test_legacy_devices_need_no_stored_connection(sim):
 def test_the_connection_found_at_discovery_picks_the_protocol_of_later_polls():
     kasa = kasa_client._kasa()  # python-kasa's own types, built offline
 
-    config = kasa_client._config("192.0.2.40", 80, 1.0, None, KLAP)
+    config = kasa_client._config("127.0.2.40", 80, 1.0, None, KLAP)
     assert config.connection_type.encryption_type.value == "KLAP"
     assert config.connection_type.device_family.value == "SMART.KASAPLUG"
     assert (
-        kasa_client._config("192.0.2.40", 9999, 1.0, None).connection_type.encryption_type.value
+        kasa_client._config("127.0.2.40", 9999, 1.0, None).connection_type.encryption_type.value
         == "XOR"
     )
 
     # What discovery hands back for newer firmware is kept, so polls can ask the same way.
     params = kasa.DeviceConnectionParameters.from_dict(KLAP)
     newer = kasa.iot.IotPlug(
-        "192.0.2.40", config=kasa.DeviceConfig("192.0.2.40", connection_type=params)
+        "127.0.2.40", config=kasa.DeviceConfig("127.0.2.40", connection_type=params)
     )
     assert kasa_client._connection_of(newer) == {k: v for k, v in KLAP.items() if v is not None}

@@ -167,7 +167,7 @@ def test_bad_date_ranges_are_refused(operator_api, date_range, code):
 
 @pytest.mark.parametrize(
     "extra",
-    [{"format": "docx"}, {"export_type": "everything"}, {"fields": ["password"]}, {"devices": ["198.51.100.9"]},
+    [{"format": "docx"}, {"export_type": "everything"}, {"fields": ["password"]}, {"devices": ["127.51.100.9"]},
      {"aggregation": "yearly"}, {"filters": {"min_power": "lots"}}, {"options": {"timezone": "Mars/Base"}},
      {"compression": "rar"}, {"aggregation_functions": {"power_w": "median"}}, {"filters": []}],
 )  # fmt: skip

@@ -78,7 +78,7 @@ def test_device_data_excel_has_typed_cells_under_a_header_row(operator_user, dat
 
 
 def test_excel_cells_hold_names_as_text_never_as_formulas_or_links(operator_user):
-    sly = plug(alias='=HYPERLINK("http://198.51.100.7/x","Fridge")')
+    sly = plug(alias='=HYPERLINK("http://127.51.100.7/x","Fridge")')
     make_readings(sly, count=2)
     job = create_and_run(operator_user, _device_body("excel", fields=["device_name", "power_w"]))
 
@@ -89,7 +89,7 @@ def test_excel_cells_hold_names_as_text_never_as_formulas_or_links(operator_user
 
 
 def test_csv_cells_hold_names_as_text_never_as_formulas(operator_user):
-    sly = plug(alias='=HYPERLINK("http://198.51.100.7/x","Fridge")')
+    sly = plug(alias='=HYPERLINK("http://127.51.100.7/x","Fridge")')
     minus = plug(alias="-2+3+cmd|' /C calc'!A0")
     make_readings(sly, count=2, power=-1.5)
     make_readings(minus, count=2)

@@ -101,7 +101,7 @@ def test_a_failed_check_says_which_kind_of_failure_not_the_os_text(operator_api)
 @pytest.mark.parametrize(
     "error",
     [OSError(113, "No route to host"), OSError(101, "Network is unreachable"),
-     OSError("Multiple exceptions: [Errno 111] Connect call failed ('10.1.2.3', 22)")],
+     OSError("Multiple exceptions: [Errno 111] Connect call failed ('127.1.2.3', 22)")],
 )  # fmt: skip
 def test_every_other_network_error_is_just_unreachable(monkeypatch, error):
     # Routing errors cannot be produced on loopback: the OS's answer is stood in for here.
