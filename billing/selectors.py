@@ -8,6 +8,8 @@ budgets and exports), joined in SQL per range.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -76,6 +78,14 @@ def saved_plans() -> list[SavedPlan]:
 def plan_history() -> list[SavedPlan]:
     """Return the saved plan versions, or the default plan when none is saved."""
     return saved_plans() or [SavedPlan(None, EPOCH, load_plan(DEFAULT_PLAN))]
+
+
+def plans_stamp() -> str:
+    """A stamp that changes whenever a plan is saved, edited, scheduled or deleted: a cache
+    key part for answers worked out with the plans (insights)."""
+    rows = RatePlan.objects.order_by("pk").values_list("pk", "effective_from", "plan")
+    text = json.dumps([[pk, start.isoformat(), plan] for pk, start, plan in rows], sort_keys=True)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def plan_versions(history: Sequence[SavedPlan] | None = None) -> list[PlanVersion]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 RECORD_CLOSED = "Check the closed billing period's projection"
-EVERY = 6  # hours: a period closes at local midnight; the page also records it when shown
+EVERY = 1  # hour: a period closes at local midnight; the pages only read, so the job keeps it
 
 
 def setup_periodic_tasks(**kwargs) -> None:

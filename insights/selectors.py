@@ -1,15 +1,29 @@
 """Reads of the insights app: standby power and its yearly cost, the bill projection, how
 far the projections of closed periods were off, and what changed against earlier periods.
-Each answer is the API's body."""
+Each answer is the API's body.
+
+The pages and the API read the same answers, kept in the shared cache for
+INSIGHTS_CACHE_SECONDS (60) per question: working one out reads a year of hourly rollups
+(20-60 ms), and the figures move by one hour's readings at a time. The cache key carries
+the plans' stamp, the newest projection check and the device list's ids, so a new or
+edited plan, a newly kept check or an added or removed device is seen at once; anything
+else (new readings, new stored costs) at most that long later. An explicit `now` (tests,
+the closed period's check) always works the answer out.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from billing import selectors as billing_selectors
+from devices import selectors as device_selectors
 from insights import changes as _changes
 from insights.models import ProjectionCheck
 from insights.projection import DEFAULT_HISTORY_DAYS, WEEKDAY, WEEKEND, project
@@ -21,15 +35,24 @@ CHECKS_SHOWN = 12
 
 def standby_report(*, nights: int = DEFAULT_NIGHTS, now: datetime | None = None) -> dict:
     """Each device's always-on power (highest first), the household's, and their yearly cost."""
-    return _standby_report(nights=nights, now=now)
+    if now is not None:
+        return _standby_report(nights=nights, now=now)
+    return _cached(f"standby:{nights}", lambda: _standby_report(nights=nights))
 
 
 def changes(
     *, start: str | None = None, end: str | None = None, now: datetime | None = None
 ) -> dict:
     """The period's kWh and cost (by default the billing period so far) against the previous
-    period and the same period a year ago, household and per device, with the movers."""
-    return _changes.changes(start=start, end=end, now=now)
+    period and the same period a year ago, household and per device, with the movers.
+
+    Raises InvalidDateRange for a bad start/end (before any cache lookup)."""
+    if now is not None:
+        return _changes.changes(start=start, end=end, now=now)
+    if start or end:
+        _changes.spans(timezone.now(), start, end)  # a bad range is refused, never cached
+    key = f"changes:{start or ''}:{end or ''}".replace(" ", "_")
+    return _cached(key, lambda: _changes.changes(start=start, end=end))
 
 
 def bill_projection(
@@ -37,6 +60,40 @@ def bill_projection(
 ) -> dict:
     """The current billing period so far and projected to its end, with the checks of the
     closed periods."""
+    if now is not None:
+        return _bill_projection(history_days, now)
+    return _cached(f"bill:{history_days}", lambda: _bill_projection(history_days, None))
+
+
+def _cached(question: str, work) -> dict:
+    """The answer kept in the cache under this question and the data's stamp, else `work()`
+    (kept for INSIGHTS_CACHE_SECONDS). Without Redis, every request works it out."""
+    seconds = settings.INSIGHTS_CACHE_SECONDS
+    if seconds <= 0:
+        return work()
+    key = f"insights:{question}:{_stamp()}"
+    try:
+        found = cache.get(key)
+    except RedisError:
+        return work()
+    if found is None:
+        found = work()
+        try:
+            cache.set(key, found, seconds)
+        except RedisError:
+            pass
+    return found
+
+
+def _stamp() -> str:
+    """What invalidates a kept answer at once: the plans, the newest projection check and
+    the devices (added or removed; a poll, which saves a device, does not count)."""
+    checks = ProjectionCheck.objects.aggregate(newest=Max("pk"))["newest"] or 0
+    fleet = device_selectors.device_list().order_by().aggregate(n=Count("pk"), ids=Sum("pk"))
+    return f"{billing_selectors.plans_stamp()}.{checks}.{fleet['n']}.{fleet['ids'] or 0}"
+
+
+def _bill_projection(history_days: int, now: datetime | None) -> dict:
     p = project(now or timezone.now(), history_days=history_days)
     currency, period = p.period.currency, p.period
     money = _money(currency)

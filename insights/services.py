@@ -20,7 +20,7 @@ def record_closed_period(now: datetime | None = None) -> ProjectionCheck | None:
     period's middle (the hour it falls in) beside the period's actual kWh and cost.
 
     Nothing is written for a period without any readings. Idempotent: the periodic task
-    and the pages may both call it.
+    and GET /api/insights/bill-projection may both call it (the pages only read).
     """
     now = now or timezone.now()
     current = billing_selectors.billing_period(now)

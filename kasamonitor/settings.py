@@ -280,6 +280,9 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
 MAX_SESSIONS_PER_USER = env.int("MAX_SESSIONS_PER_USER", default=3)
+# The insights' answers (standby, bill projection, what changed) are kept this long in the
+# cache (docs/insights.md "Freshness"); 0 works them out on every request.
+INSIGHTS_CACHE_SECONDS = env.int("INSIGHTS_CACHE_SECONDS", default=60)
 
 # COOKIES & SECURITY HEADERS
 # ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -26,7 +26,6 @@ from devices.errors import DeviceNotFound
 from devices.kasa_client import CloudCredentials
 from exports import selectors as export_selectors
 from insights import selectors as insight_selectors
-from insights import services as insight_services
 from kasamonitor.errors import ApiError
 from monitoring import selectors as alert_selectors
 
@@ -67,23 +66,34 @@ def dashboard_page(request, status: int = 200, **extra):
     )  # fmt: skip
 
 
-def _insights(request, *, standby: bool) -> dict:
-    """The bill projection, what changed (on the dashboard its movers, on the costs page the
-    whole card) and on the dashboard the always-on list, for those who may see costs: the
-    same rule as /api/insights/*."""
+def _insights(request, *, standby: bool, changes_range: tuple[str, str] | None = None) -> dict:
+    """The bill projection, what changed (on the dashboard its movers since the last billing
+    period, on the costs page the whole card for the page's period: `changes_range`) and on
+    the dashboard the always-on list, for those who may see costs: the same rule as
+    /api/insights/*. Read only: the answers come from insights.selectors' cache, and the
+    closed period's check is kept by its beat job (and the API), not by a page view."""
     if not has_permission(request.user, "costs.view"):
         return {}
-    insight_services.record_closed_period()
     found = {"bill": insight_selectors.bill_projection()}
-    changed = insight_selectors.changes()
     if standby:
         found["standby"] = insight_selectors.standby_report()
-        found["movers"] = changed["previous"]["movers"]
+        found["movers"] = insight_selectors.changes()["previous"]["movers"]
     else:
-        rows = zip(changed["previous"]["devices"], changed["year_ago"]["devices"], strict=True)
-        found["changed"] = changed
-        found["changed_rows"] = [{"previous": p, "year_ago": y} for p, y in rows]
+        found.update(_changes_card(changes_range))
     return found
+
+
+def _changes_card(changes_range: tuple[str, str] | None) -> dict:
+    """The costs page's "What changed" card: the period's rows against both comparisons
+    (none when the page's period is refused: the form says why)."""
+    if changes_range is None:
+        return {}
+    try:
+        changed = insight_selectors.changes(start=changes_range[0], end=changes_range[1])
+    except FORM_ERRORS:
+        return {}
+    rows = zip(changed["previous"]["devices"], changed["year_ago"]["devices"], strict=True)
+    return {"changed": changed, "changed_rows": [{"previous": p, "year_ago": y} for p, y in rows]}
 
 
 HISTORY_HOURS = {"1h": 1, "24h": 24, "7d": 24 * 7, "30d": 24 * 30, "365d": 24 * 365}
@@ -156,8 +166,10 @@ COST_PERIODS = {
 
 @page("costs.view")
 def costs(request):
-    """The period form posts here and comes back as a GET (?period=...): the totals and the
-    per-device table are in the page, so they need no script; the charts do."""
+    """The period form posts here and comes back as a GET (?period=...): the totals, the
+    per-device table and what changed in that period are in the page, so they need no
+    script; the charts do. ?part=changes answers the "What changed" card alone, which
+    static/js/costs.js swaps in when the period changes."""
     if request.method == "POST":
         keep = ("period", "start_date", "end_date")
         return redirect(f"{request.path}?{urlencode({k: request.POST.get(k, '') for k in keep})}")
@@ -165,13 +177,30 @@ def costs(request):
     period = period if period in COST_PERIODS else "this_month"
     context = {"period": period, "period_choices": COST_PERIODS.items(), "start_date": request.GET.get("start_date", ""),
                "end_date": request.GET.get("end_date", "")}  # fmt: skip
+    changes_range = changes_span(period, context["start_date"], context["end_date"])
+    if request.GET.get("part") == "changes":
+        card = _changes_card(changes_range) if has_permission(request.user, "costs.view") else {}
+        return render(request, "web/_changes.html", card)
     try:
         span = cost_span(period, context["start_date"], context["end_date"])
         context["report"] = billing_costs.costs_report(span)
     except FORM_ERRORS as exc:
         context["problem"] = problem_of(exc)
-    context.update(_insights(request, standby=False))
+    context.update(_insights(request, standby=False, changes_range=changes_range))
     return _render(request, "web/costs.html", "web:costs", **context)
+
+
+def changes_span(period: str, start: str, end: str) -> tuple[str, str]:
+    """The range of the costs page's "What changed" card, as /api/insights/changes takes it
+    (start, end): the page's period; ("", "") for "This month" when the billing period
+    starts on the 1st, whose comparison is then the last period's first days as far as this
+    one has run (1-9 May against 1-9 June), not the nine days before the 1st."""
+    if period == "custom":
+        return start, end
+    first, last = cost_period(period)
+    if period == "this_month" and billing_selectors.billing_period().first_day == first:
+        return "", ""
+    return first.isoformat(), last.isoformat()
 
 
 def cost_span(period: str, start: str, end: str):

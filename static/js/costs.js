@@ -1,6 +1,7 @@
 // Costs: period picker, totals, daily and per-device charts, per-device table.
 import { api, $, $$, say, fmt } from "./api.js";
 import { plot } from "./charts.js";
+import { drawBill } from "./insights.js";
 
 const form = $("#period-form");
 const message = $("#costs-message");
@@ -34,17 +35,33 @@ function money(value, currency) {
   }
 }
 
-async function load() {
+async function load({ first = false } = {}) {
   let range;
   try { range = period(); } catch (err) { return say(message, err.message, "error"); }
   say(message, "Loading…");
   try {
-    const report = await api(`/api/costs?start_date=${iso(range[0])}&end_date=${iso(range[1])}`);
+    const [report] = await Promise.all([
+      api(`/api/costs?start_date=${iso(range[0])}&end_date=${iso(range[1])}`),
+      first ? null : loadChanges(), // the page came with the card for its period
+    ]);
     say(message, "");
     render(report);
   } catch (err) {
     say(message, err.message, "error");
   }
+}
+
+// "What changed" follows the period: the server renders the card for it (as without
+// scripts, ?period=...) and it replaces the one in the page.
+async function loadChanges() {
+  const card = $("#changes");
+  if (!card) return;
+  const { period: p, start_date: s, end_date: e } = form.elements;
+  const query = new URLSearchParams({ period: p.value, start_date: s.value, end_date: e.value, part: "changes" });
+  const answer = await fetch(`${location.pathname}?${query}`, { credentials: "same-origin" });
+  if (!answer.ok) throw new Error("What changed could not be loaded for this period.");
+  const found = new DOMParser().parseFromString(await answer.text(), "text/html").getElementById("changes");
+  if (found) card.replaceWith(document.adoptNode(found));
 }
 
 function render(report) {
@@ -91,4 +108,5 @@ form.elements.period.addEventListener("change", () => {
   if (!custom) load();
 });
 form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
-load();
+drawBill();
+load({ first: true });

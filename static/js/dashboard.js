@@ -2,6 +2,7 @@
 import { api, $, $$, say, showError, busy, formData, fmt } from "./api.js";
 import { connectLive, showLiveState, cardsFor, applyUpdate, applyStatus } from "./live.js";
 import { bindSwitches } from "./power.js";
+import { drawInsights } from "./insights.js";
 
 function updateTotals() {
   const total = $("#total-power");
@@ -27,6 +28,7 @@ connectLive({
   },
 });
 bindSwitches($("#devices") || document);
+drawInsights();
 
 // The TP-Link account fields (KLAP/AES devices): shown once a device asks for them.
 function askAccount(form) {

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_job_is_scheduled_after_migrate_and_registered_with_the_worker():
     job = PeriodicTask.objects.get(task="insights.tasks.record_closed_period")
-    assert job.enabled and (job.interval.every, job.interval.period) == (6, "hours")
+    assert job.enabled and (job.interval.every, job.interval.period) == (1, "hours")
     assert "insights.tasks.record_closed_period" in celery_app.tasks
 
 
