@@ -13,6 +13,7 @@ the closed period's check) always works the answer out.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -78,10 +79,8 @@ def _cached(question: str, work) -> dict:
         return work()
     if found is None:
         found = work()
-        try:
+        with contextlib.suppress(RedisError):
             cache.set(key, found, seconds)
-        except RedisError:
-            pass
     return found
 
 
