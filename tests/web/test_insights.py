@@ -119,3 +119,52 @@ def test_the_costs_page_shows_what_changed(viewer_user, kettle):
     kettle_row = html.split(row)[1].split("</tr>")[0]
     assert "+0.40 EUR (+40 %)" in kettle_row and "+1.40 EUR (new)" in kettle_row
     assert "Biggest movers: Kettle +40 %, TV corner new." in html
+
+
+def test_the_costs_page_what_changed_follows_the_period_picker(viewer_user, kettle):
+    html = page(viewer_user, "/costs?period=last_month")
+    # May 2025 against the 31 days before it (31 March to 30 April: nothing, so "new") and
+    # May 2024 (nothing). May: the Kettle's 5 x 1 kWh and the TV corner's 1 kWh at noon on
+    # 12 May, 6 kWh at 0.20 = 1.20 EUR; the Kettle alone 1.00 EUR.
+    assert "The period (2025-05-01 to 2025-05-31) against 2025-03-31 to 2025-04-30" in html
+    assert "against 2024-05-01 to 2024-05-31 a year earlier" in html
+    assert '1.20 EUR <span class="muted">(6.000 kWh)</span>' in html
+    kettle_row = html.split(f'<tr data-device="{kettle.pk}">')[1].split("</tr>")[0]
+    assert '1.00 EUR <span class="muted">(5.000 kWh)</span>' in kettle_row
+    assert "+1.00 EUR (new)" in kettle_row
+
+
+def test_a_custom_period_and_the_card_alone_for_the_script(viewer_user, kettle):
+    query = "period=custom&start_date=2025-06-02&end_date=2025-06-06"
+    html = page(viewer_user, f"/costs?{query}")
+    # 2-6 June against the five days before (28 May to 1 June): the Kettle's 5 x 1.4 kWh
+    # and the TV corner's nights of 4, 5 and 6 June (15 hours x 0.014 kWh = 0.21 kWh):
+    # 7.21 kWh x 0.20 = 1.442, shown 1.44 EUR; nothing in the five days before.
+    assert "(2025-06-02 to 2025-06-06) against 2025-05-28 to 2025-06-01" in html
+    assert '1.44 EUR <span class="muted">(7.210 kWh)</span>' in html
+    assert "+1.44 EUR (new)" in html
+    card = page(viewer_user, f"/costs?{query}&part=changes")
+    assert card.startswith('<section class="card" aria-labelledby="changes-heading" id="changes"')
+    assert "<html" not in card and '1.44 EUR <span class="muted">(7.210 kWh)</span>' in card
+
+
+def test_a_refused_custom_period_shows_no_card(viewer_user, kettle):
+    html = page(viewer_user, "/costs?period=custom&start_date=2025-06-06&end_date=2025-06-02")
+    assert 'id="changes" hidden' in html and "changes-table" not in html
+
+
+def test_the_answers_are_kept_a_minute_but_a_new_plan_is_seen_at_once(viewer_user, admin_user):
+    assert 'data-field="so_far_cost">0.10 EUR' in page(viewer_user, "/")
+    tv = DeviceFactory._meta.model.objects.get(alias="TV corner")
+    power_hours(tv, {datetime(2025, 6, 10, 8, tzinfo=BERLIN): 1000.0})  # 1 kWh today at 08:00
+    billing_services.price_pending()  # at 0.20
+    # Within the minute the page still shows what it worked out before the new hour.
+    assert 'data-field="so_far_cost">0.10 EUR' in page(viewer_user, "/")
+    save_plan(forced_client(admin_user), NOW, {
+        "rate_type": "simple", "rate_per_kwh": 0.40, "timezone": "Europe/Berlin", "currency": "EUR",
+    })  # fmt: skip
+    html = page(viewer_user, "/")
+    # So far 0.098 + 0.20 = 0.30 EUR; the 20 nights left (1.4 kWh) at the new 0.40 = 0.56:
+    # 0.858, shown 0.86 EUR.
+    assert 'data-field="so_far_cost">0.30 EUR' in html
+    assert 'data-field="projected_cost">0.86 EUR' in html
