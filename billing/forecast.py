@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Hashable, Iterable, Sequence
-from datetime import datetime
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, localcontext
 
-from billing.decimals import ZERO, to_decimal
-from billing.engine import Interval, fixed_charges, price
-from billing.periods import PlanVersion
+from billing.decimals import PRECISION, ZERO, to_decimal
+from billing.engine import Interval, _ladder, fixed_charges, price
+from billing.engine.tou import prices_for_month
+from billing.periods import MICROSECOND, PlanVersion, Versions
 
 
 def linear(plan: dict) -> bool:
@@ -86,6 +88,68 @@ def rest_of_period_cost(
         return {}
     result = price(intervals, list(versions), at, period_end)
     return {d.device_id: d.cost for d in result.devices if d.device_id != USED}
+
+
+@dataclass(frozen=True)
+class TieredRest:
+    """The rest of a billing period under one tiered plan, priced in two parts that add up
+    to what rest_of_period_cost() gives: the energy price is the hour's time-of-use rate
+    plus the tier's rate (billing.engine: tier_rate + band, taxed alike), and with one
+    ladder for the whole rest the tier part depends only on how many kWh the rest adds
+    after the energy used so far, not on when they are used.
+
+    `band` is the time-of-use part of each key's intervals (with tax): linear, so a key's
+    kWh scaled by r cost r times as much. tier_cost(kwh) is the tier part of kwh more.
+    """
+
+    band: dict[Hashable, Decimal]
+    tiers: tuple
+    position: Decimal
+    tax_factor: Decimal
+
+    def tier_cost(self, kwh: Decimal) -> Decimal:
+        with localcontext(prec=PRECISION):
+            steps = _ladder(list(self.tiers), self.position, max(to_decimal(kwh), ZERO))
+            return sum((take * rate for take, rate in steps), ZERO) * self.tax_factor
+
+
+def rest_of_period_tiered(
+    versions: Sequence[PlanVersion],
+    period_start: datetime,
+    at: datetime,
+    used_kwh: Decimal,
+    future: Iterable[tuple[datetime, datetime, Decimal, Hashable]],
+    period_end: datetime,
+) -> TieredRest | None:
+    """The rest of the period split into its time-of-use and tier parts (TieredRest), when
+    one plan version covers the whole period and one tier ladder every month of the rest;
+    else None (then price the rest with rest_of_period_cost()). One engine run prices the
+    time-of-use part (the tiers set to one ladder step at 0); the tiers are then arithmetic,
+    so a projection's low and high ends need no engine run of their own."""
+    plans = Versions(list(versions))
+    index = plans.index_at(period_start)
+    if at >= period_end or plans.index_at(period_end - MICROSECOND) != index:
+        return None
+    plan, zone = plans.plans[index], plans.zones[index]
+    months, day = set(), at.astimezone(zone).replace(day=1, hour=12)
+    while day < period_end:  # every local month the rest touches (a day past its 1st)
+        months.add(day.month)
+        day = (day + timedelta(days=32)).replace(day=1)
+    ladders = {json.dumps(prices_for_month(plan, m)["tier_rates"], default=str) for m in months}
+    tiers = prices_for_month(plan, next(iter(months)))["tier_rates"] if months else []
+    if len(ladders) != 1 or not tiers:
+        return None
+    zero_step = [{"max_kwh": None, "rate": ZERO}]
+    flat = {**plan, "tier_rates": zero_step if plan["tier_rates"] else plan["tier_rates"]}
+    flat["seasonal_rates"] = [
+        {**s, "tier_rates": zero_step if s["tier_rates"] else s["tier_rates"]}
+        for s in plan["seasonal_rates"]
+    ]
+    band = rest_of_period_cost(
+        [(plans.starts[index], flat)], period_start, at, ZERO, future, period_end
+    )
+    taxed = plan["tax"]["rate"] if "energy" in plan["tax"]["applies_to"] else ZERO
+    return TieredRest(band, tuple(tiers), to_decimal(used_kwh), 1 + to_decimal(taxed) / 100)
 
 
 def period_fixed_cost(

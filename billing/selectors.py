@@ -351,6 +351,21 @@ def rest_of_period_cost(
     )
 
 
+def rest_of_period_tiered(
+    period: BillingPeriod,
+    at: datetime,
+    used_kwh: float | Decimal,
+    future: Iterable[tuple[datetime, datetime, float | Decimal, Hashable]],
+) -> forecast.TieredRest | None:
+    """rest_of_period_cost() of a tiered period in its time-of-use and tier parts
+    (billing/forecast.py TieredRest), or None when the period is not one plan with one
+    ladder."""
+    future = [(a, b, to_decimal(max(kwh, 0)), key) for a, b, kwh, key in future]
+    return forecast.rest_of_period_tiered(
+        period.versions, period.start, at, to_decimal(max(used_kwh, 0)), future, period.end
+    )
+
+
 def period_fixed_cost(
     period: BillingPeriod, hours: Iterable[tuple[datetime, datetime, float | Decimal]] = ()
 ) -> Decimal:

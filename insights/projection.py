@@ -155,24 +155,37 @@ def project(
         ]
     fixed = billing_selectors.period_fixed_cost(period, fixed_hours)
     future = {kind: sum(kwh for _, _, kwh, k in rest if k == kind) for kind in (WEEKDAY, WEEKEND)}
-    cost = billing_selectors.rest_of_period_cost(period, at, used_kwh, rest)
     kinds = (WEEKDAY, WEEKEND)
+    # Tiers under one plan: the time-of-use part scales with each day type's kWh and the
+    # tier part is the ladder from the energy used so far (one engine run, not three).
+    split = (
+        None
+        if period.linear
+        else billing_selectors.rest_of_period_tiered(period, at, used_kwh, rest)
+    )
+    if split is None:
+        cost = billing_selectors.rest_of_period_cost(period, at, used_kwh, rest)
 
-    def scaled(side: int) -> tuple[float, Decimal]:
-        """The rest with each day type's kWh scaled by its low (0) or high (1) ratio."""
-        ratio = {kind: pattern.ratios[kind][side] for kind in kinds}
+    def scaled(side: int | None) -> tuple[float, Decimal]:
+        """The rest with each day type's kWh scaled by its low (0) or high (1) ratio (None:
+        as projected), its kWh and energy cost (with the energy used so far)."""
+        ratio = {kind: 1.0 if side is None else pattern.ratios[kind][side] for kind in kinds}
         kwh = used_kwh + sum(future[kind] * ratio[kind] for kind in kinds)
-        if period.linear:  # each kWh's price does not depend on the total: scale the costs
-            extra = sum(cost.get(kind, ZERO) * Decimal(repr(ratio[kind])) for kind in kinds)
-        else:  # tiers: price the scaled rest again, from the energy used so far
+        factor = {kind: Decimal(repr(ratio[kind])) for kind in kinds}
+        if split is not None:
+            extra = sum((split.band.get(kind, ZERO) * factor[kind] for kind in kinds), ZERO)
+            extra += split.tier_cost(Decimal(repr(kwh - used_kwh)))
+        elif period.linear or side is None:  # each kWh's price does not depend on the total
+            extra = sum((cost.get(kind, ZERO) * factor[kind] for kind in kinds), ZERO)
+        else:  # tiers over more than one plan or ladder: price the scaled rest again
             rest_scaled = [(a, b, kwh * ratio[kind], kind) for a, b, kwh, kind in rest]
             priced = billing_selectors.rest_of_period_cost(period, at, used_kwh, rest_scaled)
             extra = sum(priced.values(), ZERO)
-        return kwh, used_cost + extra + fixed
+        return kwh, used_cost + extra
 
-    kwh = used_kwh + sum(future.values())
-    energy_cost = used_cost + sum(cost.values(), ZERO)
+    kwh, energy_cost = scaled(None)
     (low_kwh, low_cost), (high_kwh, high_cost) = scaled(0), scaled(1)
+    low_cost, high_cost = low_cost + fixed, high_cost + fixed
     return Projection(
         period=period, at=at, used_kwh=used_kwh, used_cost=used_cost, kwh=kwh,
         energy_cost=energy_cost, fixed=fixed, low_kwh=low_kwh, low_cost=low_cost,
