@@ -34,7 +34,7 @@ export function drawBill() {
       line: { dash: "dash" }, hovertemplate: `%{y:.2f} ${cur}<extra>projected</extra>` },
   ], {
     hovermode: "closest", height: 260, margin: { l: 56, r: 16, t: 8, b: 40 },
-    xaxis: { type: "date" }, yaxis: { title: { text: cur } },
+    xaxis: { type: "date", range: [start, end] }, yaxis: { title: { text: cur } },
   });
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -236,3 +237,39 @@ def test_start_a_backup(page, browser_app):
     expect(page.locator("#flash")).to_contain_text("Backup started")
     reload_until(page, page.locator("#backups-table tbody tr"))
     expect(page.locator("#backups-table")).to_contain_text(".7z")
+
+
+def test_the_insights_show_their_numbers_without_javascript(page, browser_app):
+    """The always-on list, the projection and What changed for the chosen period are in the
+    pages as text (the charts are the scripts' extra; test_insights.py has the arithmetic)."""
+    from billing import services as billing_services
+    from tests.insights.support import power_hours
+
+    now = time.time()
+    heater = DeviceFactory(alias="Heater")
+    hour = (int(now) // 3600) * 3600
+    hours = [datetime.fromtimestamp(hour - 3600 * n, UTC) for n in range(1, 70 * 24)]
+    power_hours(heater, dict.fromkeys(hours, 100.0))  # 0.1 kWh every hour
+    billing_services.rate_plan_save(
+        {"rate_type": "simple", "rate_per_kwh": 0.20, "currency": "EUR", "timezone": "UTC"}
+    )
+    billing_services.price_pending()
+    log_in(page, UserFactory(role="viewer"), browser_app)
+    page.goto("/")
+    # 100 W: 876 kWh a year at 0.20 = 175.20 EUR.
+    expect(page.locator("#standby li")).to_have_text("Heater: 100.0 W always on ≈ 175.20 EUR/yr")
+    expect(page.locator("#bill-projection [data-field=projected_cost]")).to_contain_text("EUR")
+    expect(page.locator("#bill-chart svg")).to_have_count(0)
+    page.goto("/costs")
+    page.get_by_label("Period").select_option("last_month")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"period=last_month"))
+    # Last month: 24 hours a day x 0.1 kWh = 2.4 kWh a day.
+    first = datetime.fromtimestamp(hour, UTC).date().replace(day=1)
+    last = first - timedelta(days=1)
+    kwh = 2.4 * last.day
+    expect(page.locator("#changes")).to_contain_text(f"({last.replace(day=1)} to {last})")
+    expect(page.locator("#changes tr.household [data-field=cost]")).to_have_text(
+        f"{kwh * 0.20:.2f} EUR ({kwh:,.3f} kWh)"
+    )
+    screenshot(page, "insights-costs-nojs")
