@@ -21,8 +21,9 @@ from django.test import Client
 from accounts import sessions
 from devices import tasks
 from devices.models import CloudAccount, DailyRollup, Device, Outage, Reading
+from tests.devices.smart import account, add
 from tests.factories import DeviceFactory
-from tests.smart_emulator import DeviceSpec, SmartEmulator
+from tests.smart_emulator import DeviceSpec
 from tests.support import api_client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
@@ -31,30 +32,6 @@ KLAP_PLUG = "KP125M(US)_1.0_1.2.3"  # SMART.KASAPLUG, KLAP v2, energy
 AES_PLUG = "P110(EU)_1.0_1.2.3"  # SMART.TAPOPLUG, AES (password2 login), energy
 STRIP = "P304M(UK)_1.0_1.0.3"  # 4 sockets, each metered
 XOR_PLUG = "HS110(EU)_4.0_1.0.4"  # legacy
-
-
-@pytest.fixture
-def emulate(devices_settings):
-    started: list[SmartEmulator] = []
-
-    def start(*specs: DeviceSpec) -> SmartEmulator:
-        emulator = SmartEmulator(list(specs))
-        emulator.start()
-        started.append(emulator)
-        return emulator
-
-    yield start
-    for emulator in started:
-        emulator.stop()
-
-
-def account(emu: SmartEmulator, host: str) -> dict:
-    username, password = emu.account(host)
-    return {"username": username, "password": password}
-
-
-def add(api, host: str, **body):
-    return api.post("/api/devices", {"ip": host, **body}, format="json")
 
 
 def logged_in(user, **options) -> Client:
