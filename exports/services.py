@@ -30,8 +30,8 @@ from .errors import (
     ExportRateLimited,
     TooManyConcurrentExports,
 )
-from .models import ExportJob, ExportType
 from .insights import insights_document
+from .models import ExportJob, ExportType
 from .personal import personal_document
 from .readings import device_data_table, readings_queryset
 from .reports import audit_queryset, audit_table, system_report

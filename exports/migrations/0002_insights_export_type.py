@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exports', '0001_initial'),
+        ("exports", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='exportjob',
-            name='export_type',
-            field=models.CharField(choices=[('device_data', 'Device Data'), ('cost_analysis', 'Cost Analysis'), ('system_report', 'System Report'), ('audit_logs', 'Audit Logs'), ('personal_data', 'Personal Data'), ('insights', 'Insights')], max_length=32),
+            model_name="exportjob",
+            name="export_type",
+            field=models.CharField(
+                choices=[
+                    ("device_data", "Device Data"),
+                    ("cost_analysis", "Cost Analysis"),
+                    ("system_report", "System Report"),
+                    ("audit_logs", "Audit Logs"),
+                    ("personal_data", "Personal Data"),
+                    ("insights", "Insights"),
+                ],
+                max_length=32,
+            ),
         ),
     ]

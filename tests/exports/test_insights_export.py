@@ -135,7 +135,10 @@ def test_it_needs_data_export_and_the_permission_to_view_costs(
                            "INSUFFICIENT_PERMISSIONS")  # fmt: skip
     assert refused["required_permission"] == "costs.view"
     preview = operator.get("/api/exports/preview?export_type=insights")
-    assert assert_error(preview, 403, "INSUFFICIENT_PERMISSIONS")["required_permission"] == "costs.view"
+    assert (
+        assert_error(preview, 403, "INSUFFICIENT_PERMISSIONS")["required_permission"]
+        == "costs.view"
+    )
     # Other export types are not concerned.
     assert operator.post("/api/exports/create", {**body, "export_type": "device_data"},
                          format="json").status_code == 202  # fmt: skip

@@ -14,7 +14,7 @@ projection of these days by hand):
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -50,6 +50,3 @@ def api_body(user, path: str, at: datetime = MONDAY_16_JUNE) -> dict:
         response = forced_client(user).get(path)
     assert response.status_code == 200, response.json()
     return response.json()
-
-
-ONE_DAY = timedelta(days=1)
