@@ -36,8 +36,9 @@ RETENTION = {
     "personal_data": {"retention_days": 7, "auto_delete": True, "compliance_hold": False},
     "insights": {"retention_days": 30, "auto_delete": True, "compliance_hold": False},
 }
-# What an export type needs beside DATA_EXPORT: insights show costs, as /api/insights/* does.
-TYPE_PERMISSIONS = {"insights": "costs.view"}
+# What an export type needs beside DATA_EXPORT: costs and insights show money, as
+# /api/costs and /api/insights/* do (a role may export readings but not see costs).
+TYPE_PERMISSIONS = {"cost_analysis": "costs.view", "insights": "costs.view"}
 CLEANUP_SCHEDULE = "0 2 * * *"
 NOTIFY_HOURS_BEFORE_DELETION = 24
 

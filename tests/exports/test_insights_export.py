@@ -139,7 +139,12 @@ def test_it_needs_data_export_and_the_permission_to_view_costs(
         assert_error(preview, 403, "INSUFFICIENT_PERMISSIONS")["required_permission"]
         == "costs.view"
     )
-    # Other export types are not concerned.
+    # The cost analysis shows money too; the readings do not.
+    cost = operator.post("/api/exports/create", {**body, "export_type": "cost_analysis"},
+                         format="json")  # fmt: skip
+    assert (
+        assert_error(cost, 403, "INSUFFICIENT_PERMISSIONS")["required_permission"] == "costs.view"
+    )
     assert operator.post("/api/exports/create", {**body, "export_type": "device_data"},
                          format="json").status_code == 202  # fmt: skip
 
