@@ -14,6 +14,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 from rest_framework_simplejwt.settings import api_settings
 
+from kasamonitor.compiled import CompiledGet
 from kasamonitor.errors import NotFound, PermissionRequired
 from security.services import audit_record, client_ip
 
@@ -86,9 +87,7 @@ def session_start(
 def session_for_token(token) -> LoginSession:
     """Return the live session a verified token belongs to, or raise a 401."""
     try:
-        session = LoginSession.objects.select_related("user").get(
-            pk=uuid.UUID(hex=str(token[tokens.SESSION_CLAIM]))
-        )
+        session = _session_with_user.get(uuid.UUID(hex=str(token[tokens.SESSION_CLAIM])))
     except (LoginSession.DoesNotExist, ValueError):
         raise InvalidToken() from None
     if str(session.user_id) != str(token.get(api_settings.USER_ID_CLAIM)):
@@ -98,6 +97,8 @@ def session_for_token(token) -> LoginSession:
     _touch(session)
     return session
 
+
+_session_with_user = CompiledGet(LoginSession.objects.select_related("user"))
 
 _touched: dict[uuid.UUID, float] = {}  # session id -> when this process last touched it
 

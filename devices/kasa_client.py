@@ -63,6 +63,7 @@ def _kasa():
     import kasa.smart
 
     _ssl_context_at_hand()
+    _account_only_when_given()
     return kasa
 
 
@@ -79,6 +80,43 @@ def _ssl_context_at_hand() -> None:
         return context
 
     klaptransport.get_ssl_context = ready
+
+
+@functools.cache
+def _account_only_when_given() -> None:
+    """python-kasa 0.12 falls back to TP-Link's default credentials (KLAP: Kasa's and
+    blank ones, in handshake1; AES: Tapo's, in login_device) when a device refuses the
+    account. When an account was given, a host that answers only to those is not the
+    device the account is for: a plug that was factory-reset, or a host on the LAN that took
+    its address without knowing the account (KLAP would otherwise authenticate it and we
+    would store its readings). Refused as the account being rejected (auth_failed), so the
+    household sees it. Without an account the defaults are all there is, and stay."""
+    from kasa.credentials import Credentials
+    from kasa.exceptions import AuthenticationError
+    from kasa.transports import aestransport, klaptransport
+
+    def account_given(transport) -> bool:
+        return bool(transport._credentials_hash) or transport._credentials != Credentials()
+
+    handshake1 = klaptransport.KlapTransport.perform_handshake1
+
+    async def account_only_handshake1(self):
+        local_seed, remote_seed, auth_hash = await handshake1(self)
+        if auth_hash != self._local_auth_hash and account_given(self):
+            raise AuthenticationError(
+                f"Device {self._host} answered only to TP-Link's default or blank credentials, "
+                "not to the account"
+            )
+        return local_seed, remote_seed, auth_hash
+
+    async def account_only_login(self):
+        if not account_given(self):
+            return await login(self)
+        await self.try_login(self._login_params)  # no retry with Tapo's default account
+
+    login = aestransport.AesTransport.perform_login
+    klaptransport.KlapTransport.perform_handshake1 = account_only_handshake1
+    aestransport.AesTransport.perform_login = account_only_login
 
 
 # -- errors -------------------------------------------------------------------------------

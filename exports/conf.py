@@ -34,7 +34,11 @@ RETENTION = {
     "audit_logs": {"retention_days": 30, "auto_delete": True, "compliance_hold": True},
     "system_report": {"retention_days": 90, "auto_delete": False, "compliance_hold": False},
     "personal_data": {"retention_days": 7, "auto_delete": True, "compliance_hold": False},
+    "insights": {"retention_days": 30, "auto_delete": True, "compliance_hold": False},
 }
+# What an export type needs beside DATA_EXPORT: costs and insights show money, as
+# /api/costs and /api/insights/* do (a role may export readings but not see costs).
+TYPE_PERMISSIONS = {"cost_analysis": "costs.view", "insights": "costs.view"}
 CLEANUP_SCHEDULE = "0 2 * * *"
 NOTIFY_HOURS_BEFORE_DELETION = 24
 

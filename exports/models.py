@@ -22,6 +22,7 @@ class ExportType(models.TextChoices):
     SYSTEM_REPORT = "system_report"
     AUDIT_LOGS = "audit_logs"
     PERSONAL_DATA = "personal_data"
+    INSIGHTS = "insights"
 
 
 class ExportJob(models.Model):

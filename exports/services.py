@@ -11,7 +11,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.permissions import has_permission
 from accounts.roles import ADMIN
+from kasamonitor.errors import PermissionRequired
 from kasamonitor.timestamps import iso_utc
 from security.services import audit_record
 
@@ -28,6 +30,7 @@ from .errors import (
     ExportRateLimited,
     TooManyConcurrentExports,
 )
+from .insights import insights_document
 from .models import ExportJob, ExportType
 from .personal import personal_document
 from .readings import device_data_table, readings_queryset
@@ -50,6 +53,7 @@ def export_create(
     """Check and queue an export for `user`; the worker runs it after the transaction commits."""
     now = now or timezone.now()
     cfg = parse(data, now=now)
+    check_type_permission(cfg.export_type, user, request)
     if schedule is None:
         _check_rate(user, request, now)
     _check_concurrency(user)
@@ -66,6 +70,17 @@ def export_create(
                      details=_audit_details(job, cfg))  # fmt: skip
         transaction.on_commit(lambda: enqueue(job.pk))
     return job
+
+
+def check_type_permission(export_type: str, user, request=None) -> None:
+    """Refuse (403, audited) an export type the user may not see (conf.TYPE_PERMISSIONS)."""
+    needed = conf.TYPE_PERMISSIONS.get(export_type)
+    if needed and not has_permission(user, needed):
+        audit_record("PERMISSION_DENIED", actor=user, request=request, outcome="failure",
+                     severity="warning", target_type="exports",
+                     details={"user_id": user.pk, "export_type": export_type,
+                              "required_permission": needed})  # fmt: skip
+        raise PermissionRequired(required_permission=needed)
 
 
 def enqueue(export_id: str) -> None:
@@ -202,7 +217,9 @@ def build_document(cfg: ExportConfig, *, user, export_id: str, progress=None) ->
         return Document("Device data", meta, [device_data_table(cfg, progress)])
     if cfg.export_type == ExportType.AUDIT_LOGS:
         return Document("Audit log", meta, [audit_table(cfg, user, progress)])
-    builders = {ExportType.COST_ANALYSIS: cost_document, ExportType.SYSTEM_REPORT: system_report}
+    check_type_permission(cfg.export_type, user)  # again when run: it may have been revoked
+    builders = {ExportType.COST_ANALYSIS: cost_document, ExportType.SYSTEM_REPORT: system_report,
+                ExportType.INSIGHTS: insights_document}  # fmt: skip
     doc = builders[cfg.export_type](cfg) if cfg.export_type in builders else personal_document(user)
     doc.meta = {**meta, **doc.meta}
     return doc

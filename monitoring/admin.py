@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from . import alerts, cameras, hosts, notify, services
-from .models import Alert, AlertRule, Camera, NetworkHost, NotificationChannel
+from .models import Alert, AlertRule, Camera, MonthlyReport, NetworkHost, NotificationChannel
 
 
 @admin.register(Alert)
@@ -48,7 +48,7 @@ class AlertRuleAdmin(admin.ModelAdmin):
 @admin.register(NotificationChannel)
 class NotificationChannelAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "min_severity", "enabled", "daily_summary",
-                    "last_sent_at", "last_error"]  # fmt: skip
+                    "monthly_report", "last_sent_at", "last_error"]  # fmt: skip
     list_filter = ["kind", "min_severity", "enabled"]
     search_fields = ["name", "target"]
     readonly_fields = ["last_sent_at", "last_error", "created_at"]
@@ -62,6 +62,19 @@ class NotificationChannelAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{channel}: {error}", messages.ERROR)
             else:
                 self.message_user(request, f"{channel}: test sent.", messages.SUCCESS)
+
+
+@admin.register(MonthlyReport)
+class MonthlyReportAdmin(admin.ModelAdmin):
+    """Which closed billing periods were reported to which channel (kept: one per period)."""
+
+    list_display = ["first_day", "last_day", "channel", "created_at", "sent_at"]
+    list_filter = ["channel"]
+    list_select_related = ["channel"]
+    readonly_fields = ["channel", "period_start", "first_day", "last_day", "created_at", "sent_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 class CameraForm(forms.ModelForm):

@@ -19,6 +19,9 @@ DEFAULTS = {
     # How far back the power rules read readings beyond their own durations.
     "reading_margin_minutes": 15,
     "summary_recent_alerts": 10,
+    # A billing period's report goes to the opted-in channels only within this many days of
+    # its close (a channel opted in later waits for the next period).
+    "monthly_report_within_days": 7,
 }
 
 

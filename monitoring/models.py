@@ -268,6 +268,9 @@ class NotificationChannel(models.Model):
         default=True, help_text="Also send 'back online' notices when an outage alert resolves."
     )
     daily_summary = models.BooleanField(default=True, help_text="Receives the daily summary.")
+    monthly_report = models.BooleanField(
+        default=False, help_text="Receives the report of each billing period when it closes."
+    )
     last_sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -287,6 +290,32 @@ class NotificationChannel(models.Model):
 
     def accepts(self, severity: str) -> bool:
         return SEVERITY_RANK.get(severity, 0) >= SEVERITY_RANK[self.min_severity]
+
+
+class MonthlyReport(models.Model):
+    """One closed billing period's report to one channel: the row is made before the report
+    is sent, once (unique), so a period is reported at most once per channel however many
+    workers look; sent_at says it went."""
+
+    channel = models.ForeignKey(
+        NotificationChannel, on_delete=models.CASCADE, related_name="monthly_reports"
+    )
+    period_start = models.DateTimeField(help_text="UTC: the billing period's first moment.")
+    first_day = models.DateField()
+    last_day = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-period_start", "channel_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "period_start"], name="monthly_report_once_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_day}..{self.last_day} to {self.channel_id}"
 
 
 DEVICE_RULES = {"device_offline", "power_above", "appliance_finished", "standby_load"}

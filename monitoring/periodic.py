@@ -20,6 +20,8 @@ def setup_periodic_tasks(**kwargs) -> None:
         "evaluate_rules": conf.get("rules_every_seconds"),
         "poll_cameras": conf.get("camera_poll_minutes") * 60,
         "check_hosts": conf.get("host_check_minutes") * 60,
+        # A billing period closes at a local midnight: its report goes within the hour.
+        "monthly_reports": 3600,
     }
     for name, seconds in every.items():
         if PeriodicTask.objects.filter(name=TASK_PREFIX + name).exists():

@@ -196,7 +196,7 @@ class ChannelSerializer(serializers.ModelSerializer):
         model = NotificationChannel
         fields = [
             "id", "name", "kind", "target", "min_severity", "enabled", "notify_resolved",
-            "daily_summary", "last_sent_at", "last_error", "created_at",
+            "daily_summary", "monthly_report", "last_sent_at", "last_error", "created_at",
         ]  # fmt: skip
         read_only_fields = ["id", "last_sent_at", "last_error", "created_at"]
 

@@ -20,6 +20,7 @@ RULE_FIELDS = (
 )  # fmt: skip
 CHANNEL_FIELDS = (
     "name", "kind", "target", "min_severity", "enabled", "notify_resolved", "daily_summary",
+    "monthly_report",
 )  # fmt: skip
 
 

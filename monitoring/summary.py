@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.utils import timezone
 
 from devices.selectors import fleet_counts
+from insights import digest
 
 from . import conf, notify, selectors
 from .models import Alert, NotificationChannel, Severity
+
+logger = logging.getLogger(__name__)
 
 
 def daily_summary(now=None) -> dict:
@@ -31,7 +35,19 @@ def daily_summary(now=None) -> dict:
         "recent": [
             f"[{a.severity}] {a.message}" for a in raised[: conf.get("summary_recent_alerts")]
         ],
+        "insights": _insights(now),
     }
+
+
+def _insights(now) -> dict | None:
+    """Yesterday's use, this bill, the movers and what is always on (insights.digest.DAILY),
+    with their text lines; None if they could not be worked out (the rest still goes)."""
+    try:
+        figures, lines = digest.compose(digest.DAILY, digest.Context(now=now))
+    except Exception:  # noqa: BLE001 (the alert part of the summary must go regardless)
+        logger.exception("the daily summary's insights failed")
+        return None
+    return {**figures, "lines": lines}
 
 
 def summary_text(summary: dict) -> str:
@@ -46,6 +62,8 @@ def summary_text(summary: dict) -> str:
         lines.append(
             f"{name.title()}: {c['online']} online, {c['offline']} offline of {c['total']}"
         )
+    if summary.get("insights"):
+        lines += ["", "Energy:", *(f"- {line}" for line in summary["insights"]["lines"])]
     if summary["recent"]:
         lines += ["", "Recent alerts:", *(f"- {line}" for line in summary["recent"])]
     return "\n".join(lines)

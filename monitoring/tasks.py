@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import cameras, hosts, notify, services, summary
+from . import cameras, hosts, notify, reports, services, summary
 from .senders import DeliveryFailed
 
 # Network trouble and 5xx answers are worth retrying; a 4xx is not (DeliveryRejected).
@@ -46,3 +46,13 @@ def send_summary_notification(channel_id: int) -> None:
 @shared_task(ignore_result=True)
 def send_daily_summary() -> None:
     summary.daily_summary_send()
+
+
+@shared_task(ignore_result=True)
+def monthly_reports() -> None:
+    reports.monthly_reports_queue()
+
+
+@shared_task(**RETRY)
+def send_monthly_report(report_id: int) -> None:
+    reports.monthly_report_deliver(report_id)

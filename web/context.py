@@ -24,6 +24,7 @@ ABILITIES = {
     "remove_devices": "devices.remove",
     "edit_rates": "rates.edit",
     "export": "data.export",
+    "view_costs": "costs.view",
     "acknowledge": "alerts.acknowledge",
     "delete_alerts": "alerts.delete",
 }

@@ -4,7 +4,7 @@ import { api, $, $$, say, showError, busy, flash, fmt } from "./api.js";
 const form = $("#export-form");
 const table = $("#export-table tbody");
 const box = $("#export-message");
-const TYPES = { device_data: "Device readings", cost_analysis: "Cost analysis", system_report: "System report", personal_data: "Personal data", audit_logs: "Audit logs" };
+const TYPES = { device_data: "Device readings", cost_analysis: "Cost analysis", system_report: "System report", personal_data: "Personal data", audit_logs: "Audit logs", insights: "Insights" };
 const withOwner = $$("#export-table thead th").some((th) => th.textContent === "By");
 
 // Without this script every field shows; with it, only the ones the choices need.

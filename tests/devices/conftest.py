@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.simulator import BROADCAST_TARGET, Simulator, device_spec, free_loopback_block
+from tests.smart_emulator import DeviceSpec, SmartEmulator
 
 # Roles of the addresses; "spare" stays unbound (nothing answers there).
 ROLES = ["hs110", "hs300", "hs100", "bulb", "switch", "flaky", "slow", "spare"]
@@ -70,3 +71,19 @@ def add(db, fleet, devices_settings):
 def _fast_password_hashing(settings):
     # The role fixtures hash a password per test; argon2 would dominate this suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def emulate(devices_settings):
+    """Start smart-protocol emulators (tests/smart_emulator) for a test; stopped after it."""
+    started: list[SmartEmulator] = []
+
+    def start(*specs: DeviceSpec) -> SmartEmulator:
+        emulator = SmartEmulator(list(specs))
+        emulator.start()
+        started.append(emulator)
+        return emulator
+
+    yield start
+    for emulator in started:
+        emulator.stop()

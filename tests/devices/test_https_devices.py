@@ -25,7 +25,8 @@ from django.core.management import call_command
 
 from devices import tasks
 from devices.models import Device, Reading
-from tests.smart_emulator import DeviceSpec, SmartEmulator
+from tests.devices.smart import account, add
+from tests.smart_emulator import DeviceSpec
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 
@@ -35,30 +36,6 @@ VACUUM = "RV30 Max(US)_1.0_1.2.0"  # recorded with is_support_https true (KLAP, 
 
 def https_plug(**kwargs) -> DeviceSpec:
     return DeviceSpec(KLAP_PLUG, https=True, **kwargs)  # the override, see the docstring
-
-
-@pytest.fixture
-def emulate(devices_settings):
-    started: list[SmartEmulator] = []
-
-    def start(*specs: DeviceSpec) -> SmartEmulator:
-        emulator = SmartEmulator(list(specs))
-        emulator.start()
-        started.append(emulator)
-        return emulator
-
-    yield start
-    for emulator in started:
-        emulator.stop()
-
-
-def account(emu: SmartEmulator, host: str) -> dict:
-    username, password = emu.account(host)
-    return {"username": username, "password": password}
-
-
-def add(api, host: str, **body):
-    return api.post("/api/devices", {"ip": host, **body}, format="json")
 
 
 def test_the_emulator_serves_https_as_python_kasa_expects_it(emulate):

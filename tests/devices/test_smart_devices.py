@@ -21,8 +21,9 @@ from django.test import Client
 from accounts import sessions
 from devices import tasks
 from devices.models import CloudAccount, DailyRollup, Device, Outage, Reading
+from tests.devices.smart import account, add
 from tests.factories import DeviceFactory
-from tests.smart_emulator import DeviceSpec, SmartEmulator
+from tests.smart_emulator import DeviceSpec
 from tests.support import api_client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
@@ -31,30 +32,6 @@ KLAP_PLUG = "KP125M(US)_1.0_1.2.3"  # SMART.KASAPLUG, KLAP v2, energy
 AES_PLUG = "P110(EU)_1.0_1.2.3"  # SMART.TAPOPLUG, AES (password2 login), energy
 STRIP = "P304M(UK)_1.0_1.0.3"  # 4 sockets, each metered
 XOR_PLUG = "HS110(EU)_4.0_1.0.4"  # legacy
-
-
-@pytest.fixture
-def emulate(devices_settings):
-    started: list[SmartEmulator] = []
-
-    def start(*specs: DeviceSpec) -> SmartEmulator:
-        emulator = SmartEmulator(list(specs))
-        emulator.start()
-        started.append(emulator)
-        return emulator
-
-    yield start
-    for emulator in started:
-        emulator.stop()
-
-
-def account(emu: SmartEmulator, host: str) -> dict:
-    username, password = emu.account(host)
-    return {"username": username, "password": password}
-
-
-def add(api, host: str, **body):
-    return api.post("/api/devices", {"ip": host, **body}, format="json")
 
 
 def logged_in(user, **options) -> Client:
@@ -461,3 +438,54 @@ def test_a_strips_sockets_are_backfilled_each_after_its_credentials_are_fixed(
         backfilled = [r.energy_kwh for r in days if r.backfilled]
         assert backfilled == [pytest.approx(1.2, abs=0.01)] * 2  # 50 W x 24 h, each socket
         assert sum(r.energy_kwh for r in days) == pytest.approx(3.6, abs=0.03)
+
+
+# -- a host that answers only to TP-Link's default or blank credentials ----------------------
+# python-kasa falls back to them when a device refuses the account (KLAP: handshake1's hash;
+# AES: login_device). A plug factory-reset, or something on the LAN that took its address
+# and does not know the account, would then be polled as if it were the plug.
+
+# The well-known defaults python-kasa 0.12 tries (kasa/credentials.py DEFAULT_CREDENTIALS).
+TP_LINK_DEFAULTS = {
+    "blank": ("", ""),
+    "KASA": ("kasa@tp-link.net", "kasaSetup"),
+    "TAPO": ("test@tp-link.net", "test"),
+}
+
+
+@pytest.mark.parametrize(
+    ("recording", "fallback"),
+    [(KLAP_PLUG, "blank"), (KLAP_PLUG, "KASA"), (AES_PLUG, "TAPO")],
+)
+def test_a_host_answering_only_to_default_or_blank_credentials_is_refused(
+    emulate, operator_api, recording, fallback
+):
+    emu = emulate(DeviceSpec(recording, load_w=100.0))
+    host = emu.hosts[0]
+    emu.relay(host, True)
+    assert add(operator_api, host, **account(emu, host)).status_code == 201
+    poll()
+    device = Device.objects.get()
+    readings = device.readings.count()
+    assert device.status == "online" and readings == 1
+
+    emu.set_credentials(host, *TP_LINK_DEFAULTS[fallback])
+    emu.expire_sessions(host)
+    poll()
+    poll()
+    device.refresh_from_db()
+    assert (device.status, device.offline_reason) == ("auth_failed", "auth_failed")
+    assert device.readings.count() == readings  # nothing read from the stranger
+
+
+def test_a_device_added_without_an_account_still_uses_the_default_credentials(
+    emulate, operator_api
+):
+    # No account given: nothing to protect, python-kasa's defaults work as before.
+    emu = emulate(DeviceSpec(KLAP_PLUG, load_w=100.0))
+    host = emu.hosts[0]
+    emu.set_credentials(host, *TP_LINK_DEFAULTS["KASA"])
+    emu.relay(host, True)
+    assert add(operator_api, host).status_code == 201
+    poll()
+    assert Device.objects.get().status == "online"
