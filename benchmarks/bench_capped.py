@@ -238,8 +238,10 @@ class Sampler(threading.Thread):
             total = 0.0
             for proc in procs:
                 try:
+                    if proc.status() == psutil.STATUS_ZOMBIE:  # no memory, no command line
+                        continue
                     name, rss = kind(proc), proc.memory_info().rss / 2**20
-                except psutil.Error:  # gone, or a zombie
+                except psutil.Error:
                     continue
                 # The latest name: a process the worker starts carries the worker's command
                 # line until it execs Python for the job.
@@ -295,6 +297,7 @@ def export_csv(port: int, token: str, info: dict, out: dict) -> None:
             out.update(ok=False, error=f"status: {status} {job}")
             return
     produced = time.monotonic() - started
+    out.update(ran=f"{(job['started_at'] or '')[11:19]}-{(job['completed_at'] or '')[11:19]} UTC")
     if job["status"] != "completed":
         out.update(ok=False, error=f"export {job['status']}: {job['error']}")
         return
@@ -327,6 +330,7 @@ def backup(port: int, token: str, out: dict) -> None:
         if status != 200:
             out.update(ok=False, error=f"progress: {status} {job}")
             return
+    out.update(ran=f"{(job['started_at'] or '')[11:19]}-{(job['finished_at'] or '')[11:19]} UTC")
     out.update(ok=job["status"] == "completed", seconds=time.monotonic() - started,
                mib=(job["size"] or 0) / 2**20, error=job["error"])  # fmt: skip
 
@@ -503,10 +507,11 @@ def load(port, token, info, hosts, launcher, group, opts) -> int:
     print(f"export: {'completed' if exported['ok'] else 'FAILED ' + exported['error']}; "
           f"{exported.get('rows', 0):,} rows, {exported.get('mib', 0):.0f} MiB downloaded; "
           f"made in {exported.get('produced', 0):.1f} s, downloaded by "
-          f"{exported.get('seconds', 0):.1f} s")  # fmt: skip
+          f"{exported.get('seconds', 0):.1f} s (ran {exported.get('ran', '-')})")  # fmt: skip
     print(
         f"backup: {'completed' if backed_up['ok'] else 'FAILED ' + backed_up['error']}; "
-        f"archive {backed_up.get('mib', 0):.0f} MiB in {backed_up.get('seconds', 0):.1f} s"
+        f"archive {backed_up.get('mib', 0):.0f} MiB in {backed_up.get('seconds', 0):.1f} s "
+        f"(ran {backed_up.get('ran', '-')})"
     )
     if times:
         print(f"costs: {len(times)} year reports, median {statistics.median(times) * 1000:.0f} "
