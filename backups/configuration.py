@@ -14,8 +14,13 @@ from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
-# "app" takes every model of the app; "app.Model" one model.
-CONFIG_MODELS = ("system.SystemConfig", "billing", "backups.BackupSchedule", "exports.*Schedule")
+# "app" takes every model of the app; "app.Model" one model. Settings only: billing's stored
+# costs are data, priced from the readings by the plans, and grow by one row per device and
+# hour (a year of 10 devices: 87,600 rows, ~250 MiB when serialized here in one piece, which
+# got backups killed under a 400 MiB cap). They travel in the database snapshot, and a
+# restore of the plans prices again (load below).
+CONFIG_MODELS = ("system.SystemConfig", "billing.RatePlan", "backups.BackupSchedule",
+                 "exports.*Schedule")  # fmt: skip
 # Models that moved between apps: archives written before the move name the old label.
 MOVED = {"devices.systemconfig": "system.systemconfig"}
 
@@ -81,6 +86,12 @@ def load(path: Path) -> list[str]:
             for obj in serializers.deserialize("python", data[model._meta.label_lower]):
                 _drop_dangling(obj.object, models)
                 obj.save()
+        if any(m._meta.label_lower == "billing.rateplan" for m in models):
+            from billing.selectors import EPOCH
+            from billing.services import request_reprice
+
+            # The stored costs were priced by the plans just replaced: price every hour again.
+            request_reprice(EPOCH, "rate plans restored from a backup")
     return [m._meta.label_lower for m in models]
 
 

@@ -7,8 +7,9 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from django.db import transaction
-from django.db.models import F
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import F, sql
+from django.db.models.sql.constants import ROW_COUNT
 from django.utils import timezone
 
 from accounts.permissions import has_permission
@@ -202,6 +203,9 @@ def _produce(job: ExportJob) -> None:
         final = folder / f"{job.pk}{files.extension(cfg.format, cfg.compression)}"
         path.replace(final)
     finally:
+        beat.close()
+        for table in doc.tables:  # a write that failed mid-stream leaves its cursor open:
+            getattr(table.rows, "close", lambda: None)()  # end its read before marking failed
         for leftover in folder.glob(f".{job.pk}.partial*"):
             leftover.unlink(missing_ok=True)
     _complete(job, final, count)
@@ -226,10 +230,17 @@ def build_document(cfg: ExportConfig, *, user, export_id: str, progress=None) ->
 
 
 class _Heartbeat:
-    """Progress callback: writes progress and heartbeat at most once a second."""
+    """Progress callback: writes progress and heartbeat at most once a second.
+
+    On SQLite, outside a transaction, it writes through a connection of its own. The rows are read through a cursor
+    left open on Django's connection between chunks, and a write on that connection has to
+    upgrade the cursor's snapshot: SQLite refuses that at once ("database is locked") when
+    anything committed since, as the worker's polls do every interval.
+    """
 
     def __init__(self, job: ExportJob):
         self.job, self.last = job, 0.0
+        self.own = None  # the SQLite connection, opened by the first beat
 
     def __call__(self, done: int) -> None:
         if time.monotonic() - self.last < 1.0:
@@ -237,7 +248,16 @@ class _Heartbeat:
         self.last = time.monotonic()
         total = self.job.estimated_records or done
         pct = min(99, int(done * 100 / max(total, 1)))
-        ExportJob.objects.filter(pk=self.job.pk).update(progress=pct, heartbeat_at=timezone.now())
+        query = ExportJob.objects.filter(pk=self.job.pk).query.chain(sql.UpdateQuery)
+        query.add_update_values({"progress": pct, "heartbeat_at": timezone.now()})
+        # Inside a transaction (an eager run) Django's connection already holds the write lock.
+        if connection.vendor == "sqlite" and not connection.in_atomic_block and not self.own:
+            self.own = connections.create_connection(DEFAULT_DB_ALIAS)
+        query.get_compiler(connection=self.own or connection).execute_sql(ROW_COUNT)
+
+    def close(self) -> None:
+        if self.own is not None:
+            self.own.close()
 
 
 def _check_file_size(path: Path) -> None:

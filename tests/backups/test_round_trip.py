@@ -113,3 +113,49 @@ def test_restore_through_the_api_round_trips(sample_data, admin_api):
     assert response.status_code == 200, response.json()
     assert response.json()["restored"] == ["database", "config"]
     assert snapshot_of_data() == before
+
+
+def _config_json(path, tmp_path) -> dict:
+    import json
+
+    from backups.restore import CONFIG_MEMBER, restore_validate
+
+    return json.loads(restore_validate(path, tmp_path).member(CONFIG_MEMBER).read_text())
+
+
+def test_the_configuration_holds_the_rate_plans_not_the_stored_costs(sample_data, tmp_path):
+    """config.json is settings. The stored costs grow by a row per device and hour (87,600 for
+    a year of ten plugs) and were serialized into it in one piece: ~250 MiB, which got the
+    backup killed under issue 24's 400 MiB cap. They are data: in the database snapshot."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from billing.models import HourlyCost
+    from billing.services import rate_plan_save
+
+    rate_plan_save({"rate_type": "simple", "rate_per_kwh": "0.20"})
+    hour = datetime(2024, 1, 15, 10, tzinfo=UTC)
+    HourlyCost.objects.create(device=sample_data[0], hour=hour, kwh=1.0, cost=Decimal("0.2"))
+    path = services.backup_create()
+
+    config = _config_json(path, tmp_path)
+    assert [row["fields"]["rate_type"] for row in config["billing.rateplan"]] == ["simple"]
+    assert "billing.hourlycost" not in config and "billing.dailycost" not in config
+    HourlyCost.objects.all().delete()
+    backup_restore(path)  # the whole archive: the costs come back with the database
+    assert list(HourlyCost.objects.values_list("hour", "cost")) == [(hour, Decimal("0.2"))]
+
+
+def test_restoring_the_plans_prices_every_hour_again(sample_data):
+    """The stored costs were priced by the plans a configuration restore replaces."""
+    from billing.models import RepriceRequest
+    from billing.selectors import EPOCH
+    from billing.services import rate_plan_save
+
+    rate_plan_save({"rate_type": "simple", "rate_per_kwh": "0.20"})
+    RepriceRequest.objects.all().delete()  # priced, as after the pricing task's run
+    path = services.backup_create()
+
+    backup_restore(path, restore_database=False, restore_config=True)
+
+    assert list(RepriceRequest.objects.values_list("start", flat=True)) == [EPOCH]

@@ -86,3 +86,43 @@ def test_a_real_worker_runs_the_export_queued_by_the_api(live_worker, operator_u
                         in ("completed", "failed") and s, timeout=30, what="the export")  # fmt: skip
     assert status["status"] == "completed", status
     assert status["record_count"] == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_export_survives_polls_writing_while_it_streams(operator_user, monkeypatch):
+    """The worker's polls commit readings while a long export streams (issue 24 item 6).
+    On SQLite the export's read cursor keeps a snapshot open on Django's connection; a write
+    on that same connection (the progress heartbeat) then needs a newer snapshot, which
+    SQLite refuses at once ("database is locked"): the export failed whenever a poll wrote
+    during it. Here a "poll" commits on another connection before every heartbeat of a
+    250-row export read 100 rows at a time: both heartbeats must be written and the export
+    must complete with all 250 rows."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    device = plug()
+    make_readings(device, count=250, step_minutes=1)
+    job = services.export_create(
+        user=operator_user, data={**BODY, "performance_options": {"chunk_size": 100}}
+    )
+    monkeypatch.setattr("exports.services.time.monotonic", iter(range(0, 10_000, 5)).__next__)
+    poller = connections.create_connection(DEFAULT_DB_ALIAS)  # the worker's poll thread
+    original, progress = services._Heartbeat.__call__, []
+
+    def poll_then_beat(self, done):
+        with poller.cursor() as cursor:  # autocommit: committed before the heartbeat
+            cursor.execute(
+                "UPDATE devices_device SET alias = %s WHERE id = %s", [f"polled {done}", device.pk]
+            )
+        original(self, done)
+        with poller.cursor() as cursor:  # as the API sees it (not the export's own snapshot)
+            cursor.execute("SELECT progress FROM exports_exportjob WHERE id = %s", [job.pk])
+            progress.append(cursor.fetchone()[0])
+
+    monkeypatch.setattr(services._Heartbeat, "__call__", poll_then_beat)
+    try:
+        services.export_run(job.pk)
+    finally:
+        poller.close()
+    job.refresh_from_db()
+    assert (job.status, job.error, job.record_count) == ("completed", "", 250)
+    assert progress == [40, 80]  # 100 and 200 of the 250 estimated rows

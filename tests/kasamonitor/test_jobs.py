@@ -46,3 +46,23 @@ def test_a_job_process_that_dies_fails_the_task():
     # marks the export or backup failed instead of waiting for ever.
     with pytest.raises(BrokenProcessPool):
         in_own_process(os._exit, 3)
+
+
+def running_window(seconds: float) -> tuple[float, float]:
+    """A job: when it ran (time.time() at its start and end)."""
+    import time
+
+    started = time.time()
+    time.sleep(seconds)
+    return started, time.time()
+
+
+def test_two_jobs_asked_at_once_run_one_after_the_other():
+    """Two job processes at once do not fit beside make run in 400 MiB (issue 24 item 6):
+    an export and a backup asked together run in turn, each in its own process."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as threads:  # two worker threads, each running a task
+        windows = sorted(threads.map(lambda _: in_own_process(running_window, 1.0), range(2)))
+    (_, first_end), (second_start, _) = windows
+    assert second_start >= first_end
