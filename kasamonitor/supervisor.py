@@ -13,7 +13,9 @@ launcher is then the only Python process besides the ones the Procfile names.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import os
 import queue
 import signal
 import threading
@@ -112,12 +114,12 @@ class SupervisingManager(Manager):
 
     def _start_one(self, name: str) -> None:
         """Start the process and a thread that forwards its output and its end as events
-        (honcho's Process.run; signals stay with the main thread)."""
+        (signals stay with the main thread)."""
         entry = self._processes[name]
         entry.pop("returncode", None)
         entry.pop("pid", None)
         entry["process"] = threading.Thread(
-            name=f"output of {name}", target=entry["obj"].run, args=(self.events, False),
+            name=f"{name} (supervised)", target=_run_process, args=(entry["obj"], self.events),
             daemon=True,
         )  # fmt: skip
         entry["process"].start()
@@ -143,3 +145,30 @@ class SupervisingManager(Manager):
                 self._procmgr.kill(entry["pid"])
             else:
                 self._procmgr.terminate(entry["pid"])
+
+
+def _run_process(process, events: queue.Queue) -> None:
+    """honcho's Process.run, except that the end is the process's own exit, not the end of
+    its output: a child it started (the worker's job process: an export, a backup) inherits
+    the output pipe, and when the process is killed (the OOM killer) that child would keep
+    the pipe open, so honcho's reader never reported the end and nothing was started again.
+    The process's group (each Procfile process leads its own session) is then ended too:
+    its children must not run on without it."""
+    child = process._child_ctor(process.cmd, env=process.env, cwd=process.cwd)
+    process._child = child
+    process._events = events
+    process._send_message({"pid": child.pid}, type="start")
+
+    def forward() -> None:
+        for line in iter(child.stdout.readline, b""):
+            if not process.quiet:
+                process._send_message(line)
+        child.stdout.close()
+
+    reader = threading.Thread(name=f"output of {process.name}", target=forward, daemon=True)
+    reader.start()
+    child.wait()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signal.SIGTERM)  # what it left behind (nothing, normally)
+    reader.join(timeout=2.0)  # its last lines
+    process._send_message({"returncode": child.returncode}, type="stop")

@@ -72,3 +72,37 @@ def test_stopping_while_a_process_is_being_started_again_stops_every_process(mon
         assert "sending SIGTERM to steady" in printed
         assert "SIGKILL" not in printed
         assert time.monotonic() - started < 1.5 + KILL_WAIT
+
+
+def test_a_process_whose_child_outlives_it_is_started_again_and_the_child_ended(
+    monkeypatch, tmp_path
+):
+    """The worker's job process (an export, a backup) inherits its output; when the worker
+    dies (the OOM killer) the job process lives on holding that pipe open. The worker must
+    still be started again, and its orphan must not run on without it."""
+    manager = _manager(monkeypatch)
+    starts, orphans = tmp_path / "starts", tmp_path / "orphans"
+    manager.add_process(
+        "worker",
+        f"echo started >> {starts}; "
+        f"(sleep 30; echo still-running >> {orphans}) & echo $! >> {orphans}.pids; "
+        "sleep 0.3; exit 137",
+    )
+    printed = _run(manager, 2.5)
+    assert starts.read_text().count("started") >= 2, printed  # started again
+    assert "worker will be started again" in printed
+    time.sleep(0.2)
+    for pid in (tmp_path / "orphans.pids").read_text().split():
+        assert not _alive(int(pid)), f"the orphan {pid} still runs"
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie is gone for our purpose (its parent, the test runner's shell, reaps it)
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(") ")[-1][0] != "Z"
