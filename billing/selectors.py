@@ -30,9 +30,9 @@ from django.db.models import (
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
-from billing import forecast
+from billing import carbon, forecast
 from billing.decimals import ZERO, to_decimal
-from billing.models import DailyCost, HourlyCost, RatePlan
+from billing.models import DailyCost, GridIntensity, HourlyCost, RatePlan
 from billing.periods import MICROSECOND, PlanVersion, Versions, version_periods
 from billing.plans import (
     currency_places,
@@ -40,6 +40,7 @@ from billing.plans import (
     plan_to_api,  # noqa: F401 (public: a plan in the API's shape)
 )
 from billing.rollups import pending_device_hours
+from kasamonitor.ranges import household_zone
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Prices energy until the first plan is saved (the spec's example; shown with is_default).
@@ -89,6 +90,40 @@ def plan_in_force(at: datetime | None = None, history: Sequence[SavedPlan] | Non
     history = list(history or plan_history())
     current = [p for p in history if p.effective_from <= at]
     return current[-1] if current else history[0]
+
+
+@dataclass(frozen=True)
+class GridSetting:
+    """The grid's carbon intensity in force (the default until an admin saved one)."""
+
+    intensity: carbon.Intensity
+    is_default: bool
+    updated_at: datetime | None = None
+
+
+def grid_intensity() -> GridSetting:
+    """Return the grid's carbon intensity setting, applied to every stored hour."""
+    row = GridIntensity.objects.order_by("pk").first()
+    if row is None:
+        return GridSetting(carbon.normalise({}), is_default=True)
+    data = {"default_g_per_kwh": row.default_g_per_kwh, "overrides": row.overrides}
+    return GridSetting(carbon.normalise(data), is_default=False, updated_at=row.updated_at)
+
+
+def steady_power_co2_g(watts: float, start: datetime, end: datetime) -> float:
+    """Grams of CO2 of `watts` drawn without a break over the whole hours of [start, end),
+    each hour at the intensity of its local month and hour (the standby's yearly figure)."""
+    cells = carbon.hours_per_cell(start, end, household_zone())
+    table = grid_intensity().intensity.table
+    return watts / 1000 * sum(n * table[month - 1][hour] for (month, hour), n in cells.items())
+
+
+def co2_between(device_ids: Iterable[int], start: datetime, end: datetime) -> float:
+    """Return the stored grams of CO2 of these devices' energy for hours in [start, end)."""
+    total = HourlyCost.objects.filter(
+        device_id__in=list(device_ids), hour__gte=start, hour__lt=end
+    ).aggregate(co2=Sum("co2_g"))["co2"]
+    return total or 0.0
 
 
 def hourly_costs(
@@ -200,21 +235,22 @@ class RollupCosts:
 
 
 def costs_by_device(
-    ranges: Mapping[Hashable, tuple[datetime, datetime]],
+    ranges: Mapping[Hashable, tuple[datetime, datetime]], field: str = "cost"
 ) -> dict[Hashable, dict[int, Decimal]]:
     """{key: {device id: stored energy cost (with its tax) of hours in [start, end)}} for
-    each keyed range, summed in SQL in one query (a device without costs is left out)."""
+    each keyed range, summed in SQL in one query (a device without costs is left out).
+    field "co2_g": the stored grams of CO2 instead (floats)."""
     if not ranges:
         return {}
     inside = {key: Q(hour__gte=start, hour__lt=end) for key, (start, end) in ranges.items()}
-    names = {key: f"cost_{n}" for n, key in enumerate(ranges)}
+    names = {key: f"sum_{n}" for n, key in enumerate(ranges)}
     any_range = Q()
     for q in inside.values():
         any_range |= q
     rows = (
         HourlyCost.objects.filter(any_range)
         .values("device_id")
-        .annotate(**{names[key]: Sum("cost", filter=q) for key, q in inside.items()})
+        .annotate(**{names[key]: Sum(field, filter=q) for key, q in inside.items()})
         .order_by()
     )
     found: dict[Hashable, dict[int, Decimal]] = {key: {} for key in ranges}
