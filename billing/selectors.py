@@ -118,6 +118,13 @@ def steady_power_co2_g(watts: float, start: datetime, end: datetime) -> float:
     return watts / 1000 * sum(n * table[month - 1][hour] for (month, hour), n in cells.items())
 
 
+def co2_of_hours(hours: Iterable[tuple[datetime, float]]) -> float:
+    """Grams of CO2 of energy not stored (a forecast): each (moment, kWh) at the intensity
+    of the local hour the moment falls in."""
+    intensity, zone = grid_intensity().intensity, household_zone()
+    return sum(max(kwh, 0.0) * intensity.at(at, zone) for at, kwh in hours)
+
+
 def co2_between(device_ids: Iterable[int], start: datetime, end: datetime) -> float:
     """Return the stored grams of CO2 of these devices' energy for hours in [start, end)."""
     total = HourlyCost.objects.filter(
