@@ -157,26 +157,28 @@ def cost_between(device_ids: Iterable[int], start: datetime, end: datetime) -> D
 COST_FIELD = DecimalField(max_digits=24, decimal_places=12)
 
 
-def rollups_priced(rollups: QuerySet) -> QuerySet:
+def rollups_priced(rollups: QuerySet, *, with_co2: bool = False) -> QuerySet:
     """Annotate the devices app's hourly rollups (a queryset) with `cost`: billing's stored
     cost of that device-hour, or None while the hour is unpriced or its energy changed since
     it was priced (HourlyCost.kwh is the energy priced; billing.rollups.pending_hours()).
 
     One correlated lookup per row on HourlyCost's (device, hour) key, inside the rollups'
-    own query: callers filter, order, stream and aggregate it as before.
+    own query: callers filter, order, stream and aggregate it as before. with_co2: also
+    `co2_g`, the hour's stored grams of CO2 (None as cost is), by a second lookup.
     """
-    priced = (
-        HourlyCost.objects.filter(
-            device_id=OuterRef("device_id"), hour=OuterRef("hour"), kwh=OuterRef("energy_kwh")
+    priced = HourlyCost.objects.filter(
+        device_id=OuterRef("device_id"), hour=OuterRef("hour"), kwh=OuterRef("energy_kwh")
+    ).order_by()  # no ordering: one row by the unique (device, hour) key
+    rollups = rollups.annotate(cost=Subquery(priced.values("cost")[:1], output_field=COST_FIELD))
+    if with_co2:
+        rollups = rollups.annotate(
+            co2_g=Subquery(priced.values("co2_g")[:1], output_field=FloatField())
         )
-        .order_by()
-        .values("cost")[:1]
-    )  # no ordering: one row by the unique (device, hour) key
-    return rollups.annotate(cost=Subquery(priced, output_field=COST_FIELD))
+    return rollups
 
 
 def daily_costs(
-    device_ids: Iterable[int] | None, first: date, last: date
+    device_ids: Iterable[int] | None, first: date, last: date, field: str = "cost"
 ) -> dict[tuple[int, date], Decimal]:
     """Return {(device pk, local day): stored cost} for the days first..last (inclusive) on
     settings.TIME_ZONE's clock, the devices app's daily rollups' clock; a device-day
@@ -186,6 +188,7 @@ def daily_costs(
     One grouped query: the daily sums (DailyCost) when every plan's clock is that zone (as
     by default), else the hourly costs summed per local day in SQL; and one for the
     pending hours among the rollups written since billing last looked (few rows).
+    field "co2_g": the stored grams of CO2 instead (daily_co2).
     """
     zone = settings.TIME_ZONE
     tz = ZoneInfo(zone)
@@ -195,20 +198,27 @@ def daily_costs(
     if all(plan["timezone"] == zone for _, plan in plan_versions()):
         rows = DailyCost.objects.filter(day__gte=first, day__lte=last).order_by()
         rows = rows if ids is None else rows.filter(device_id__in=ids)
-        costs = {(pk, day): cost for pk, day, cost in rows.values_list("device_id", "day", "cost")}
+        costs = {(pk, day): cost for pk, day, cost in rows.values_list("device_id", "day", field)}
     else:
         rows = HourlyCost.objects.filter(hour__gte=start, hour__lt=end).order_by()
         rows = rows if ids is None else rows.filter(device_id__in=ids)
         rows = (
             rows.annotate(day=TruncDate("hour", tzinfo=tz))
             .values("device_id", "day")
-            .annotate(total=Sum("cost"))
+            .annotate(total=Sum(field))
             .values_list("device_id", "day", "total")
         )
         costs = {(pk, day): cost for pk, day, cost in rows}
     for pk, hour in pending_device_hours(ids, start, end):  # a day with one shows no cost
         costs.pop((pk, hour.astimezone(tz).date()), None)
     return costs
+
+
+def daily_co2(
+    device_ids: Iterable[int] | None, first: date, last: date
+) -> dict[tuple[int, date], float]:
+    """{(device pk, local day): stored grams of CO2}, as daily_costs() (the same days left out)."""
+    return daily_costs(device_ids, first, last, field="co2_g")
 
 
 def device_hour_costs(device_id: int, start: datetime, end: datetime) -> dict:
@@ -238,6 +248,7 @@ class RollupCosts:
     hourly = staticmethod(rollups_priced)
     device_hours = staticmethod(device_hour_costs)
     daily = staticmethod(daily_costs)
+    daily_co2 = staticmethod(daily_co2)
     daily_rollups = staticmethod(daily_rollups_priced)
 
 

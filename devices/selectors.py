@@ -71,6 +71,11 @@ class CostReader(Protocol):
     def daily_rollups(self, rollups: QuerySet[DailyRollup]) -> QuerySet:
         """The daily rollups, each annotated with `cost` (the admin's list)."""
 
+    def daily_co2(
+        self, device_ids: list[int] | None, first: date, last: date
+    ) -> dict[tuple[int, date], float]:
+        """{(device pk, settings.TIME_ZONE day): grams of CO2} of the priced device-days."""
+
 
 class _NoCosts:
     """Until billing plugs its reader in (billing/apps.py): nothing is priced."""
@@ -86,6 +91,9 @@ class _NoCosts:
 
     def daily_rollups(self, rollups):
         return self.hourly(rollups)
+
+    def daily_co2(self, device_ids, first, last):
+        return {}
 
 
 _costs: CostReader = _NoCosts()
@@ -292,6 +300,11 @@ def _month_totals(today: date) -> defaultdict:
         row["month_cost"] = (row.get("month_cost") or Decimal(0)) + cost
         if day == today:
             row["today_cost"] = (row.get("today_cost") or Decimal(0)) + cost
+    for (device_id, day), grams in _costs.daily_co2(None, first, today).items():
+        row = totals[device_id]
+        row["month_co2_kg"] = (row.get("month_co2_kg") or 0.0) + grams / 1000
+        if day == today:
+            row["today_co2_kg"] = (row.get("today_co2_kg") or 0.0) + grams / 1000
     return totals
 
 
@@ -302,7 +315,7 @@ def _add_into(target: dict, extra: dict) -> None:
 
 
 def _rounded(row: dict) -> dict:
-    keys = ("today_kwh", "today_cost", "month_kwh", "month_cost")
+    keys = ("today_kwh", "today_cost", "today_co2_kg", "month_kwh", "month_cost", "month_co2_kg")
     return {k: (float(row[k]) if row.get(k) is not None else None) for k in keys}
 
 
@@ -465,24 +478,29 @@ def stats(device: Device, *, today: date | None = None) -> dict:
         "device_id", "day", "energy_kwh", "power_sum_w", "samples", "max_power_w", "on_seconds"
     )
     priced = _costs.daily(ids, first, today)
+    grams = _costs.daily_co2(ids, first, today)
     periods = {"daily": today, "weekly": week_start, "monthly": month_start}
     usage = {name: 0.0 for name in periods}
     costs: dict[str, float | None] = {name: None for name in periods}
+    co2: dict[str, float | None] = {name: None for name in periods}
     means: list[float] = []
     peak = on_seconds = 0.0
     for device_id, day, kwh, p_sum, n, p_max, on in rows:
-        cost = priced.get((device_id, day))
+        cost, g = priced.get((device_id, day)), grams.get((device_id, day))
         for name, since in periods.items():
             if day >= since:
                 usage[name] += kwh
                 if cost is not None:
                     costs[name] = (costs[name] or 0.0) + float(cost)
+                if g is not None:
+                    co2[name] = (co2[name] or 0.0) + g / 1000
         if day == today:  # a strip's power is the sum of its outlets' means
             means += [p_sum / n] if n else []
             peak, on_seconds = max(peak, p_max), max(on_seconds, on)
     return {
         **{f"{name}_usage_kwh": round(usage[name], 6) for name in periods},
         **{f"{name}_cost": _money(costs[name]) for name in periods},
+        **{f"{name}_co2_kg": _kg(co2[name]) for name in periods},
         "average_power_w": round(sum(means), 3),
         "peak_power_w": peak,
         "total_on_time_hours": round(on_seconds / 3600, 3),
@@ -491,6 +509,10 @@ def stats(device: Device, *, today: date | None = None) -> dict:
 
 def _money(value: float | None) -> float | None:
     return round(value, 4) if value is not None else None
+
+
+def _kg(value: float | None) -> float | None:
+    return round(value, 3) if value is not None else None
 
 
 def _is_ip(key: str) -> bool:
