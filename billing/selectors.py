@@ -222,13 +222,15 @@ def daily_co2(
 
 
 def device_hour_costs(device_id: int, start: datetime, end: datetime) -> dict:
-    """{hour as the database writes it as text: (kWh priced, cost as float)} of one device's
+    """{hour as the database writes it as text: (kWh priced, cost as float, g CO2)} of one device's
     stored costs for hours in [start, end). One range query on the (device, hour) key; the
     device history's one-device hourly points look their hours up in it (on PostgreSQL a
     lookup per row inside the rollups' query cost 8 us a row: 60 ms for a year)."""
     rows = HourlyCost.objects.filter(device_id=device_id, hour__gte=start, hour__lt=end)
-    rows = rows.order_by().values_list(Cast("hour", CharField()), "kwh", Cast("cost", FloatField()))
-    return {hour: (kwh, cost) for hour, kwh, cost in rows}
+    rows = rows.order_by().values_list(
+        Cast("hour", CharField()), "kwh", Cast("cost", FloatField()), "co2_g"
+    )
+    return {hour: (kwh, cost, co2) for hour, kwh, cost, co2 in rows}
 
 
 def daily_rollups_priced(rollups: QuerySet) -> QuerySet:
@@ -241,11 +243,16 @@ def daily_rollups_priced(rollups: QuerySet) -> QuerySet:
     return rollups.annotate(cost=Value(None, output_field=COST_FIELD))
 
 
+def rollups_priced_with_co2(rollups: QuerySet) -> QuerySet:
+    """rollups_priced() with `co2_g` too (the device history's buckets)."""
+    return rollups_priced(rollups, with_co2=True)
+
+
 class RollupCosts:
     """What the devices app reads costs through (plugged in by billing/apps.py, so the
     devices app never imports billing): its history, statistics and dashboard figures."""
 
-    hourly = staticmethod(rollups_priced)
+    hourly = staticmethod(rollups_priced_with_co2)
     device_hours = staticmethod(device_hour_costs)
     daily = staticmethod(daily_costs)
     daily_co2 = staticmethod(daily_co2)

@@ -58,10 +58,11 @@ class CostReader(Protocol):
     """How the devices app reads money, which billing owns (billing.selectors.RollupCosts)."""
 
     def hourly(self, rollups: QuerySet[HourlyRollup]) -> QuerySet:
-        """The rollups, each annotated with `cost` (Decimal, None while unpriced)."""
+        """The rollups, each annotated with `cost` (Decimal, None while unpriced) and
+        `co2_g` (grams of CO2, None as cost)."""
 
     def device_hours(self, device_id: int, start: datetime, end: datetime) -> dict:
-        """{HOUR_AS_TEXT of an hour: (kWh priced, cost)} of one device's priced hours."""
+        """{HOUR_AS_TEXT of an hour: (kWh priced, cost, g CO2)} of one device's priced hours."""
 
     def daily(
         self, device_ids: list[int] | None, first: date, last: date
@@ -81,7 +82,10 @@ class _NoCosts:
     """Until billing plugs its reader in (billing/apps.py): nothing is priced."""
 
     def hourly(self, rollups):
-        return rollups.annotate(cost=Value(None, output_field=DecimalField()))
+        return rollups.annotate(
+            cost=Value(None, output_field=DecimalField()),
+            co2_g=Value(None, output_field=FloatField()),
+        )
 
     def device_hours(self, device_id, start, end):
         return {}
@@ -379,7 +383,7 @@ def _raw_points(ids: list[int], start: datetime, end: datetime) -> list[dict]:
         if power is not None:
             point["power"] = (point["power"] or 0.0) + power
         point["energy"] += energy
-    return [_point(at, p["power"], p["energy"], None) for at, p in points.items()]
+    return [_point(at, p["power"], p["energy"], None, None) for at, p in points.items()]
 
 
 def _hourly_points(ids: list[int], start: datetime, end: datetime, size: int) -> list[dict]:
@@ -391,17 +395,18 @@ def _hourly_points(ids: list[int], start: datetime, end: datetime, size: int) ->
         rows = rows.values_list(HOUR_AS_TEXT, "power_sum_w", "samples", "energy_kwh")
         priced = _costs.device_hours(ids[0], start, end)
         return [
-            _point(hour, s / n if n else 0.0, kwh, _priced_for(priced.get(hour), kwh))
+            _point(hour, s / n if n else 0.0, kwh, *_priced_for(priced.get(hour), kwh))
             for hour, s, n, kwh in rows
         ]
     rows = _costs.hourly(rows).values_list(
-        "device_id", "hour", "power_sum_w", "samples", "energy_kwh", COST_AS_FLOAT
+        "device_id", "hour", "power_sum_w", "samples", "energy_kwh", COST_AS_FLOAT, "co2_g"
     )
     return _bucketed(rows, lambda hour: hour.replace(hour=hour.hour - hour.hour % size))
 
 
-def _priced_for(stored: tuple[float, float] | None, kwh: float) -> float | None:
-    return stored[1] if stored is not None and stored[0] == kwh else None
+def _priced_for(stored: tuple | None, kwh: float) -> tuple[float | None, float | None]:
+    """(cost, g CO2) of an hour priced for its present energy, else (None, None)."""
+    return (stored[1], stored[2]) if stored is not None and stored[0] == kwh else (None, None)
 
 
 def iso(value) -> str | None:
@@ -421,7 +426,10 @@ def _daily_points(ids: list[int], start: datetime, end: datetime) -> list[dict]:
         .values_list("device_id", "day", "power_sum_w", "samples", "energy_kwh")
     )
     costs = _costs.daily(ids, first, last.date())
-    rows = ((*row, _float(costs.get((row[0], row[1])))) for row in rows)
+    grams = _costs.daily_co2(ids, first, last.date())
+    rows = (
+        (*row, _float(costs.get((row[0], row[1]))), grams.get((row[0], row[1]))) for row in rows
+    )
     return _bucketed(rows, lambda day: datetime(day.year, day.month, day.day, tzinfo=tz))
 
 
@@ -431,16 +439,18 @@ def _float(cost: Decimal | None) -> float | None:
 
 def _bucketed(rows, bucket_of) -> list[dict]:
     """Sum rows per bucket in one pass; power is the sum over devices of each one's mean
-    power; cost is None when any row of the bucket is unpriced."""
-    points: dict = {}  # bucket -> [energy, cost, {device_id: [power_sum, samples]}]
-    for device_id, key, power_sum, samples, kwh, price in rows:
+    power; cost and grams of CO2 are None when any row of the bucket is unpriced."""
+    points: dict = {}  # bucket -> [energy, cost, {device_id: [power_sum, samples]}, g CO2]
+    for device_id, key, power_sum, samples, kwh, price, grams in rows:
         bucket = bucket_of(key)
         point = points.get(bucket)
         if point is None:
-            point = points[bucket] = [0.0, 0.0, {}]
+            point = points[bucket] = [0.0, 0.0, {}, 0.0]
         point[0] += kwh
         if point[1] is not None:
             point[1] = None if price is None else point[1] + price
+        if point[3] is not None:
+            point[3] = None if grams is None else point[3] + grams
         power = point[2].get(device_id)
         if power is None:
             point[2][device_id] = [power_sum, samples]
@@ -448,17 +458,18 @@ def _bucketed(rows, bucket_of) -> list[dict]:
             power[0] += power_sum
             power[1] += samples
     return [
-        _point(bucket, sum(s / n for s, n in power.values() if n), energy, cost)
-        for bucket, (energy, cost, power) in points.items()
+        _point(bucket, sum(s / n for s, n in power.values() if n), energy, cost, grams)
+        for bucket, (energy, cost, power, grams) in points.items()
     ]
 
 
-def _point(at: datetime | str, power: float | None, energy: float, cost) -> dict:
+def _point(at: datetime | str, power: float | None, energy: float, cost, grams) -> dict:
     return {
         "timestamp": iso(at),
         "power_w": round(power, 3) if power is not None else None,
         "energy_kwh": round(energy, 6),
         "cost": float(round(cost, 6)) if cost is not None else None,
+        "co2_kg": round(grams / 1000, 6) if grams is not None else None,
     }
 
 

@@ -363,6 +363,7 @@ class HistoryPointOut(serializers.Serializer):
     power_w = serializers.FloatField(allow_null=True)
     energy_kwh = serializers.FloatField()
     cost = serializers.FloatField(allow_null=True)
+    co2_kg = serializers.FloatField(allow_null=True, help_text="kg CO2 beside cost (None as cost)")
 
 
 class StatsOut(serializers.Serializer):

@@ -75,6 +75,14 @@ def test_each_hour_is_read_at_its_local_hour_and_month_through_the_spring_change
     # The hour 01:00Z on 30 March is 02:00 CET: the night hour; on 31 March it is 03:00 CEST.
     grams = dict(HourlyCost.objects.values_list("hour", "co2_g"))
     assert grams[utc(2024, 3, 30, 1)] == 100.0 and grams[utc(2024, 3, 31, 1)] == 300.0
+    # The device's history carries them beside each point's cost: hourly, and 6-hour
+    # buckets 00:00-06:00Z = local 01:00-07:00 CET on 30 March: 5 x 300 g + 100 g = 1.6 kg.
+    url = f"/api/devices/{plug.pk}/history?start_time=2024-03-30T00:00:00Z&end_time=2024-03-30T06:00:00Z"
+    hourly = operator_at.get(f"{url}&interval=1h").json()
+    assert [p["co2_kg"] for p in hourly] == [0.3, 0.1, 0.3, 0.3, 0.3, 0.3]
+    assert [p["cost"] for p in hourly] == [0.1] * 6
+    (six,) = operator_at.get(f"{url}&interval=6h").json()
+    assert six["co2_kg"] == pytest.approx(1.6) and six["energy_kwh"] == 6.0
 
 
 def test_the_repeated_hour_of_the_autumn_change_is_read_twice_at_its_local_hour(
