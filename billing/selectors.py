@@ -260,29 +260,32 @@ class RollupCosts:
 
 
 def costs_by_device(
-    ranges: Mapping[Hashable, tuple[datetime, datetime]], field: str = "cost"
+    ranges: Mapping[Hashable, tuple[datetime, datetime]],
 ) -> dict[Hashable, dict[int, Decimal]]:
     """{key: {device id: stored energy cost (with its tax) of hours in [start, end)}} for
-    each keyed range, summed in SQL in one query (a device without costs is left out).
-    field "co2_g": the stored grams of CO2 instead (floats)."""
+    each keyed range, summed in SQL in one query (a device without costs is left out)."""
+    return sums_by_device(ranges, ("cost",))["cost"]
+
+
+def sums_by_device(
+    ranges: Mapping[Hashable, tuple[datetime, datetime]], fields: Sequence[str] = ("cost", "co2_g")
+) -> dict[str, dict[Hashable, dict[int, Decimal | float]]]:
+    """{field: {key: {device id: sum}}}: costs_by_device() for each stored field (`cost`,
+    `co2_g`: grams of CO2), all in the one grouped query."""
+    found: dict = {f: {key: {} for key in ranges} for f in fields}
     if not ranges:
-        return {}
+        return found
     inside = {key: Q(hour__gte=start, hour__lt=end) for key, (start, end) in ranges.items()}
-    names = {key: f"sum_{n}" for n, key in enumerate(ranges)}
+    names = {(f, key): f"{f}_{n}" for n, key in enumerate(ranges) for f in fields}
     any_range = Q()
     for q in inside.values():
         any_range |= q
-    rows = (
-        HourlyCost.objects.filter(any_range)
-        .values("device_id")
-        .annotate(**{names[key]: Sum(field, filter=q) for key, q in inside.items()})
-        .order_by()
-    )
-    found: dict[Hashable, dict[int, Decimal]] = {key: {} for key in ranges}
+    sums = {name: Sum(f, filter=inside[key]) for (f, key), name in names.items()}
+    rows = HourlyCost.objects.filter(any_range).values("device_id").annotate(**sums).order_by()
     for row in rows:
-        for key, name in names.items():
+        for (f, key), name in names.items():
             if row[name] is not None:
-                found[key][row["device_id"]] = row[name]
+                found[f][key][row["device_id"]] = row[name]
     return found
 
 

@@ -15,8 +15,8 @@ kWh are the devices app's hourly rollups and costs billing's stored hourly costs
 and its tax, priced with the plan in force at each hour, so a plan change between the
 periods shows in the cost and not in the kWh); fixed charges are the household's, billed
 whatever the use, and are left out. kg of CO2 are billing's stored grams beside the costs.
-Each figure is summed per device in SQL, one query for the kWh, one for the costs and one
-for the grams of the three periods.
+Each figure is summed per device in SQL, one query for the kWh and one for the costs and
+grams of the three periods.
 """
 
 from __future__ import annotations
@@ -103,9 +103,8 @@ def figures(found: dict[str, Span]) -> tuple[dict[str, dict[int, float]], dict, 
         for key in found:
             if row[f"kwh_{key}"] is not None:
                 kwh[key][row["device_id"]] = max(row[f"kwh_{key}"], 0.0)
-    ranges = {k: (s.start, s.end) for k, s in found.items()}
-    costs = billing_selectors.costs_by_device(ranges)
-    return kwh, costs, billing_selectors.costs_by_device(ranges, field="co2_g")
+    sums = billing_selectors.sums_by_device({k: (s.start, s.end) for k, s in found.items()})
+    return kwh, sums["cost"], sums["co2_g"]
 
 
 def changes(
