@@ -102,7 +102,7 @@ def _pair(rule: Mapping, first: str, last: str, low: int, high: int, end_high: i
 def _whole(value: Any, field: str, low: int, high: int) -> int:
     try:
         number = int(value) if not isinstance(value, bool) and float(value) == int(value) else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         number = None
     if number is None or not low <= number <= high:
         raise IntensityError(field, f"must be a whole number from {low} to {high}")

@@ -82,6 +82,8 @@ def rate_plan_save(
 
 def validate_grid_intensity(data: Any) -> carbon.Intensity:
     """Return the checked intensity; raise InvalidGridIntensity (400) naming the field."""
+    if isinstance(data, Mapping) and data.get("default_g_per_kwh") in (None, ""):
+        raise InvalidGridIntensity("default_g_per_kwh: required", field="default_g_per_kwh")
     try:
         return carbon.normalise(data)
     except carbon.IntensityError as error:

@@ -3,11 +3,14 @@ and month (DST-correct), re-applied to history when it changes, edited by whoeve
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import time_machine
+from django.test import Client
 
 from billing import services
-from billing.models import HourlyCost, RepriceRequest
+from billing.models import GridIntensity, HourlyCost, RepriceRequest
 from tests.billing.factories import devices, forced_client, utc, write_hours
 from tests.support import assert_error
 
@@ -166,6 +169,9 @@ def test_everyone_who_sees_rates_reads_it_and_only_rate_editors_change_it(
         ({"default_g_per_kwh": 300, "overrides": [{"start_hour": 1, "end_hour": 2}]},
          "overrides[0].g_per_kwh"),
         ([1, 2], "intensity"),
+        ({"overrides": []}, "default_g_per_kwh"),
+        ({"default_g_per_kwh": 300, "overrides": [{"start_hour": 1e400, "end_hour": 2,
+                                                   "g_per_kwh": 5}]}, "overrides[0].start_hour"),
     ],
 )  # fmt: skip
 def test_a_bad_intensity_is_refused_naming_its_field(operator_api, body, field):
@@ -173,3 +179,22 @@ def test_a_bad_intensity_is_refused_naming_its_field(operator_api, body, field):
     error = assert_error(response, 400, "INVALID_GRID_INTENSITY")
     assert error["field"] == field and not RepriceRequest.objects.exists()
     assert operator_api.get("/api/grid-intensity").json()["is_default"] is True
+
+
+def test_an_admin_edits_it_in_the_admin_with_the_same_checks(admin_user, password):
+    client = Client()
+    client.login(username=admin_user.username, password=password)
+    bad = {"default_g_per_kwh": "300", "overrides": json.dumps([{"start_hour": 3, "g_per_kwh": 1}])}
+    answer = client.post("/admin/billing/gridintensity/add/", bad)
+    assert answer.status_code == 200  # the form again, with the field named
+    assert "overrides[0].end_hour: give both start_hour and end_hour" in answer.content.decode()
+    good = {**bad, "overrides": json.dumps([{"start_month": 11, "end_month": 2, "g_per_kwh": 450}])}
+    assert client.post("/admin/billing/gridintensity/add/", good).status_code == 302
+    row = GridIntensity.objects.get()
+    assert row.updated_by == admin_user and row.overrides[0]["g_per_kwh"] == 450.0
+    assert RepriceRequest.objects.exists()  # history is worked out again
+    # December is in the wrapped November-February range, March is not.
+    table = services.validate_grid_intensity(
+        {"default_g_per_kwh": 300, "overrides": row.overrides}
+    ).table
+    assert (table[11][0], table[0][23], table[2][0]) == (450.0, 450.0, 300.0)
