@@ -170,7 +170,7 @@ def test_everyone_who_sees_rates_reads_it_and_only_rate_editors_change_it(
          "overrides[0].g_per_kwh"),
         ([1, 2], "intensity"),
         ({"overrides": []}, "default_g_per_kwh"),
-        ({"default_g_per_kwh": 300, "overrides": [{"start_hour": 1e400, "end_hour": 2,
+        ({"default_g_per_kwh": 300, "overrides": [{"start_hour": "9pm", "end_hour": 2,
                                                    "g_per_kwh": 5}]}, "overrides[0].start_hour"),
     ],
 )  # fmt: skip
@@ -179,6 +179,14 @@ def test_a_bad_intensity_is_refused_naming_its_field(operator_api, body, field):
     error = assert_error(response, 400, "INVALID_GRID_INTENSITY")
     assert error["field"] == field and not RepriceRequest.objects.exists()
     assert operator_api.get("/api/grid-intensity").json()["is_default"] is True
+
+
+def test_a_number_too_large_for_a_float_is_a_400_not_a_500(operator_api):
+    body = '{"default_g_per_kwh": 300, "overrides": [{"start_hour": 1e400, "end_hour": 2, "g_per_kwh": 5}]}'
+    response = operator_api.put("/api/grid-intensity", body, content_type="application/json")
+    assert (
+        assert_error(response, 400, "INVALID_GRID_INTENSITY")["field"] == "overrides[0].start_hour"
+    )
 
 
 def test_an_admin_edits_it_in_the_admin_with_the_same_checks(admin_user, password):
