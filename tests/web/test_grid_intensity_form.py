@@ -66,5 +66,6 @@ def test_the_costs_dashboard_and_device_pages_show_kg_beside_the_cost(editor, se
     services.price_pending()
     costs = editor.get("/costs?period=last_7_days").content.decode()
     assert "CO₂ (kg)" in costs and "1.000" in costs  # the device's row
+    assert "kWh · 1.00 kg CO₂" in costs  # "This bill": so far
     assert editor.get("/").content.decode().count("1.00 kg CO₂") >= 1  # today's card
     assert "1.00 kg CO₂" in editor.get(f"/devices/{plug.pk}").content.decode()
