@@ -1,4 +1,4 @@
-"""Admin for rate plans, stored hourly costs and re-pricing requests."""
+"""Admin for rate plans, the grid's carbon intensity, stored hourly costs and re-pricing requests."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
 
 from billing import services
-from billing.models import HourlyCost, RatePlan, RepriceRequest
+from billing.carbon import IntensityError, normalise
+from billing.models import GridIntensity, HourlyCost, RatePlan, RepriceRequest
 from billing.plans.errors import PlanError
 from billing.resources import RatePlanResource
 from billing.selectors import load_plan
@@ -87,3 +88,49 @@ class RepriceRequestAdmin(admin.ModelAdmin):
     def price_now(self, request, queryset):
         stored = services.price_pending()
         self.message_user(request, f"Priced {stored} device-hours.")
+
+
+class GridIntensityForm(forms.ModelForm):
+    """The same validation as PUT /api/grid-intensity: the offending field is named."""
+
+    class Meta:
+        model = GridIntensity
+        fields = ["default_g_per_kwh", "overrides"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if "default_g_per_kwh" in cleaned and "overrides" in cleaned:
+            data = {k: cleaned[k] for k in ("default_g_per_kwh", "overrides")}
+            try:
+                self.normalised = normalise(data)
+            except IntensityError as error:
+                name = "default_g_per_kwh" if error.field == "default_g_per_kwh" else "overrides"
+                self.add_error(name, f"{error.field}: {error.message}")
+        return cleaned
+
+
+@admin.register(GridIntensity)
+class GridIntensityAdmin(admin.ModelAdmin):
+    """One row; saving or deleting it works out every stored hour's grams of CO2 again."""
+
+    form = GridIntensityForm
+    list_display = ["__str__", "updated_at", "updated_by"]
+    readonly_fields = ["updated_at", "updated_by"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not GridIntensity.objects.exists()
+
+    def save_model(self, request, obj, form, change):
+        obj.default_g_per_kwh = form.normalised.default_g_per_kwh
+        obj.overrides = list(form.normalised.overrides)
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+        services.grid_intensity_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.grid_intensity_changed()
+
+    def delete_queryset(self, request, queryset):
+        for obj in list(queryset):
+            self.delete_model(request, obj)

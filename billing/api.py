@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -57,6 +58,34 @@ class RatesApi(APIView):
         row = services.rate_plan_save(request.data, actor=request.user, request=request)
         saved = selectors.SavedPlan(row.pk, row.effective_from, selectors.load_plan(row.plan))
         return Response(plan_body(saved), status=status.HTTP_201_CREATED)
+
+
+def intensity_body(setting: selectors.GridSetting) -> dict:
+    return {
+        **setting.intensity.to_api(),
+        "is_default": setting.is_default,
+        "timezone": settings.TIME_ZONE,
+        "updated_at": setting.updated_at,
+        "table": [list(row) for row in setting.intensity.table],
+    }
+
+
+class GridIntensityApi(APIView):
+    permission_classes = [HasPermissionFor]
+    permission_for = {"PUT": "rates.edit", "*": "rates.view"}
+
+    @extend_schema(responses=s.GridIntensityOut, summary="The grid's carbon intensity")
+    def get(self, request):
+        return Response(intensity_body(selectors.grid_intensity()))
+
+    @extend_schema(
+        request=s.GridIntensityIn,
+        responses=s.GridIntensityOut,
+        summary="Replace the grid's carbon intensity (re-applied to all history)",
+    )
+    def put(self, request):
+        services.grid_intensity_save(request.data, actor=request.user, request=request)
+        return Response(intensity_body(selectors.grid_intensity()))
 
 
 class CostsApi(APIView):

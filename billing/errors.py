@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from billing.carbon import IntensityError
 from billing.plans.errors import PlanError
 from kasamonitor.errors import ApiError
 
@@ -17,3 +18,14 @@ class InvalidRatePlan(ApiError):
         whole = error.field == "plan"  # the plan itself is not an object
         field = prefix.rstrip(".") if whole and prefix else f"{prefix}{error.field}"
         return cls(f"{field}: {error.message}", field=field)
+
+
+class InvalidGridIntensity(ApiError):
+    status_code = 400
+    error_code = "INVALID_GRID_INTENSITY"
+    message = "The grid carbon intensity is not valid."
+
+    @classmethod
+    def from_error(cls, error: IntensityError) -> InvalidGridIntensity:
+        """Name the offending field as a dotted path, e.g. overrides[1].end_hour."""
+        return cls(f"{error.field}: {error.message}", field=error.field)

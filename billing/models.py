@@ -46,6 +46,8 @@ class HourlyCost(models.Model):
     hour = models.DateTimeField()
     kwh = models.FloatField()
     cost = models.DecimalField(max_digits=24, decimal_places=12)
+    # The grid's carbon intensity of the hour (billing/carbon.py) times kwh, in grams.
+    co2_g = models.FloatField(default=0.0)
     priced_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -54,7 +56,9 @@ class HourlyCost(models.Model):
             models.UniqueConstraint(fields=["device", "hour"], name="hourly_cost_unique")
         ]
         # Covering index: /api/costs sums whole ranges without touching the table.
-        indexes = [models.Index(fields=["hour", "device", "kwh", "cost"], name="hourly_cost_sums")]
+        indexes = [
+            models.Index(fields=["hour", "device", "kwh", "cost", "co2_g"], name="hourly_cost_sums")
+        ]
 
     def __str__(self) -> str:
         return f"{self.device_id} {self.hour:%Y-%m-%d %H}:00 {self.cost}"
@@ -93,11 +97,14 @@ class DailyCost(models.Model):
     day = models.DateField()
     kwh = models.FloatField()
     cost = models.DecimalField(max_digits=24, decimal_places=12)
+    co2_g = models.FloatField(default=0.0)
 
     class Meta:
         ordering = ["day", "device"]
         constraints = [models.UniqueConstraint(fields=["device", "day"], name="daily_cost_unique")]
-        indexes = [models.Index(fields=["day", "device", "kwh", "cost"], name="daily_cost_sums")]
+        indexes = [
+            models.Index(fields=["day", "device", "kwh", "cost", "co2_g"], name="daily_cost_sums")
+        ]
 
     def __str__(self) -> str:
         return f"{self.device_id} {self.day} {self.cost}"
@@ -115,3 +122,31 @@ class DailyPeak(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.kwh} kWh at {self.hour:%H}:00"
+
+
+class GridIntensity(models.Model):
+    """One row: the grid's carbon intensity, applied to energy like a price (billing/carbon.py).
+
+    overrides holds billing.carbon.normalise()'s checked list; no row: the default intensity.
+    """
+
+    default_g_per_kwh = models.FloatField(help_text="g CO2 per kWh of the hours no override covers")
+    overrides = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='[{"start_month": 6, "end_month": 8, "start_hour": 11, "end_hour": 16, '
+        '"g_per_kwh": 180, "label": "Summer midday"}, ...]: the first that covers an hour '
+        "(its local month and hour) wins; months inclusive, hours up to end_hour.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False
+    )
+
+    class Meta:
+        verbose_name = "grid carbon intensity"
+        verbose_name_plural = "grid carbon intensity"
+
+    def __str__(self) -> str:
+        extra = f" + {len(self.overrides)} overrides" if self.overrides else ""
+        return f"{self.default_g_per_kwh:g} g CO2/kWh{extra}"

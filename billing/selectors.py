@@ -32,9 +32,9 @@ from django.db.models import (
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
-from billing import forecast
+from billing import carbon, forecast
 from billing.decimals import ZERO, to_decimal
-from billing.models import DailyCost, HourlyCost, RatePlan
+from billing.models import DailyCost, GridIntensity, HourlyCost, RatePlan
 from billing.periods import MICROSECOND, PlanVersion, Versions, version_periods
 from billing.plans import (
     currency_places,
@@ -42,6 +42,7 @@ from billing.plans import (
     plan_to_api,  # noqa: F401 (public: a plan in the API's shape)
 )
 from billing.rollups import pending_device_hours
+from kasamonitor.ranges import household_zone
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Prices energy until the first plan is saved (the spec's example; shown with is_default).
@@ -101,6 +102,47 @@ def plan_in_force(at: datetime | None = None, history: Sequence[SavedPlan] | Non
     return current[-1] if current else history[0]
 
 
+@dataclass(frozen=True)
+class GridSetting:
+    """The grid's carbon intensity in force (the default until an admin saved one)."""
+
+    intensity: carbon.Intensity
+    is_default: bool
+    updated_at: datetime | None = None
+
+
+def grid_intensity() -> GridSetting:
+    """Return the grid's carbon intensity setting, applied to every stored hour."""
+    row = GridIntensity.objects.order_by("pk").first()
+    if row is None:
+        return GridSetting(carbon.normalise({}), is_default=True)
+    data = {"default_g_per_kwh": row.default_g_per_kwh, "overrides": row.overrides}
+    return GridSetting(carbon.normalise(data), is_default=False, updated_at=row.updated_at)
+
+
+def steady_power_co2_g(watts: float, start: datetime, end: datetime) -> float:
+    """Grams of CO2 of `watts` drawn without a break over the whole hours of [start, end),
+    each hour at the intensity of its local month and hour (the standby's yearly figure)."""
+    cells = carbon.hours_per_cell(start, end, household_zone())
+    table = grid_intensity().intensity.table
+    return watts / 1000 * sum(n * table[month - 1][hour] for (month, hour), n in cells.items())
+
+
+def co2_of_hours(hours: Iterable[tuple[datetime, float]]) -> float:
+    """Grams of CO2 of energy not stored (a forecast): each (moment, kWh) at the intensity
+    of the local hour the moment falls in."""
+    intensity, zone = grid_intensity().intensity, household_zone()
+    return sum(max(kwh, 0.0) * intensity.at(at, zone) for at, kwh in hours)
+
+
+def co2_between(device_ids: Iterable[int], start: datetime, end: datetime) -> float:
+    """Return the stored grams of CO2 of these devices' energy for hours in [start, end)."""
+    total = HourlyCost.objects.filter(
+        device_id__in=list(device_ids), hour__gte=start, hour__lt=end
+    ).aggregate(co2=Sum("co2_g"))["co2"]
+    return total or 0.0
+
+
 def hourly_costs(
     device_id: int | Iterable[int], start: datetime, end: datetime
 ) -> dict[datetime, Decimal]:
@@ -125,26 +167,28 @@ def cost_between(device_ids: Iterable[int], start: datetime, end: datetime) -> D
 COST_FIELD = DecimalField(max_digits=24, decimal_places=12)
 
 
-def rollups_priced(rollups: QuerySet) -> QuerySet:
+def rollups_priced(rollups: QuerySet, *, with_co2: bool = False) -> QuerySet:
     """Annotate the devices app's hourly rollups (a queryset) with `cost`: billing's stored
     cost of that device-hour, or None while the hour is unpriced or its energy changed since
     it was priced (HourlyCost.kwh is the energy priced; billing.rollups.pending_hours()).
 
     One correlated lookup per row on HourlyCost's (device, hour) key, inside the rollups'
-    own query: callers filter, order, stream and aggregate it as before.
+    own query: callers filter, order, stream and aggregate it as before. with_co2: also
+    `co2_g`, the hour's stored grams of CO2 (None as cost is), by a second lookup.
     """
-    priced = (
-        HourlyCost.objects.filter(
-            device_id=OuterRef("device_id"), hour=OuterRef("hour"), kwh=OuterRef("energy_kwh")
+    priced = HourlyCost.objects.filter(
+        device_id=OuterRef("device_id"), hour=OuterRef("hour"), kwh=OuterRef("energy_kwh")
+    ).order_by()  # no ordering: one row by the unique (device, hour) key
+    rollups = rollups.annotate(cost=Subquery(priced.values("cost")[:1], output_field=COST_FIELD))
+    if with_co2:
+        rollups = rollups.annotate(
+            co2_g=Subquery(priced.values("co2_g")[:1], output_field=FloatField())
         )
-        .order_by()
-        .values("cost")[:1]
-    )  # no ordering: one row by the unique (device, hour) key
-    return rollups.annotate(cost=Subquery(priced, output_field=COST_FIELD))
+    return rollups
 
 
 def daily_costs(
-    device_ids: Iterable[int] | None, first: date, last: date
+    device_ids: Iterable[int] | None, first: date, last: date, field: str = "cost"
 ) -> dict[tuple[int, date], Decimal]:
     """Return {(device pk, local day): stored cost} for the days first..last (inclusive) on
     settings.TIME_ZONE's clock, the devices app's daily rollups' clock; a device-day
@@ -154,6 +198,7 @@ def daily_costs(
     One grouped query: the daily sums (DailyCost) when every plan's clock is that zone (as
     by default), else the hourly costs summed per local day in SQL; and one for the
     pending hours among the rollups written since billing last looked (few rows).
+    field "co2_g": the stored grams of CO2 instead (daily_co2).
     """
     zone = settings.TIME_ZONE
     tz = ZoneInfo(zone)
@@ -163,14 +208,14 @@ def daily_costs(
     if all(plan["timezone"] == zone for _, plan in plan_versions()):
         rows = DailyCost.objects.filter(day__gte=first, day__lte=last).order_by()
         rows = rows if ids is None else rows.filter(device_id__in=ids)
-        costs = {(pk, day): cost for pk, day, cost in rows.values_list("device_id", "day", "cost")}
+        costs = {(pk, day): cost for pk, day, cost in rows.values_list("device_id", "day", field)}
     else:
         rows = HourlyCost.objects.filter(hour__gte=start, hour__lt=end).order_by()
         rows = rows if ids is None else rows.filter(device_id__in=ids)
         rows = (
             rows.annotate(day=TruncDate("hour", tzinfo=tz))
             .values("device_id", "day")
-            .annotate(total=Sum("cost"))
+            .annotate(total=Sum(field))
             .values_list("device_id", "day", "total")
         )
         costs = {(pk, day): cost for pk, day, cost in rows}
@@ -179,14 +224,23 @@ def daily_costs(
     return costs
 
 
+def daily_co2(
+    device_ids: Iterable[int] | None, first: date, last: date
+) -> dict[tuple[int, date], float]:
+    """{(device pk, local day): stored grams of CO2}, as daily_costs() (the same days left out)."""
+    return daily_costs(device_ids, first, last, field="co2_g")
+
+
 def device_hour_costs(device_id: int, start: datetime, end: datetime) -> dict:
-    """{hour as the database writes it as text: (kWh priced, cost as float)} of one device's
+    """{hour as the database writes it as text: (kWh priced, cost as float, g CO2)} of one device's
     stored costs for hours in [start, end). One range query on the (device, hour) key; the
     device history's one-device hourly points look their hours up in it (on PostgreSQL a
     lookup per row inside the rollups' query cost 8 us a row: 60 ms for a year)."""
     rows = HourlyCost.objects.filter(device_id=device_id, hour__gte=start, hour__lt=end)
-    rows = rows.order_by().values_list(Cast("hour", CharField()), "kwh", Cast("cost", FloatField()))
-    return {hour: (kwh, cost) for hour, kwh, cost in rows}
+    rows = rows.order_by().values_list(
+        Cast("hour", CharField()), "kwh", Cast("cost", FloatField()), "co2_g"
+    )
+    return {hour: (kwh, cost, co2) for hour, kwh, cost, co2 in rows}
 
 
 def daily_rollups_priced(rollups: QuerySet) -> QuerySet:
@@ -199,13 +253,19 @@ def daily_rollups_priced(rollups: QuerySet) -> QuerySet:
     return rollups.annotate(cost=Value(None, output_field=COST_FIELD))
 
 
+def rollups_priced_with_co2(rollups: QuerySet) -> QuerySet:
+    """rollups_priced() with `co2_g` too (the device history's buckets)."""
+    return rollups_priced(rollups, with_co2=True)
+
+
 class RollupCosts:
     """What the devices app reads costs through (plugged in by billing/apps.py, so the
     devices app never imports billing): its history, statistics and dashboard figures."""
 
-    hourly = staticmethod(rollups_priced)
+    hourly = staticmethod(rollups_priced_with_co2)
     device_hours = staticmethod(device_hour_costs)
     daily = staticmethod(daily_costs)
+    daily_co2 = staticmethod(daily_co2)
     daily_rollups = staticmethod(daily_rollups_priced)
 
 
@@ -214,24 +274,28 @@ def costs_by_device(
 ) -> dict[Hashable, dict[int, Decimal]]:
     """{key: {device id: stored energy cost (with its tax) of hours in [start, end)}} for
     each keyed range, summed in SQL in one query (a device without costs is left out)."""
+    return sums_by_device(ranges, ("cost",))["cost"]
+
+
+def sums_by_device(
+    ranges: Mapping[Hashable, tuple[datetime, datetime]], fields: Sequence[str] = ("cost", "co2_g")
+) -> dict[str, dict[Hashable, dict[int, Decimal | float]]]:
+    """{field: {key: {device id: sum}}}: costs_by_device() for each stored field (`cost`,
+    `co2_g`: grams of CO2), all in the one grouped query."""
+    found: dict = {f: {key: {} for key in ranges} for f in fields}
     if not ranges:
-        return {}
+        return found
     inside = {key: Q(hour__gte=start, hour__lt=end) for key, (start, end) in ranges.items()}
-    names = {key: f"cost_{n}" for n, key in enumerate(ranges)}
+    names = {(f, key): f"{f}_{n}" for n, key in enumerate(ranges) for f in fields}
     any_range = Q()
     for q in inside.values():
         any_range |= q
-    rows = (
-        HourlyCost.objects.filter(any_range)
-        .values("device_id")
-        .annotate(**{names[key]: Sum("cost", filter=q) for key, q in inside.items()})
-        .order_by()
-    )
-    found: dict[Hashable, dict[int, Decimal]] = {key: {} for key in ranges}
+    sums = {name: Sum(f, filter=inside[key]) for (f, key), name in names.items()}
+    rows = HourlyCost.objects.filter(any_range).values("device_id").annotate(**sums).order_by()
     for row in rows:
-        for key, name in names.items():
+        for (f, key), name in names.items():
             if row[name] is not None:
-                found[key][row["device_id"]] = row[name]
+                found[f][key][row["device_id"]] = row[name]
     return found
 
 

@@ -86,6 +86,7 @@ class DeviceCostOut(serializers.Serializer):
     mac = serializers.CharField()
     total_kwh = serializers.DecimalField(**MONEY)
     total_cost = serializers.DecimalField(**MONEY)
+    co2_kg = serializers.DecimalField(**MONEY, help_text="kg CO2 of its energy (3 places)")
     percentage = serializers.DecimalField(**MONEY)
 
 
@@ -93,6 +94,7 @@ class DayCostOut(serializers.Serializer):
     date = serializers.DateField()
     kwh = serializers.DecimalField(**MONEY)
     cost = serializers.DecimalField(**MONEY)
+    co2_kg = serializers.DecimalField(**MONEY)
 
 
 class PeriodOut(serializers.Serializer):
@@ -118,6 +120,9 @@ class CostsOut(serializers.Serializer):
     average_daily_cost = serializers.DecimalField(**MONEY)
     energy_cost = serializers.DecimalField(**MONEY)
     fixed_charges = serializers.DecimalField(**MONEY)
+    co2_kg = serializers.DecimalField(
+        **MONEY, help_text="kg CO2 of the range's energy at the grid's intensity (3 places)"
+    )
     devices = DeviceCostOut(many=True)
     daily_breakdown = DayCostOut(many=True)
     billing_periods = PeriodOut(many=True)
@@ -151,3 +156,37 @@ class CompareOut(serializers.Serializer):
     total_kwh = serializers.DecimalField(**MONEY)
     plans = ComparedPlanOut(many=True, help_text="cheapest first")
     cheapest = serializers.CharField(allow_null=True)
+
+
+class IntensityOverride(serializers.Serializer):
+    start_month = serializers.IntegerField(min_value=1, max_value=12, required=False)
+    end_month = serializers.IntegerField(
+        min_value=1, max_value=12, required=False, help_text="included; before start wraps"
+    )
+    start_hour = serializers.IntegerField(min_value=0, max_value=23, required=False)
+    end_hour = serializers.IntegerField(
+        min_value=0, max_value=24, required=False, help_text="excluded; before start wraps"
+    )
+    g_per_kwh = serializers.FloatField(min_value=0, max_value=5000)
+    label = serializers.CharField(required=False, allow_blank=True)
+
+
+class GridIntensityIn(serializers.Serializer):
+    default_g_per_kwh = serializers.FloatField(
+        min_value=0, max_value=5000, help_text="g CO2/kWh of hours no override covers"
+    )
+    overrides = IntensityOverride(
+        many=True,
+        required=False,
+        help_text="months, hours of the day or both (local clock); the first covering an hour wins",
+    )
+
+
+class GridIntensityOut(GridIntensityIn):
+    is_default = serializers.BooleanField(help_text="true until an admin saves one")
+    timezone = serializers.CharField(help_text="the clock hours and months are read on")
+    updated_at = serializers.DateTimeField(allow_null=True)
+    table = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField()),
+        help_text="g CO2/kWh for each local month (12 rows) and hour of the day (24 columns)",
+    )

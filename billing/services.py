@@ -11,6 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from billing import carbon
 from billing.costs.stored import (
     price_hours,
     price_pending,
@@ -18,14 +19,16 @@ from billing.costs.stored import (
     reprice_requested,
     request_reprice,
 )
-from billing.errors import InvalidRatePlan
-from billing.models import RatePlan
+from billing.errors import InvalidGridIntensity, InvalidRatePlan
+from billing.models import GridIntensity, RatePlan
 from billing.plans import effective_from, plan_to_api
 from billing.plans.errors import PlanError
 from billing.selectors import EPOCH, load_plan
 from security.services import audit_record
 
 __all__ = [
+    "grid_intensity_changed",
+    "grid_intensity_save",
     "price_hours",
     "price_pending",
     "price_pending_now",
@@ -75,6 +78,42 @@ def rate_plan_save(
         details={"rate_type": plan["rate_type"], "effective_from": start.isoformat()},
     )
     return row
+
+
+def validate_grid_intensity(data: Any) -> carbon.Intensity:
+    """Return the checked intensity; raise InvalidGridIntensity (400) naming the field."""
+    if isinstance(data, Mapping) and data.get("default_g_per_kwh") in (None, ""):
+        raise InvalidGridIntensity("default_g_per_kwh: required", field="default_g_per_kwh")
+    try:
+        return carbon.normalise(data)
+    except carbon.IntensityError as error:
+        raise InvalidGridIntensity.from_error(error) from None
+
+
+@transaction.atomic
+def grid_intensity_save(data: Any, *, actor=None, request=None) -> GridIntensity:
+    """Replace the grid's carbon intensity; every stored hour's grams are worked out again
+    with it (in the background, as after a plan edit), so history follows the setting."""
+    intensity = validate_grid_intensity(data)
+    row = GridIntensity.objects.order_by("pk").first() or GridIntensity()
+    row.default_g_per_kwh = intensity.default_g_per_kwh
+    row.overrides = list(intensity.overrides)
+    row.updated_by = _user(actor)
+    row.save()
+    grid_intensity_changed()
+    audit_record(
+        "rates.grid_intensity",
+        actor=actor,
+        request=request,
+        target=row,
+        details={"default_g_per_kwh": row.default_g_per_kwh, "overrides": len(row.overrides)},
+    )
+    return row
+
+
+def grid_intensity_changed() -> None:
+    """After any change of the intensity (the API, the admin): re-apply it to all history."""
+    request_reprice(EPOCH, "grid carbon intensity changed")
 
 
 def rate_plan_changed(row: RatePlan, *, previous_start: datetime | None = None) -> None:

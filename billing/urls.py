@@ -1,4 +1,4 @@
-"""The billing API's routes: /api/rates, /api/costs."""
+"""The billing API's routes: /api/rates, /api/grid-intensity, /api/costs."""
 
 from django.urls import path
 
@@ -6,6 +6,7 @@ from billing import api
 
 urlpatterns = [
     path("api/rates", api.RatesApi.as_view(), name="rates"),
+    path("api/grid-intensity", api.GridIntensityApi.as_view(), name="grid-intensity"),
     path("api/costs", api.CostsApi.as_view(), name="costs"),
     path("api/costs/compare", api.CostsCompareApi.as_view(), name="costs-compare"),
 ]

@@ -58,10 +58,11 @@ class CostReader(Protocol):
     """How the devices app reads money, which billing owns (billing.selectors.RollupCosts)."""
 
     def hourly(self, rollups: QuerySet[HourlyRollup]) -> QuerySet:
-        """The rollups, each annotated with `cost` (Decimal, None while unpriced)."""
+        """The rollups, each annotated with `cost` (Decimal, None while unpriced) and
+        `co2_g` (grams of CO2, None as cost)."""
 
     def device_hours(self, device_id: int, start: datetime, end: datetime) -> dict:
-        """{HOUR_AS_TEXT of an hour: (kWh priced, cost)} of one device's priced hours."""
+        """{HOUR_AS_TEXT of an hour: (kWh priced, cost, g CO2)} of one device's priced hours."""
 
     def daily(
         self, device_ids: list[int] | None, first: date, last: date
@@ -71,12 +72,20 @@ class CostReader(Protocol):
     def daily_rollups(self, rollups: QuerySet[DailyRollup]) -> QuerySet:
         """The daily rollups, each annotated with `cost` (the admin's list)."""
 
+    def daily_co2(
+        self, device_ids: list[int] | None, first: date, last: date
+    ) -> dict[tuple[int, date], float]:
+        """{(device pk, settings.TIME_ZONE day): grams of CO2} of the priced device-days."""
+
 
 class _NoCosts:
     """Until billing plugs its reader in (billing/apps.py): nothing is priced."""
 
     def hourly(self, rollups):
-        return rollups.annotate(cost=Value(None, output_field=DecimalField()))
+        return rollups.annotate(
+            cost=Value(None, output_field=DecimalField()),
+            co2_g=Value(None, output_field=FloatField()),
+        )
 
     def device_hours(self, device_id, start, end):
         return {}
@@ -86,6 +95,9 @@ class _NoCosts:
 
     def daily_rollups(self, rollups):
         return self.hourly(rollups)
+
+    def daily_co2(self, device_ids, first, last):
+        return {}
 
 
 _costs: CostReader = _NoCosts()
@@ -292,6 +304,11 @@ def _month_totals(today: date) -> defaultdict:
         row["month_cost"] = (row.get("month_cost") or Decimal(0)) + cost
         if day == today:
             row["today_cost"] = (row.get("today_cost") or Decimal(0)) + cost
+    for (device_id, day), grams in _costs.daily_co2(None, first, today).items():
+        row = totals[device_id]
+        row["month_co2_kg"] = (row.get("month_co2_kg") or 0.0) + grams / 1000
+        if day == today:
+            row["today_co2_kg"] = (row.get("today_co2_kg") or 0.0) + grams / 1000
     return totals
 
 
@@ -302,7 +319,7 @@ def _add_into(target: dict, extra: dict) -> None:
 
 
 def _rounded(row: dict) -> dict:
-    keys = ("today_kwh", "today_cost", "month_kwh", "month_cost")
+    keys = ("today_kwh", "today_cost", "today_co2_kg", "month_kwh", "month_cost", "month_co2_kg")
     return {k: (float(row[k]) if row.get(k) is not None else None) for k in keys}
 
 
@@ -366,7 +383,7 @@ def _raw_points(ids: list[int], start: datetime, end: datetime) -> list[dict]:
         if power is not None:
             point["power"] = (point["power"] or 0.0) + power
         point["energy"] += energy
-    return [_point(at, p["power"], p["energy"], None) for at, p in points.items()]
+    return [_point(at, p["power"], p["energy"], None, None) for at, p in points.items()]
 
 
 def _hourly_points(ids: list[int], start: datetime, end: datetime, size: int) -> list[dict]:
@@ -378,17 +395,18 @@ def _hourly_points(ids: list[int], start: datetime, end: datetime, size: int) ->
         rows = rows.values_list(HOUR_AS_TEXT, "power_sum_w", "samples", "energy_kwh")
         priced = _costs.device_hours(ids[0], start, end)
         return [
-            _point(hour, s / n if n else 0.0, kwh, _priced_for(priced.get(hour), kwh))
+            _point(hour, s / n if n else 0.0, kwh, *_priced_for(priced.get(hour), kwh))
             for hour, s, n, kwh in rows
         ]
     rows = _costs.hourly(rows).values_list(
-        "device_id", "hour", "power_sum_w", "samples", "energy_kwh", COST_AS_FLOAT
+        "device_id", "hour", "power_sum_w", "samples", "energy_kwh", COST_AS_FLOAT, "co2_g"
     )
     return _bucketed(rows, lambda hour: hour.replace(hour=hour.hour - hour.hour % size))
 
 
-def _priced_for(stored: tuple[float, float] | None, kwh: float) -> float | None:
-    return stored[1] if stored is not None and stored[0] == kwh else None
+def _priced_for(stored: tuple | None, kwh: float) -> tuple[float | None, float | None]:
+    """(cost, g CO2) of an hour priced for its present energy, else (None, None)."""
+    return (stored[1], stored[2]) if stored is not None and stored[0] == kwh else (None, None)
 
 
 def iso(value) -> str | None:
@@ -408,7 +426,10 @@ def _daily_points(ids: list[int], start: datetime, end: datetime) -> list[dict]:
         .values_list("device_id", "day", "power_sum_w", "samples", "energy_kwh")
     )
     costs = _costs.daily(ids, first, last.date())
-    rows = ((*row, _float(costs.get((row[0], row[1])))) for row in rows)
+    grams = _costs.daily_co2(ids, first, last.date())
+    rows = (
+        (*row, _float(costs.get((row[0], row[1]))), grams.get((row[0], row[1]))) for row in rows
+    )
     return _bucketed(rows, lambda day: datetime(day.year, day.month, day.day, tzinfo=tz))
 
 
@@ -418,16 +439,18 @@ def _float(cost: Decimal | None) -> float | None:
 
 def _bucketed(rows, bucket_of) -> list[dict]:
     """Sum rows per bucket in one pass; power is the sum over devices of each one's mean
-    power; cost is None when any row of the bucket is unpriced."""
-    points: dict = {}  # bucket -> [energy, cost, {device_id: [power_sum, samples]}]
-    for device_id, key, power_sum, samples, kwh, price in rows:
+    power; cost and grams of CO2 are None when any row of the bucket is unpriced."""
+    points: dict = {}  # bucket -> [energy, cost, {device_id: [power_sum, samples]}, g CO2]
+    for device_id, key, power_sum, samples, kwh, price, grams in rows:
         bucket = bucket_of(key)
         point = points.get(bucket)
         if point is None:
-            point = points[bucket] = [0.0, 0.0, {}]
+            point = points[bucket] = [0.0, 0.0, {}, 0.0]
         point[0] += kwh
         if point[1] is not None:
             point[1] = None if price is None else point[1] + price
+        if point[3] is not None:
+            point[3] = None if grams is None else point[3] + grams
         power = point[2].get(device_id)
         if power is None:
             point[2][device_id] = [power_sum, samples]
@@ -435,17 +458,18 @@ def _bucketed(rows, bucket_of) -> list[dict]:
             power[0] += power_sum
             power[1] += samples
     return [
-        _point(bucket, sum(s / n for s, n in power.values() if n), energy, cost)
-        for bucket, (energy, cost, power) in points.items()
+        _point(bucket, sum(s / n for s, n in power.values() if n), energy, cost, grams)
+        for bucket, (energy, cost, power, grams) in points.items()
     ]
 
 
-def _point(at: datetime | str, power: float | None, energy: float, cost) -> dict:
+def _point(at: datetime | str, power: float | None, energy: float, cost, grams) -> dict:
     return {
         "timestamp": iso(at),
         "power_w": round(power, 3) if power is not None else None,
         "energy_kwh": round(energy, 6),
         "cost": float(round(cost, 6)) if cost is not None else None,
+        "co2_kg": round(grams / 1000, 6) if grams is not None else None,
     }
 
 
@@ -465,24 +489,29 @@ def stats(device: Device, *, today: date | None = None) -> dict:
         "device_id", "day", "energy_kwh", "power_sum_w", "samples", "max_power_w", "on_seconds"
     )
     priced = _costs.daily(ids, first, today)
+    grams = _costs.daily_co2(ids, first, today)
     periods = {"daily": today, "weekly": week_start, "monthly": month_start}
     usage = {name: 0.0 for name in periods}
     costs: dict[str, float | None] = {name: None for name in periods}
+    co2: dict[str, float | None] = {name: None for name in periods}
     means: list[float] = []
     peak = on_seconds = 0.0
     for device_id, day, kwh, p_sum, n, p_max, on in rows:
-        cost = priced.get((device_id, day))
+        cost, g = priced.get((device_id, day)), grams.get((device_id, day))
         for name, since in periods.items():
             if day >= since:
                 usage[name] += kwh
                 if cost is not None:
                     costs[name] = (costs[name] or 0.0) + float(cost)
+                if g is not None:
+                    co2[name] = (co2[name] or 0.0) + g / 1000
         if day == today:  # a strip's power is the sum of its outlets' means
             means += [p_sum / n] if n else []
             peak, on_seconds = max(peak, p_max), max(on_seconds, on)
     return {
         **{f"{name}_usage_kwh": round(usage[name], 6) for name in periods},
         **{f"{name}_cost": _money(costs[name]) for name in periods},
+        **{f"{name}_co2_kg": _kg(co2[name]) for name in periods},
         "average_power_w": round(sum(means), 3),
         "peak_power_w": peak,
         "total_on_time_hours": round(on_seconds / 3600, 3),
@@ -491,6 +520,10 @@ def stats(device: Device, *, today: date | None = None) -> dict:
 
 def _money(value: float | None) -> float | None:
     return round(value, 4) if value is not None else None
+
+
+def _kg(value: float | None) -> float | None:
+    return round(value, 3) if value is not None else None
 
 
 def _is_ip(key: str) -> bool:

@@ -363,6 +363,7 @@ class HistoryPointOut(serializers.Serializer):
     power_w = serializers.FloatField(allow_null=True)
     energy_kwh = serializers.FloatField()
     cost = serializers.FloatField(allow_null=True)
+    co2_kg = serializers.FloatField(allow_null=True, help_text="kg CO2 beside cost (None as cost)")
 
 
 class StatsOut(serializers.Serializer):
@@ -372,6 +373,9 @@ class StatsOut(serializers.Serializer):
     daily_cost = serializers.FloatField(allow_null=True)
     weekly_cost = serializers.FloatField(allow_null=True)
     monthly_cost = serializers.FloatField(allow_null=True)
+    daily_co2_kg = serializers.FloatField(allow_null=True, help_text="kg CO2 beside daily_cost")
+    weekly_co2_kg = serializers.FloatField(allow_null=True)
+    monthly_co2_kg = serializers.FloatField(allow_null=True)
     average_power_w = serializers.FloatField()
     peak_power_w = serializers.FloatField()
     total_on_time_hours = serializers.FloatField()

@@ -35,24 +35,32 @@ def _rollups(cfg: ExportConfig):
     qs = hourly_in(start=cfg.start, end=cfg.end)
     if cfg.device_ids:
         qs = qs.filter(device_id__in=cfg.device_ids)
-    rows = rollups_priced(qs).order_by("hour", "device_id")
-    rows = rows.values_list("device_id", "hour", "energy_kwh", "cost")
+    rows = rollups_priced(qs, with_co2=True).order_by("hour", "device_id")
+    rows = rows.values_list("device_id", "hour", "energy_kwh", "cost", "co2_g")
     return rows.iterator(chunk_size=cfg.chunk_size)
 
 
 class _Sums:
-    """energy and cost totals keyed by (period, group); cost None until a priced hour is seen."""
+    """energy, cost and grams of CO2 keyed by (period, group); cost and CO2 None until a
+    priced hour is seen."""
 
     def __init__(self):
         self.energy: dict = defaultdict(float)
         self.cost: dict = {}
+        self.co2: dict = {}
 
-    def add(self, key, energy: float, cost: Decimal | None) -> None:
+    def add(self, key, energy: float, cost: Decimal | None, co2: float | None = None) -> None:
         self.energy[key] += energy
         if cost is not None:
             self.cost[key] = self.cost.get(key, Decimal(0)) + cost
+            self.co2[key] = (self.co2.get(key) or 0.0) + (co2 or 0.0)
         else:
             self.cost.setdefault(key, None)
+            self.co2.setdefault(key, None)
+
+    def kg(self, key, rnd) -> float | None:
+        grams = self.co2.get(key)
+        return None if grams is None else rnd(grams / 1000)
 
 
 def cost_document(cfg: ExportConfig) -> Document:
@@ -60,10 +68,10 @@ def cost_document(cfg: ExportConfig) -> Document:
     label = _period_label(cfg)
     totals, by_device, by_rate = _Sums(), _Sums(), _Sums()
     hours: dict = defaultdict(set)
-    for dev, hour, energy, cost in _rollups(cfg):
+    for dev, hour, energy, cost, co2 in _rollups(cfg):
         period = label(hour)
-        totals.add((period, ""), energy, cost)
-        by_device.add((period, dev), energy, cost)
+        totals.add((period, ""), energy, cost, co2)
+        by_device.add((period, dev), energy, cost, co2)
         rate = _rate(energy, cost)
         by_rate.add((period, rate), energy, cost)
         hours[rate].add(hour.astimezone(cfg.tz).hour)
@@ -106,11 +114,13 @@ def _summary(cfg: ExportConfig, totals: _Sums) -> Table:
                 rnd(energy),
                 _money(cost, rnd),
                 None if avg is None else round(avg, RATE_PLACES),
+                totals.kg((period, ""), rnd),
             )
         )
     columns = [Column("period", "Period"), Column("energy_kwh", "Energy", "float", "kWh"),
                Column("cost", "Cost", "float", "currency"),
-               Column("average_rate", "Average rate", "float", "per kWh")]  # fmt: skip
+               Column("average_rate", "Average rate", "float", "per kWh"),
+               Column("co2_kg", "CO2", "float", "kg")]  # fmt: skip
     chart = Chart("bar", "Cost per period", "period", ["cost"])
     return Table("summary", "Cost by period", columns, rows, chart)
 
@@ -123,11 +133,13 @@ def _device_table(cfg: ExportConfig, sums: _Sums, totals: _Sums) -> Table:
         cost = sums.cost[(period, dev)]
         lab = labels[dev]
         rows.append((period, lab["device_ip"], lab["device_name"], rnd(sums.energy[(period, dev)]),
-                     _money(cost, rnd), _share(cost, totals.cost[(period, "")])))  # fmt: skip
+                     _money(cost, rnd), _share(cost, totals.cost[(period, "")]),
+                     sums.kg((period, dev), rnd)))  # fmt: skip
     columns = [Column("period", "Period"), Column("device_ip", "Device IP"),
                Column("device_name", "Device"), Column("energy_kwh", "Energy", "float", "kWh"),
                Column("cost", "Cost", "float", "currency"),
-               Column("cost_share_pct", "Share of cost", "float", "%")]  # fmt: skip
+               Column("cost_share_pct", "Share of cost", "float", "%"),
+               Column("co2_kg", "CO2", "float", "kg")]  # fmt: skip
     chart = Chart("pie", "Cost by device", "device_name", ["cost"])
     return Table("by_device", "Cost by device", columns, rows, chart)
 

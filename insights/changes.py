@@ -14,8 +14,9 @@ same period a year earlier, for the household and per device, with the biggest m
 kWh are the devices app's hourly rollups and costs billing's stored hourly costs (energy
 and its tax, priced with the plan in force at each hour, so a plan change between the
 periods shows in the cost and not in the kWh); fixed charges are the household's, billed
-whatever the use, and are left out. Each figure is summed per device in SQL, one query
-for the kWh and one for the costs of the three periods.
+whatever the use, and are left out. kg of CO2 are billing's stored grams beside the costs.
+Each figure is summed per device in SQL, one query for the kWh and one for the costs and
+grams of the three periods.
 """
 
 from __future__ import annotations
@@ -83,8 +84,9 @@ def spans(
     return zone, so_far, {"current": current, "previous": previous, "year_ago": year_ago}
 
 
-def figures(found: dict[str, Span]) -> tuple[dict[str, dict[int, float]], dict]:
-    """({key: {device id: kWh}}, {key: {device id: cost}}) of each span, summed in SQL."""
+def figures(found: dict[str, Span]) -> tuple[dict[str, dict[int, float]], dict, dict]:
+    """({key: {device id: kWh}}, {key: {device id: cost}}, {key: {device id: g CO2}}) of
+    each span, summed in SQL."""
     inside = {key: Q(hour__gte=s.start, hour__lt=s.end) for key, s in found.items()}
     any_span = Q()
     for q in inside.values():
@@ -101,8 +103,8 @@ def figures(found: dict[str, Span]) -> tuple[dict[str, dict[int, float]], dict]:
         for key in found:
             if row[f"kwh_{key}"] is not None:
                 kwh[key][row["device_id"]] = max(row[f"kwh_{key}"], 0.0)
-    costs = billing_selectors.costs_by_device({k: (s.start, s.end) for k, s in found.items()})
-    return kwh, costs
+    sums = billing_selectors.sums_by_device({k: (s.start, s.end) for k, s in found.items()})
+    return kwh, sums["cost"], sums["co2_g"]
 
 
 def changes(
@@ -113,16 +115,24 @@ def changes(
     zone, so_far, found = spans(now, start, end)
     currency = billing_selectors.plan_in_force(now).plan["currency"]
     places = billing_selectors.money_places(currency)
-    kwh, costs = figures(found)
+    kwh, costs, grams = figures(found)
     ids = set()
     for key in KEYS:
         ids |= set(kwh[key]) | set(costs[key])
     devices = {d.pk: d for d in device_selectors.device_list().filter(pk__in=ids)}
 
-    def totals(key: str, device_id: int | None = None) -> tuple[float, Decimal]:
+    def totals(key: str, device_id: int | None = None) -> tuple[float, Decimal, float]:
         if device_id is None:
-            return sum(kwh[key].values()), sum(costs[key].values(), Decimal(0))
-        return kwh[key].get(device_id, 0.0), costs[key].get(device_id, Decimal(0))
+            return (
+                sum(kwh[key].values()),
+                sum(costs[key].values(), Decimal(0)),
+                sum(grams[key].values()),
+            )
+        return (
+            kwh[key].get(device_id, 0.0),
+            costs[key].get(device_id, Decimal(0)),
+            grams[key].get(device_id, 0.0),
+        )
 
     def compared(earlier: str) -> dict:
         rows = []
@@ -145,21 +155,26 @@ def changes(
             "movers": _movers(rows),
         }
 
-    now_kwh, now_cost = totals("current")
+    now_kwh, now_cost, now_grams = totals("current")
     return {
         "currency": currency,
         "timezone": str(zone),
         "as_of": _iso(now),
         "period": {**found["current"].describe(zone), "so_far": so_far},
-        "household": {"kwh": round(now_kwh, 3), "cost": _money(now_cost, places)},
+        "household": {
+            "kwh": round(now_kwh, 3),
+            "cost": _money(now_cost, places),
+            "co2_kg": round(now_grams / 1000, 3),
+        },
         "previous": compared("previous"),
         "year_ago": compared("year_ago"),
     }
 
 
-def _change(now: tuple[float, Decimal], before: tuple[float, Decimal], places: int) -> dict:
+def _change(now: tuple, before: tuple, places: int) -> dict:
     """Both figures rounded as shown, and the change between the shown figures."""
     kwh, earlier_kwh = round(now[0], 3), round(before[0], 3)
+    co2, earlier_co2 = round(now[2] / 1000, 3), round(before[2] / 1000, 3)
     cost, earlier_cost = _money(now[1], places), _money(before[1], places)
     cost_change = _money(Decimal(repr(cost)) - Decimal(repr(earlier_cost)), places)
     return {
@@ -171,6 +186,10 @@ def _change(now: tuple[float, Decimal], before: tuple[float, Decimal], places: i
         "earlier_cost": earlier_cost,
         "cost_change": cost_change,
         "cost_change_percent": _percent(cost_change, earlier_cost),
+        "co2_kg": co2,
+        "earlier_co2_kg": earlier_co2,
+        "co2_change_kg": round(co2 - earlier_co2, 3),
+        "co2_change_percent": _percent(co2 - earlier_co2, earlier_co2),
         "new": earlier_kwh == 0 and earlier_cost == 0 and (kwh > 0 or cost > 0),
     }
 

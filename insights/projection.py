@@ -14,7 +14,8 @@ Everything is on the clock of the plan in force (the billing period's clock):
   plans in force at each moment (a plan already scheduled for later in the period
   included), after the energy used so far: the tiers apply to the projected total, so a
   projection crossing into the next tier is priced in it. The fixed charges (service,
-  demand, fees and their tax) are added once.
+  demand, fees and their tax) are added once. Its kg of CO2: each hour's kWh at the grid's
+  intensity of its local month and hour, after the stored grams so far.
 - **Low and high**: the rest of the period again, each day type's hours scaled by the
   lower and upper quartile of that type's daily totals over its mean (days with at
   least 20 measured hours; too few days: the whole window's ratios, or none).
@@ -74,6 +75,8 @@ class Projection:
     high_cost: Decimal
     pattern: Pattern
     history_days: int
+    used_co2_g: float = 0.0
+    co2_g: float = 0.0  # projected to the period's end: used_co2_g + the rest's
 
     @property
     def total_cost(self) -> Decimal:
@@ -147,6 +150,7 @@ def project(
     used_kwh = sum(used.values())
     ids = device_ids if device_ids is not None else _device_ids()
     used_cost = billing_selectors.cost_between(ids, period.start, now_hour)
+    used_co2 = billing_selectors.co2_between(ids, period.start, now_hour)
     rest = _rest(at, now_hour, period.end, zone, pattern)
     fixed_hours = ()
     if period.bills_demand:
@@ -190,7 +194,8 @@ def project(
         period=period, at=at, used_kwh=used_kwh, used_cost=used_cost, kwh=kwh,
         energy_cost=energy_cost, fixed=fixed, low_kwh=low_kwh, low_cost=low_cost,
         high_kwh=high_kwh, high_cost=high_cost, pattern=pattern,
-        history_days=history_days,
+        history_days=history_days, used_co2_g=used_co2,
+        co2_g=used_co2 + billing_selectors.co2_of_hours((a, kwh) for a, _, kwh, _ in rest),
     )  # fmt: skip
 
 

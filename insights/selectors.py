@@ -110,9 +110,14 @@ def _bill_projection(history_days: int, now: datetime | None) -> dict:
             "days": days,
             "days_elapsed": round(elapsed, 2),
         },
-        "so_far": {"kwh": round(float(p.used_kwh), 3), "energy_cost": money(p.used_cost)},
+        "so_far": {
+            "kwh": round(float(p.used_kwh), 3),
+            "energy_cost": money(p.used_cost),
+            "co2_kg": round(p.used_co2_g / 1000, 3),
+        },
         "projected": {
             "kwh": round(float(p.kwh), 3),
+            "co2_kg": round(p.co2_g / 1000, 3),
             "energy_cost": money(p.energy_cost),
             "fixed_charges": money(p.fixed),
             "total_cost": money(p.total_cost),

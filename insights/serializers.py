@@ -34,6 +34,7 @@ class StandbyFigures(serializers.Serializer):
     standby_w = serializers.FloatField(help_text="Always-on power in watts.")
     yearly_kwh = serializers.FloatField()
     yearly_cost = serializers.DecimalField(**MONEY, help_text="In `currency`.")
+    yearly_co2_kg = serializers.FloatField(help_text="kg CO2 at the grid's intensity.")
 
 
 class StandbyDevice(StandbyFigures):
@@ -70,6 +71,7 @@ class Period(serializers.Serializer):
 class SoFar(serializers.Serializer):
     kwh = serializers.FloatField()
     energy_cost = serializers.DecimalField(**MONEY, help_text="Energy and its tax.")
+    co2_kg = serializers.FloatField(help_text="kg CO2 of the energy so far.")
 
 
 class Bound(serializers.Serializer):
@@ -79,6 +81,7 @@ class Bound(serializers.Serializer):
 
 class Projected(serializers.Serializer):
     kwh = serializers.FloatField()
+    co2_kg = serializers.FloatField(help_text="kg CO2 by the period's end.")
     energy_cost = serializers.DecimalField(**MONEY)
     fixed_charges = serializers.DecimalField(**MONEY, help_text="Billed once per period.")
     total_cost = serializers.DecimalField(**MONEY)
@@ -140,6 +143,7 @@ class ChangesQuery(serializers.Serializer):
 class Figures(serializers.Serializer):
     kwh = serializers.FloatField()
     cost = serializers.DecimalField(**MONEY, help_text="Energy and its tax, in `currency`.")
+    co2_kg = serializers.FloatField(help_text="kg CO2 of the energy (the grid's intensity).")
 
 
 class Change(Figures):
@@ -152,6 +156,11 @@ class Change(Figures):
     cost_change = serializers.DecimalField(**MONEY)
     cost_change_percent = serializers.FloatField(
         allow_null=True, help_text="Null when the earlier cost is zero."
+    )
+    earlier_co2_kg = serializers.FloatField()
+    co2_change_kg = serializers.FloatField()
+    co2_change_percent = serializers.FloatField(
+        allow_null=True, help_text="Null when the earlier kg is zero."
     )
     new = serializers.BooleanField(help_text="Nothing used in the earlier period, some now.")
 

@@ -19,7 +19,8 @@ late film as standby.
 The yearly cost prices the household's standby power without a break over the next 365
 days under the plan in force (billing.selectors.steady_power_yearly_cost): every
 time-of-use hour at its own price, seasons and tax included. A device's share of it is
-its share of the household's standby watts.
+its share of the household's standby watts. So is the yearly kg of CO2: the standby watts
+over every hour of the year at the grid's intensity of its local month and hour.
 """
 
 from __future__ import annotations
@@ -117,6 +118,7 @@ def standby_report(*, nights: int = DEFAULT_NIGHTS, now: datetime | None = None)
         now.astimezone(zone).date() + timedelta(days=YEAR_DAYS), time(0), zone
     ).astimezone(UTC)
     currency, kwh, cost = billing_selectors.steady_power_yearly_cost(total_w, start, end)
+    co2_kg = billing_selectors.steady_power_co2_g(float(total_w), start, end) / 1000
     devices = []
     for row in found:
         share = Decimal(repr(row.watts)) / total_w if total_w else Decimal(0)
@@ -130,6 +132,7 @@ def standby_report(*, nights: int = DEFAULT_NIGHTS, now: datetime | None = None)
                 "night_hours": row.hours,
                 "yearly_kwh": round(float(kwh * share), 1),
                 "yearly_cost": _money(cost * share, currency),
+                "yearly_co2_kg": round(co2_kg * float(share), 1),
             }
         )
     local_hours = [h.astimezone(zone) for h in hours]
@@ -148,6 +151,7 @@ def standby_report(*, nights: int = DEFAULT_NIGHTS, now: datetime | None = None)
             "standby_w": round(float(total_w), 1),
             "yearly_kwh": round(float(kwh), 1),
             "yearly_cost": _money(cost, currency),
+            "yearly_co2_kg": round(co2_kg, 1),
         },
         "devices": devices,
     }

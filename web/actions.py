@@ -30,6 +30,7 @@ from monitoring import selectors as alert_selectors
 from . import views
 from .access import page
 from .forms import FORM_ERRORS, Problem, problem_of, values
+from .intensity_form import intensity_from_form
 from .rate_form import plan_from_form
 
 
@@ -118,6 +119,19 @@ def rates_save(request):
         problem = problem_of(exc)
         return views.rates_page(request, problem.status, problem=problem, form_plan=body)
     messages.success(request, "Saved. Costs from now on use this plan.")
+    return redirect("web:rates")
+
+
+@require_POST
+@page("rates.edit")
+def grid_intensity_save(request):
+    body = intensity_from_form(request.POST)
+    try:
+        billing_services.grid_intensity_save(body, actor=request.user, request=request)
+    except FORM_ERRORS as exc:
+        problem = problem_of(exc)
+        return views.rates_page(request, problem.status, carbon_problem=problem, carbon=body)
+    messages.success(request, "Saved. Every cost's kg of CO2 is worked out again with it.")
     return redirect("web:rates")
 
 

@@ -31,6 +31,7 @@ urlpatterns = [
     path("devices/discover", actions.device_discover, name="device-discover"),
     path("devices/<int:pk>/power", actions.device_power, name="device-power"),
     path("rates/save", actions.rates_save, name="rates-save"),
+    path("rates/grid-intensity", actions.grid_intensity_save, name="grid-intensity-save"),
     path("exports/create", actions.export_create, name="export-create"),
     path("exports/<str:export_id>/retry", actions.export_retry, name="export-retry"),
     path("exports/<str:export_id>/delete", actions.export_delete, name="export-delete"),

@@ -29,7 +29,7 @@ from insights import selectors as insight_selectors
 from kasamonitor.errors import ApiError
 from monitoring import selectors as alert_selectors
 
-from . import rate_form, selectors
+from . import intensity_form, rate_form, selectors
 from .access import page
 from .context import layout
 from .forms import FORM_ERRORS, problem_of
@@ -232,8 +232,11 @@ def rates(request):
     return rates_page(request)
 
 
-def rates_page(request, status: int = 200, problem=None, form_plan=None):
+def rates_page(
+    request, status: int = 200, problem=None, form_plan=None, carbon_problem=None, carbon=None
+):
     saved = billing_selectors.plan_in_force()
+    grid = billing_selectors.grid_intensity()
     plan = billing_selectors.plan_to_api(saved.plan)
     # After a refusal: what was typed, with the errors beside it; else the plan in force.
     shown = form_plan or rate_form.from_api(plan)
@@ -244,6 +247,9 @@ def rates_page(request, status: int = 200, problem=None, form_plan=None):
         fallback=selectors.rate_fallback(plan), saved=saved.id is not None, problem=problem,
         preview=selectors.rate_preview(saved.plan), currency=plan["currency"],
         **rate_form.form_context(shown, problem),
+        carbon=intensity_form.form_context(carbon or grid.intensity.to_api()),
+        carbon_default=grid.is_default, carbon_problem=carbon_problem,
+        household_zone=settings.TIME_ZONE,
     )  # fmt: skip
 
 

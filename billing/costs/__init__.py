@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db.models import Sum
@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from billing import rollups
 from billing.costs.report import costs_to_api
-from billing.decimals import ZERO, to_decimal
+from billing.decimals import ZERO, exact, present, present_parts, to_decimal
 from billing.engine import Interval, compare, data_window, fixed_charges
 from billing.engine.results import CostResult, DayCost, DeviceCost
 from billing.models import DailyCost, DailyPeak, HourlyCost
@@ -70,7 +70,7 @@ def costs_report(span: Span) -> dict:
     history = plan_history()
     versions = plan_versions(history)
     local = Versions(versions)
-    days, devices = _stored_sums(span, local)
+    days, devices, grams = _stored_sums(span, local)
     periods = fixed_charges(
         _demand_data(versions, span.start, span.end), versions, span.start, span.end
     )
@@ -87,7 +87,7 @@ def costs_report(span: Span) -> dict:
         periods=periods,
     )
     body = costs_to_api(result, devices=_device_info([d.device_id for d in devices]))
-    return {**_span_fields(span), **body}
+    return {**_span_fields(span), **with_co2(body, grams)}
 
 
 def compare_plans(span: Span, extra: Mapping[str, Any] | None = None) -> dict:
@@ -127,8 +127,11 @@ def _span_fields(span: Span) -> dict:
     }
 
 
-def _stored_sums(span: Span, local: Versions) -> tuple[dict[date, DayCost], list[DeviceCost]]:
-    """Every local day of the span (with or without energy) and each device's total.
+def _stored_sums(
+    span: Span, local: Versions
+) -> tuple[dict[date, DayCost], list[DeviceCost], Grams]:
+    """Every local day of the span (with or without energy), each device's total, and the
+    grams of CO2 of each (beside the cost, from the same rows).
 
     Whole days come from the daily sums in two grouped queries; the hours of a date-time
     range outside whole days (at most two partial days) from the hourly costs.
@@ -138,30 +141,62 @@ def _stored_sums(span: Span, local: Versions) -> tuple[dict[date, DayCost], list
         for n in range(span.first_day.toordinal(), span.last_day.toordinal() + 1)
     }
     per_device: dict[int, list] = defaultdict(lambda: [0.0, ZERO])
+    grams = Grams(defaultdict(float), defaultdict(float))
     whole, edges = split(span, local)
     if whole is not None:
         stored = DailyCost.objects.filter(day__gte=whole[0], day__lte=whole[1])
-        rows = stored.values("day").annotate(kwh=Sum("kwh"), cost=Sum("cost")).order_by("day")
-        for day, kwh, cost in rows.values_list("day", "kwh", "cost"):
+        sums = {"kwh": Sum("kwh"), "cost": Sum("cost"), "co2": Sum("co2_g")}
+        rows = stored.values("day").annotate(**sums).order_by("day")
+        for day, kwh, cost, co2 in rows.values_list("day", "kwh", "cost", "co2"):
             days[day].kwh += to_decimal(kwh or 0.0)
             days[day].energy += cost or ZERO
-        rows = stored.values("device").annotate(kwh=Sum("kwh"), cost=Sum("cost")).order_by("device")
-        for device, kwh, cost in rows.values_list("device", "kwh", "cost"):
+            grams.days[day] += co2 or 0.0
+        rows = stored.values("device").annotate(**sums).order_by("device")
+        for device, kwh, cost, co2 in rows.values_list("device", "kwh", "cost", "co2"):
             per_device[device][0] += kwh or 0.0
             per_device[device][1] += cost or ZERO
+            grams.devices[device] += co2 or 0.0
     for low, high in edges:
         hours = HourlyCost.objects.filter(hour__gte=low, hour__lt=high)
-        for device, hour, kwh, cost in hours.values_list("device_id", "hour", "kwh", "cost"):
+        rows = hours.values_list("device_id", "hour", "kwh", "cost", "co2_g")
+        for device, hour, kwh, cost, co2 in rows:
             day = days[local.local(hour).date()]
             day.kwh += to_decimal(kwh)
             day.energy += cost
+            grams.days[day.date] += co2
             per_device[device][0] += kwh
             per_device[device][1] += cost
+            grams.devices[device] += co2
     devices = [
         DeviceCost(pk, kwh=to_decimal(kwh), energy=cost)
         for pk, (kwh, cost) in sorted(per_device.items())
     ]
-    return days, devices
+    return days, devices, grams
+
+
+class Grams(NamedTuple):
+    """Stored grams of CO2 per local day and per device (the engine prices money only)."""
+
+    days: dict[date, float]
+    devices: dict[int, float]
+
+
+@exact
+def with_co2(body: dict, grams: Grams) -> dict:
+    """Add co2_kg to the report, its days and its devices (3 places; rounded like money, by
+    the largest remainder, so the days and the devices each add up to the total)."""
+    kg = {key: to_decimal(g) / 1000 for key, g in grams.devices.items()}
+    rows = body["devices"]
+    for row, value in zip(
+        rows, present_parts([kg.get(r["device_id"], ZERO) for r in rows], 3), strict=True
+    ):
+        row["co2_kg"] = value
+    days = body["daily_breakdown"]
+    day_kg = [to_decimal(grams.days.get(date.fromisoformat(d["date"]), 0.0)) / 1000 for d in days]
+    for row, value in zip(days, present_parts(day_kg, 3), strict=True):
+        row["co2_kg"] = value
+    body["co2_kg"] = present(sum(kg.values(), ZERO), 3)
+    return body
 
 
 def _demand_data(versions: list[PlanVersion], start: datetime, end: datetime) -> list[Interval]:

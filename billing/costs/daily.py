@@ -20,19 +20,24 @@ def summarise_days(versions: list[PlanVersion], start: datetime, end: datetime) 
     """Recompute the daily costs and peaks of every local day touching [start, end)."""
     local = Versions(versions)
     first, last = local.local(start).date(), local.local(end - timedelta(microseconds=1)).date()
-    costs: dict[tuple[int, date], list] = defaultdict(lambda: [0.0, ZERO])
+    costs: dict[tuple[int, date], list] = defaultdict(lambda: [0.0, ZERO, 0.0])
     household: dict[datetime, Decimal] = defaultdict(Decimal)
     rows = HourlyCost.objects.filter(hour__gte=start - REACH, hour__lt=end + REACH)
-    for device_id, hour, kwh, cost in rows.values_list("device_id", "hour", "kwh", "cost"):
+    rows = rows.values_list("device_id", "hour", "kwh", "cost", "co2_g")
+    for device_id, hour, kwh, cost, co2 in rows:
         day = local.local(hour).date()
         if first <= day <= last:
             sums = costs[device_id, day]
             sums[0] += kwh
             sums[1] += cost
+            sums[2] += co2
             household[hour] += to_decimal(max(kwh, 0.0))
     DailyCost.objects.filter(day__gte=first, day__lte=last).delete()
     DailyCost.objects.bulk_create(
-        [DailyCost(device_id=pk, day=day, kwh=k, cost=c) for (pk, day), (k, c) in costs.items()],
+        [
+            DailyCost(device_id=pk, day=day, kwh=k, cost=c, co2_g=g)
+            for (pk, day), (k, c, g) in costs.items()
+        ],
         batch_size=1000,
     )
     DailyPeak.objects.filter(day__gte=first, day__lte=last).delete()

@@ -19,12 +19,14 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from billing import rollups, selectors
+from billing.carbon import Intensity
 from billing.costs.daily import summarise_days
 from billing.decimals import ZERO, to_decimal
 from billing.engine import Interval, price
 from billing.models import HourlyCost, RepriceRequest
 from billing.periods import PlanVersion, Versions, version_periods
 from kasamonitor import locks, queueing
+from kasamonitor.ranges import household_zone
 
 logger = logging.getLogger(__name__)
 
@@ -113,18 +115,24 @@ def _price(changed: set[datetime], since: datetime | None = None) -> int:
     end = last_data + HOUR
     begin = max(min(starts), first_data)
     versions = selectors.plan_versions()
+    carbon = selectors.grid_intensity().intensity
     stored = 0
     for low, high in version_periods(begin, end, Versions(versions)):
         wanted = [h for h in changed if low <= h < high]
         if since is not None and since < high:
             wanted.append(max(since, low))
         if wanted:
-            stored += _price_span(versions, low, _hour_floor(min(wanted)), min(high, end))
+            span = (low, _hour_floor(min(wanted)), min(high, end))
+            stored += _price_span(versions, carbon, *span)
     return stored
 
 
 def _price_span(
-    versions: list[PlanVersion], period_start: datetime, start: datetime, end: datetime
+    versions: list[PlanVersion],
+    carbon: Intensity,
+    period_start: datetime,
+    start: datetime,
+    end: datetime,
 ) -> int:
     """Price all devices' hours in [start, end) of the billing period starting at period_start."""
     if end <= start:
@@ -140,16 +148,33 @@ def _price_span(
             intervals.append(Interval(BEFORE, period_start, start, before))
         result = price(intervals, versions, start, end)
         costs = {(c.device_id, c.start): c.cost for c in result.intervals}
-    _store(rows, costs, start, end, versions)
+    _store(rows, costs, _grams(rows, carbon), start, end, versions)
     return len(rows)
 
 
+def _grams(rows: list, carbon: Intensity) -> list[float]:
+    """Each row's grams of CO2: its kWh (as the engine reads it) at its hour's intensity."""
+    zone = household_zone()
+    return [max(kwh, 0.0) * carbon.at(hour, zone) for _, hour, kwh in rows]
+
+
 def _store(
-    rows: list, costs: dict, start: datetime, end: datetime, versions: list[PlanVersion]
+    rows: list,
+    costs: dict,
+    grams: list[float],
+    start: datetime,
+    end: datetime,
+    versions: list[PlanVersion],
 ) -> None:
     priced = [
-        HourlyCost(device_id=pk, hour=hour, kwh=kwh, cost=costs[pk, hour].quantize(COST_QUANTUM))
-        for pk, hour, kwh in rows
+        HourlyCost(
+            device_id=pk,
+            hour=hour,
+            kwh=kwh,
+            cost=costs[pk, hour].quantize(COST_QUANTUM),
+            co2_g=co2,
+        )
+        for (pk, hour, kwh), co2 in zip(rows, grams, strict=True)
     ]
     with transaction.atomic():
         HourlyCost.objects.filter(hour__gte=start, hour__lt=end).delete()

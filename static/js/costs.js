@@ -69,13 +69,20 @@ function render(report) {
   $("[data-field=total_cost]").textContent = money(report.total_cost, currency);
   $("[data-field=total_kwh]").textContent = fmt.kwh(report.total_kwh);
   $("[data-field=average_daily_cost]").textContent = money(report.average_daily_cost, currency);
+  $("[data-field=co2_kg]").textContent = Number(report.co2_kg || 0).toFixed(1);
   const devices = report.devices || [];
   const days = report.daily_breakdown || [];
   $("#costs-empty").hidden = devices.some((d) => Number(d.total_kwh) > 0);
   plot($("#daily-chart"), [{
     type: "bar", x: days.map((d) => d.date), y: days.map((d) => d.cost), name: "Cost",
     customdata: days.map((d) => d.kwh), hovertemplate: "%{y:.2f} " + (currency || "") + " · %{customdata:.3f} kWh<extra></extra>",
-  }], { xaxis: { type: "date" }, yaxis: { title: { text: currency || "Cost" } }, showlegend: false });
+  }, {
+    type: "scatter", mode: "lines+markers", x: days.map((d) => d.date), y: days.map((d) => d.co2_kg), name: "kg CO₂",
+    yaxis: "y2", hovertemplate: "%{y:.3f} kg CO₂<extra></extra>",
+  }], {
+    xaxis: { type: "date" }, yaxis: { title: { text: currency || "Cost" } },
+    yaxis2: { title: { text: "kg CO₂" }, overlaying: "y", side: "right", rangemode: "tozero" }, showlegend: false,
+  });
   const split = $("#device-chart");
   if (!devices.some((d) => Number(d.total_cost) > 0)) {
     if (window.Plotly) window.Plotly.purge(split);
@@ -91,7 +98,7 @@ function render(report) {
   }
   $("#cost-table tbody").replaceChildren(...devices.map((d) => {
     const row = document.createElement("tr");
-    [d.device_name || d.device_ip, fmt.kwh(d.total_kwh), money(d.total_cost, currency), `${Number(d.percentage || 0).toFixed(1)} %`].forEach((text, i) => {
+    [d.device_name || d.device_ip, fmt.kwh(d.total_kwh), money(d.total_cost, currency), Number(d.co2_kg || 0).toFixed(3), `${Number(d.percentage || 0).toFixed(1)} %`].forEach((text, i) => {
       const cell = document.createElement(i ? "td" : "th");
       if (!i) cell.scope = "row";
       if (i) cell.className = "num";

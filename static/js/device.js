@@ -9,7 +9,7 @@ const chart = $("#history-chart");
 const message = $("#chart-message");
 const card = $(".device-page");
 const HOURS = { "1h": 1, "24h": 24, "7d": 168, "30d": 720, "365d": 8760 };
-const LABELS = { power_w: "Power (W)", energy_kwh: "Energy (kWh)", cost: "Cost" };
+const LABELS = { power_w: "Power (W)", energy_kwh: "Energy (kWh)", cost: "Cost", co2_kg: "CO₂ (kg)" };
 let current = { points: [], live: false, metric: "power_w" };
 
 function pickInterval(hours) {
@@ -74,7 +74,8 @@ function fillTable(points) {
   const body = $("#history-table tbody");
   const rows = points.slice(-500).reverse().map((p) => {
     const row = document.createElement("tr");
-    const cells = [fmt.when(p.timestamp), fmt.watts(p.power_w), fmt.kwh(p.energy_kwh), fmt.money(p.cost)];
+    const cells = [fmt.when(p.timestamp), fmt.watts(p.power_w), fmt.kwh(p.energy_kwh), fmt.money(p.cost),
+      p.co2_kg == null ? "—" : Number(p.co2_kg).toFixed(3)];
     cells.forEach((text, i) => {
       const cell = document.createElement("td");
       cell.textContent = text;

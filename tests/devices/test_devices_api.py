@@ -88,6 +88,7 @@ def test_hourly_history_comes_from_rollups_with_cost_once_priced(viewer_api):
     assert len(points) == 4
     assert points[0] == {
         "timestamp": "2026-01-15T00:00:00Z", "power_w": 45.2, "energy_kwh": 0.045, "cost": None,
+        "co2_kg": None,
     }  # fmt: skip
     assert points[3]["cost"] == 0.005
 

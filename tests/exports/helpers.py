@@ -31,7 +31,7 @@ def make_readings(device, *, start=T0, count=4, step_minutes=15, power=100.0, de
     return Reading.objects.bulk_create(rows)
 
 
-def price_hours(device, rate: str = "0.20"):
+def price_hours(device, rate: str = "0.20", g_per_kwh: float = 0.0):
     """Create the hourly rollups (energy sums) for a device's readings, and billing's stored
     cost of each hour (energy x rate; none when rate is None)."""
     hours: dict = {}
@@ -50,7 +50,8 @@ def price_hours(device, rate: str = "0.20"):
     if rate is not None:
         HourlyCost.objects.bulk_create([
             HourlyCost(device=device, hour=hour, kwh=h["energy"],
-                       cost=Decimal(repr(h["energy"])) * Decimal(rate))
+                       cost=Decimal(repr(h["energy"])) * Decimal(rate),
+                       co2_g=h["energy"] * g_per_kwh)
             for hour, h in hours.items()
         ])  # fmt: skip
 

@@ -121,17 +121,19 @@ def test_cost_analysis_breakdowns_by_rate_band(operator_user):
     a, b = plug(alias="A"), plug(alias="B")
     make_readings(a, count=4, delta=0.25)  # 1 kWh at 0.10
     make_readings(b, count=4, delta=0.5)  # 2 kWh at 0.30
-    price_hours(a, rate="0.10")
-    price_hours(b, rate="0.30")
+    price_hours(a, rate="0.10", g_per_kwh=400)
+    price_hours(b, rate="0.30", g_per_kwh=400)
     cfg = parse({"export_type": "cost_analysis", "date_range": RANGE, "grouping": "daily",
                  "breakdown_by": ["device", "time_of_use"]}, now=T0)  # fmt: skip
     summary, by_device, by_band = cost_document(cfg).tables
+    # kg CO2 beside the cost: 3 kWh x 400 g = 1.2 kg; A 1 kWh = 0.4 kg, B 2 kWh = 0.8 kg.
     assert summary.rows == [
-        ("2024-01-15", 3.0, pytest.approx(0.70), pytest.approx(0.2333, abs=1e-4))
-    ]
-    assert [(r[2], r[4], r[5]) for r in by_device.rows] == [
-        ("A", pytest.approx(0.1), pytest.approx(14.3)),
-        ("B", pytest.approx(0.6), pytest.approx(85.7)),
+        ("2024-01-15", 3.0, pytest.approx(0.70), pytest.approx(0.2333, abs=1e-4),
+         pytest.approx(1.2))
+    ]  # fmt: skip
+    assert [(r[2], r[4], r[5], r[6]) for r in by_device.rows] == [
+        ("A", pytest.approx(0.1), pytest.approx(14.3), pytest.approx(0.4)),
+        ("B", pytest.approx(0.6), pytest.approx(85.7), pytest.approx(0.8)),
     ]
     assert [(r[1], r[2], r[3]) for r in by_band.rows] == [
         ("Band 1", 0.1, "10:00-11:00"),

@@ -66,7 +66,8 @@ def test_a_projection_crossing_into_the_next_tier_is_priced_in_it(admin_at, view
         "first_day": "2025-06-01", "last_day": "2025-06-30", "days": 30, "days_elapsed": 15.0,
     }  # fmt: skip
     # 1-15 June: 10 weekdays x 4.8 + 5 weekend days x 12 = 108 kWh; 100 at 0.10 + 8 at 0.20.
-    assert body["so_far"] == {"kwh": 108.0, "energy_cost": 11.6}
+    # No grid intensity saved: the default 475 g/kWh, 108 kWh x 0.475 kg = 51.3 kg.
+    assert body["so_far"] == {"kwh": 108.0, "energy_cost": 11.6, "co2_kg": 51.3}
     # The pattern (19 May - 15 June): 20 weekdays of 4.8 kWh, 8 weekend days of 12 kWh.
     assert body["basis"] == {"history_days": 28, "weekdays": 20, "weekend_days": 8,
                              "weekday_kwh": 4.8, "weekend_kwh": 12.0}  # fmt: skip
@@ -86,7 +87,7 @@ def test_low_and_high_take_the_quartiles_of_recent_days(admin_at, viewer_at):
     days_of_use(DeviceFactory(), date(2025, 6, 9), date(2025, 6, 15),
                 lambda day: weekday.get(day, 12))  # fmt: skip
     body = projection(viewer_at, MONDAY_16_JUNE, "?history_days=7")
-    assert body["so_far"] == {"kwh": 54.0, "energy_cost": 5.4}
+    assert body["so_far"] == {"kwh": 54.0, "energy_cost": 5.4, "co2_kg": 25.65}  # x 0.475 kg
     # Weekdays average 6 kWh, weekend days 12: the rest is 11 x 6 + 4 x 12 = 114 kWh.
     assert body["projected"]["kwh"] == 168.0 and body["projected"]["total_cost"] == 16.8
     # Weekday quartiles of 2, 4, 6, 8, 10: 4 and 8, so 66 kWh becomes 44 and 88. Two weekend
@@ -123,7 +124,8 @@ def test_a_plan_change_mid_period_prices_each_part_with_its_own_plan(admin_at, v
     # So far: 9-11 June 14.4 kWh at 0.10 = 1.44; 12-13 June 9.6 at 0.20 = 1.92; the weekend
     # 24 at 0.20 = 4.80. The rest: 16-20 June 24 kWh at 0.20 = 4.80, then from 21 June under
     # the scheduled plan 2 x 12 + 5 x 4.8 + 2 x 12 + 4.8 = 76.8 kWh at 0.30 = 23.04.
-    assert body["so_far"] == {"kwh": 48.0, "energy_cost": 8.16}
+    # Carbon does not follow the plans: 48 kWh x 0.475 kg = 22.8 kg.
+    assert body["so_far"] == {"kwh": 48.0, "energy_cost": 8.16, "co2_kg": 22.8}
     assert body["projected"]["kwh"] == 148.8
     assert body["projected"]["energy_cost"] == 36.0 and body["projected"]["fixed_charges"] == 0
 

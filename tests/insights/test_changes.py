@@ -82,7 +82,8 @@ def test_the_billing_period_so_far_is_set_against_as_many_days_of_the_last(house
         "first_day": "2025-06-01", "last_day": "2025-06-09", "so_far": True,
     }  # fmt: skip
     # 9 days of 2 + 1 + 0.5 kWh = 31.5 kWh at 0.20 = 6.30.
-    assert body["household"] == {"kwh": 31.5, "cost": 6.3}
+    # No grid intensity saved: 475 g/kWh, 31.5 kWh x 0.475 = 14.9625 kg, shown to 3 places.
+    assert body["household"] == {"kwh": 31.5, "cost": 6.3, "co2_kg": 14.962}
     previous = body["previous"]
     # 1-9 May, not all of May: the Kettle's 5 kWh days from 10 May are not compared.
     assert (previous["first_day"], previous["last_day"]) == ("2025-05-01", "2025-05-09")
@@ -91,7 +92,8 @@ def test_the_billing_period_so_far_is_set_against_as_many_days_of_the_last(house
     assert previous["household"] == {
         "kwh": 31.5, "earlier_kwh": 54.0, "kwh_change": -22.5, "kwh_change_percent": -41.7,
         "cost": 6.3, "earlier_cost": 5.4, "cost_change": 0.9, "cost_change_percent": 16.7,
-        "new": False,
+        "co2_kg": 14.962, "earlier_co2_kg": 25.65, "co2_change_kg": -10.688,
+        "co2_change_percent": -41.7, "new": False,
     }  # fmt: skip
     rows = by_name(previous)
     # Kettle: 18 kWh, 3.60 against 9 kWh, 0.90: +100 % in kWh, +300 % in cost.
@@ -131,7 +133,8 @@ def test_a_year_ago_is_the_same_days_priced_with_that_years_plan(household, view
     assert year["household"] == {
         "kwh": 31.5, "earlier_kwh": 13.5, "kwh_change": 18.0, "kwh_change_percent": 133.3,
         "cost": 6.3, "earlier_cost": 1.35, "cost_change": 4.95, "cost_change_percent": 366.7,
-        "new": False,
+        "co2_kg": 14.962, "earlier_co2_kg": 6.412, "co2_change_kg": 8.55,
+        "co2_change_percent": 133.3, "new": False,
     }  # fmt: skip
     rows = by_name(year)
     # The Fridge used the same 9 kWh; its cost doubled with the price: 0.90 -> 1.80.
@@ -166,7 +169,7 @@ def test_an_explicit_range_is_set_against_the_days_just_before_it(household, vie
 
 def test_without_readings_there_is_nothing_to_compare(viewer_at):
     body = changes(viewer_at)
-    assert body["household"] == {"kwh": 0.0, "cost": 0.0}
+    assert body["household"] == {"kwh": 0.0, "cost": 0.0, "co2_kg": 0.0}
     assert body["previous"]["devices"] == [] and body["previous"]["movers"] == {
         "up": [], "down": [],
     }  # fmt: skip

@@ -87,7 +87,12 @@ def test_the_low_percentile_of_night_hours_ignores_gaps_spikes_and_an_unplugged_
     tv, lamp = body["devices"]
     assert (tv["yearly_kwh"], tv["yearly_cost"]) == (122.6, 24.53)
     assert (lamp["yearly_kwh"], lamp["yearly_cost"]) == (26.3, 5.26)
-    assert body["household"] == {"standby_w": 17.0, "yearly_kwh": 148.9, "yearly_cost": 29.78}
+    assert body["household"] == {
+        "standby_w": 17.0, "yearly_kwh": 148.9, "yearly_cost": 29.78, "yearly_co2_kg": 70.7,
+    }  # fmt: skip
+    # No grid intensity saved: 475 g/kWh: 122.64 kWh -> 58.254 kg, 26.28 -> 12.483 kg,
+    # 148.92 -> 70.737 kg.
+    assert (tv["yearly_co2_kg"], lamp["yearly_co2_kg"]) == (58.3, 12.5)
     assert body["currency"] == "EUR" and body["timezone"] == "Europe/Berlin"
     assert (body["first_night"], body["last_night"]) == ("2025-06-04", "2025-06-10")
     assert (body["start"], body["end"]) == ("2025-06-03T22:00:00Z", "2025-06-10T03:00:00Z")
@@ -143,7 +148,9 @@ def test_a_dst_night_is_read_in_local_hours(viewer_api):
 def test_no_readings_means_no_devices_and_nothing_to_pay(viewer_api):
     body = standby(viewer_api)
     assert body["devices"] == []
-    assert body["household"] == {"standby_w": 0.0, "yearly_kwh": 0.0, "yearly_cost": 0.0}
+    assert body["household"] == {
+        "standby_w": 0.0, "yearly_kwh": 0.0, "yearly_cost": 0.0, "yearly_co2_kg": 0.0,
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("query", ["?nights=0", "?nights=29", "?nights=seven"])

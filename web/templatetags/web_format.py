@@ -96,3 +96,9 @@ def when(value) -> str:
     except ValueError:
         return str(value)
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment.tzinfo else str(value)
+
+
+@register.filter
+def co2_line(kg) -> str:
+    """' · 1.23 kg CO₂' beside a cost, or nothing while the days are not priced."""
+    return "" if kg is None else f" · {kg:,.2f} kg CO₂"
