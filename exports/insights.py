@@ -44,13 +44,15 @@ def _standby(ctx: InsightsContext) -> list[Table]:
     body = selectors.standby_report(now=ctx.now)
     home = body["household"]
     rows = [(d["device_name"], ctx.ip(d["device_ip"]), d["standby_w"], d["night_hours"],
-             d["yearly_kwh"], d["yearly_cost"]) for d in body["devices"]]  # fmt: skip
-    rows.append((HOUSEHOLD, None, home["standby_w"], None, home["yearly_kwh"], home["yearly_cost"]))
+             d["yearly_kwh"], d["yearly_cost"], d["yearly_co2_kg"]) for d in body["devices"]]  # fmt: skip
+    rows.append((HOUSEHOLD, None, home["standby_w"], None, home["yearly_kwh"], home["yearly_cost"],
+                 home["yearly_co2_kg"]))  # fmt: skip
     columns = [Column("device_name", "Device"), Column("device_ip", "Device IP"),
                Column("standby_w", "Always on", "float", "W"),
                Column("night_hours", "Night hours measured", "int"),
                Column("yearly_kwh", "A year", "float", "kWh"),
-               Column("yearly_cost", "A year", "float", "currency")]  # fmt: skip
+               Column("yearly_cost", "A year", "float", "currency"),
+               Column("yearly_co2_kg", "A year", "float", "kg CO2")]  # fmt: skip
     chart = Chart("bar", "Always on: cost a year", "device_name", ["yearly_cost"])
     return [Table("standby", "Always on (standby)", columns, rows, chart)]
 
@@ -58,16 +60,17 @@ def _standby(ctx: InsightsContext) -> list[Table]:
 def _bill(ctx: InsightsContext) -> list[Table]:
     body = selectors.bill_projection(now=ctx.now)
     period, so_far, p = body["period"], body["so_far"], body["projected"]
-    figures = [("So far", so_far["kwh"], so_far["energy_cost"]),
-               ("Projected energy", p["kwh"], p["energy_cost"]),
-               ("Fixed charges", None, p["fixed_charges"]),
-               ("Projected total", p["kwh"], p["total_cost"]),
-               ("Likely low", p["low"]["kwh"], p["low"]["total_cost"]),
-               ("Likely high", p["high"]["kwh"], p["high"]["total_cost"])]  # fmt: skip
+    figures = [("So far", so_far["kwh"], so_far["energy_cost"], so_far["co2_kg"]),
+               ("Projected energy", p["kwh"], p["energy_cost"], p["co2_kg"]),
+               ("Fixed charges", None, p["fixed_charges"], None),
+               ("Projected total", p["kwh"], p["total_cost"], p["co2_kg"]),
+               ("Likely low", p["low"]["kwh"], p["low"]["total_cost"], None),
+               ("Likely high", p["high"]["kwh"], p["high"]["total_cost"], None)]  # fmt: skip
     rows = [(period["first_day"], period["last_day"], *figure) for figure in figures]
     columns = [Column("first_day", "First day"), Column("last_day", "Last day"),
                Column("figure", "Figure"), Column("kwh", "Energy", "float", "kWh"),
-               Column("cost", "Cost", "float", "currency")]  # fmt: skip
+               Column("cost", "Cost", "float", "currency"),
+               Column("co2_kg", "CO2", "float", "kg")]  # fmt: skip
     checks = [(c["first_day"], c["last_day"], c["projected_at"], c["projected_kwh"],
                c["projected_cost"], c["low_cost"], c["high_cost"], c["actual_kwh"],
                c["actual_cost"], c["error_cost"], c["error_percent"]) for c in body["checks"]]  # fmt: skip
@@ -99,7 +102,8 @@ def _changes(ctx: InsightsContext) -> list[Table]:
             rows.append((said, part["first_day"], part["last_day"], d["device_name"],
                          ctx.ip(d["device_ip"]), d["kwh"], d["earlier_kwh"], d["kwh_change"],
                          d["kwh_change_percent"], d["cost"], d["earlier_cost"], d["cost_change"],
-                         d["cost_change_percent"], d["new"]))  # fmt: skip
+                         d["cost_change_percent"], d["co2_kg"], d["earlier_co2_kg"],
+                         d["co2_change_kg"], d["co2_change_percent"], d["new"]))  # fmt: skip
         for direction in ("up", "down"):
             movers += [(said, direction, m["device_name"], m["cost_change"],
                         m["cost_change_percent"], m["label"]) for m in part["movers"][direction]]  # fmt: skip
@@ -113,6 +117,10 @@ def _changes(ctx: InsightsContext) -> list[Table]:
                Column("earlier_cost", "Then", "float", "currency"),
                Column("cost_change", "Change", "float", "currency"),
                Column("cost_change_percent", "Change", "float", "%"),
+               Column("co2_kg", "CO2 now", "float", "kg"),
+               Column("earlier_co2_kg", "CO2 then", "float", "kg"),
+               Column("co2_change_kg", "CO2 change", "float", "kg"),
+               Column("co2_change_percent", "CO2 change", "float", "%"),
                Column("new", "New", "bool")]  # fmt: skip
     mover_columns = [Column("compared_with", "Compared with"), Column("direction", "Direction"),
                      Column("device_name", "Device"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from billing import selectors as billing_selectors
@@ -47,6 +48,11 @@ def _kwh(value: float) -> str:
     return f"{value:,.1f} kWh"
 
 
+def _co2(kg: float) -> str:
+    """ "25.7 kg CO2": rounded half up from the figure as the API gives it (25.65)."""
+    return f"{Decimal(str(kg)).quantize(Decimal('0.1'), ROUND_HALF_UP):,} kg CO2"
+
+
 def _percent(value: float | None) -> str:
     return "new" if value is None else f"{value:+.0f} %"
 
@@ -68,7 +74,10 @@ def _yesterday_lines(f: dict) -> list[str]:
     change = ""
     if f["day_before_kwh"] or f["day_before_cost"]:
         change = f" ({_percent(f['cost_change_percent'])} on the day before)"
-    return [f"Yesterday ({f['date']}): {_kwh(f['kwh'])}, {money(f['cost'], f['currency'])}{change}"]
+    return [
+        f"Yesterday ({f['date']}): {_kwh(f['kwh'])}, {money(f['cost'], f['currency'])}, "
+        f"{_co2(f['co2_kg'])}{change}"
+    ]
 
 
 def _bill(ctx: Context) -> dict:
@@ -76,7 +85,7 @@ def _bill(ctx: Context) -> dict:
     p = body["projected"]
     return {"currency": body["currency"], "first_day": body["period"]["first_day"],
             "last_day": body["period"]["last_day"], "so_far": body["so_far"],
-            "projected": {"kwh": p["kwh"], "total_cost": p["total_cost"],
+            "projected": {"kwh": p["kwh"], "total_cost": p["total_cost"], "co2_kg": p["co2_kg"],
                           "low_cost": p["low"]["total_cost"], "high_cost": p["high"]["total_cost"]}}  # fmt: skip
 
 
@@ -85,8 +94,8 @@ def _bill_lines(f: dict) -> list[str]:
     low, high = money(p["low_cost"], cur).split()[0], money(p["high_cost"], cur).split()[0]
     return [
         f"This bill ({f['first_day']} to {f['last_day']}): {_kwh(so_far['kwh'])} / "
-        f"{money(so_far['energy_cost'], cur)} so far, projected {money(p['total_cost'], cur)} "
-        f"({low}-{high})"
+        f"{money(so_far['energy_cost'], cur)} / {_co2(so_far['co2_kg'])} so far, projected "
+        f"{money(p['total_cost'], cur)} ({low}-{high}), {_co2(p['co2_kg'])}"
     ]
 
 
@@ -122,8 +131,8 @@ def _always_on_lines(f: dict) -> list[str]:
         f"{d['device_name']} {d['standby_w']:.1f} W ({money(d['yearly_cost'], cur)}/yr)"
         for d in f["devices"]
     )
-    return [f"Always on: {home['standby_w']:.1f} W, {money(home['yearly_cost'], cur)} a year. "
-            f"Most: {devices}"]  # fmt: skip
+    return [f"Always on: {home['standby_w']:.1f} W, {money(home['yearly_cost'], cur)} and "
+            f"{_co2(home['yearly_co2_kg'])} a year. Most: {devices}"]  # fmt: skip
 
 
 DAILY: list[Part] = [
@@ -151,11 +160,13 @@ def period_check(period_start: datetime) -> ProjectionCheck | None:
 def _closed(ctx: Context) -> dict:
     check = ctx.closed
     row = next(c for c in selectors.projection_checks() if c["first_day"] == str(check.first_day))
-    energy = _period_changes(ctx)["household"]["cost"]
+    household = _period_changes(ctx)["household"]
+    energy = household["cost"]
     fixed = round(row["actual_cost"] - energy, billing_selectors.money_places(check.currency))
     return {"first_day": row["first_day"], "last_day": row["last_day"], "currency": check.currency,
             "kwh": row["actual_kwh"], "energy_cost": energy, "fixed_charges": fixed,
-            "total_cost": row["actual_cost"], "projection_check": row}  # fmt: skip
+            "total_cost": row["actual_cost"], "co2_kg": household["co2_kg"],
+            "projection_check": row}  # fmt: skip
 
 
 def _closed_lines(f: dict) -> list[str]:
@@ -163,7 +174,8 @@ def _closed_lines(f: dict) -> list[str]:
     off = "" if check["error_percent"] is None else f" ({check['error_percent']:+.1f} %)"
     return [
         f"Used: {_kwh(f['kwh'])}; cost {money(f['total_cost'], cur)} "
-        f"(energy {money(f['energy_cost'], cur)}, fixed charges {money(f['fixed_charges'], cur)})",
+        f"(energy {money(f['energy_cost'], cur)}, fixed charges {money(f['fixed_charges'], cur)}); "
+        f"{_co2(f['co2_kg'])}",
         f"Projected at mid-period ({check['projected_at'][:10]}): "
         f"{money(check['projected_cost'], cur)} ({money(check['low_cost'], cur)} to "
         f"{money(check['high_cost'], cur)}); off by {money(check['error_cost'], cur)}{off}",

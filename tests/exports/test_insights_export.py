@@ -47,16 +47,22 @@ def test_json_holds_each_insight_as_the_api_shows_it(operator_user, week):
                               "movers"]  # fmt: skip
     assert doc["export"]["currency"] == "USD"
     standby = api_body(operator_user, "/api/insights/standby")
-    # 83.33 W all year: 730 kWh at 0.10 = 73.00 USD; the plug is the household's only one.
+    # 83.33 W all year: 730 kWh at 0.10 = 73.00 USD, and at the default grid intensity
+    # (475 g/kWh) 346.75 kg of CO2 (346.8); the plug is the household's only one.
     assert sections["standby"] == [
         {"device_name": "Kettle", "device_ip": week.host, "standby_w": 83.3, "night_hours": 35,
-         "yearly_kwh": 730.0, "yearly_cost": 73.0},
+         "yearly_kwh": 730.0, "yearly_cost": 73.0, "yearly_co2_kg": 346.8},
         {"device_name": "Household", "device_ip": None, "standby_w": 83.3, "night_hours": None,
-         "yearly_kwh": 730.0, "yearly_cost": 73.0},
+         "yearly_kwh": 730.0, "yearly_cost": 73.0, "yearly_co2_kg": 346.8},
     ]  # fmt: skip
-    assert standby["household"] == {"standby_w": 83.3, "yearly_kwh": 730.0, "yearly_cost": 73.0}
+    assert standby["household"] == {"standby_w": 83.3, "yearly_kwh": 730.0, "yearly_cost": 73.0,
+                                    "yearly_co2_kg": 346.8}  # fmt: skip
     bill = api_body(operator_user, "/api/insights/bill-projection")
     figures = {r["figure"]: (r["kwh"], r["cost"]) for r in sections["bill_projection"]}
+    co2 = {r["figure"]: r["co2_kg"] for r in sections["bill_projection"]}
+    # 54 kWh so far and 168 projected, at 475 g/kWh
+    assert (co2["So far"], co2["Projected total"]) == (
+        bill["so_far"]["co2_kg"], bill["projected"]["co2_kg"]) == (25.65, 79.8)  # fmt: skip
     assert figures == {
         "So far": (54.0, 5.4), "Projected energy": (168.0, 16.8), "Fixed charges": (None, 0.0),
         "Projected total": (168.0, 16.8), "Likely low": (129.111, 12.91),
@@ -80,9 +86,12 @@ def test_what_changed_covers_the_export_range_as_the_api_does(operator_user, wee
         for device in api[key]["devices"]:
             row = rows[(said, device["device_name"])]
             assert {k: row[k] for k in ("kwh", "earlier_kwh", "cost", "earlier_cost",
-                                        "cost_change", "cost_change_percent", "new")} == {
+                                        "cost_change", "cost_change_percent", "co2_kg",
+                                        "earlier_co2_kg", "co2_change_kg", "new")} == {
                 k: device[k] for k in ("kwh", "earlier_kwh", "cost", "earlier_cost",
-                                       "cost_change", "cost_change_percent", "new")}  # fmt: skip
+                                       "cost_change", "cost_change_percent", "co2_kg",
+                                       "earlier_co2_kg", "co2_change_kg", "new")}  # fmt: skip
+    assert home["co2_kg"] == 25.65  # 54 kWh at 475 g/kWh
     assert [m["label"] for m in sections["movers"]] == ["Kettle new", "Kettle new"]
     assert rows[("A year ago", "Household")]["earlier_first_day"] == "2024-06-09"
 

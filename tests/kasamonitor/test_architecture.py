@@ -24,6 +24,8 @@ ADAPTERS = {
     "devices": {"routing", "socketio_server"},
     # Signed download links (mail from exports) and the certificate check the server runs.
     "security": {"signed_urls", "pem"},
+    # The insights parts of the daily summary and the monthly report, which monitoring sends.
+    "insights": {"digest"},
 }
 
 

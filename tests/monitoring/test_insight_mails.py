@@ -35,25 +35,29 @@ def test_the_daily_summary_says_yesterday_this_bill_the_movers_and_what_is_alway
     with time_machine.travel(MONDAY_16_JUNE, tick=False):
         assert summary.daily_summary_send() == 2
     (message,) = mailoutbox
-    # Sunday 15 June: 12 kWh at 0.10; Saturday too, so no change on the day before.
-    assert "- Yesterday (2025-06-15): 12.0 kWh, 1.20 USD (+0 % on the day before)" in message.body
-    assert ("- This bill (2025-06-01 to 2025-06-30): 54.0 kWh / 5.40 USD so far, "
-            "projected 16.80 USD (12.91-21.04)") in message.body  # fmt: skip
+    # Sunday 15 June: 12 kWh at 0.10; Saturday too, so no change on the day before. At the
+    # default grid intensity (475 g/kWh): 12 kWh are 5.7 kg of CO2, 54 kWh 25.65 kg (25.7
+    # shown), the projected 168 kWh 79.8 kg, the standby's 730 kWh a year 346.75 kg.
+    assert ("- Yesterday (2025-06-15): 12.0 kWh, 1.20 USD, 5.7 kg CO2 (+0 % on the day before)"
+            in message.body)  # fmt: skip
+    assert ("- This bill (2025-06-01 to 2025-06-30): 54.0 kWh / 5.40 USD / 25.7 kg CO2 so far, "
+            "projected 16.80 USD (12.91-21.04), 79.8 kg CO2") in message.body  # fmt: skip
     # 1-15 June against 1-15 May, when nothing was used: the kettle is new.
     assert "- Since the last period: up Kettle new; down none" in message.body
-    assert ("- Always on: 83.3 W, 73.00 USD a year. Most: Kettle 83.3 W (73.00 USD/yr)"
-            in message.body)  # fmt: skip
+    assert ("- Always on: 83.3 W, 73.00 USD and 346.8 kg CO2 a year. Most: Kettle 83.3 W "
+            "(73.00 USD/yr)" in message.body)  # fmt: skip
     (body,) = webhook.received
     part = body["summary"]["insights"]
     bill = api_body(admin_user, "/api/insights/bill-projection")
-    assert part["this_bill"]["so_far"] == bill["so_far"] == {"kwh": 54.0, "energy_cost": 5.4}
+    assert part["this_bill"]["so_far"] == bill["so_far"]
+    assert bill["so_far"] == {"kwh": 54.0, "energy_cost": 5.4, "co2_kg": 25.65}
     projected = part["this_bill"]["projected"]
     assert (projected["total_cost"], projected["low_cost"], projected["high_cost"]) == (
         bill["projected"]["total_cost"], bill["projected"]["low"]["total_cost"],
         bill["projected"]["high"]["total_cost"])  # fmt: skip
     day = api_body(admin_user, "/api/insights/changes?start=2025-06-15&end=2025-06-15")
     assert (part["yesterday"]["kwh"], part["yesterday"]["cost"]) == (12.0, 1.2)
-    assert day["household"] == {"kwh": 12.0, "cost": 1.2}
+    assert day["household"] == {"kwh": 12.0, "cost": 1.2, "co2_kg": 5.7}
     changes = api_body(admin_user, "/api/insights/changes")
     assert part["movers"]["up"] == changes["previous"]["movers"]["up"]
     standby = api_body(admin_user, "/api/insights/standby")
@@ -116,11 +120,12 @@ def test_a_closed_period_is_reported_once_to_the_channels_that_opted_in(
     (message,) = mailoutbox
     assert message.to == ["bills@example.com"]
     assert message.subject == "Kasa Monitor: your bill for 2025-05-01 to 2025-05-31"
-    # May: 372 hours x 0.1 + 372 x 0.2 = 111.6 kWh, 11.16 USD of energy and the 5 USD charge.
+    # May: 372 hours x 0.1 + 372 x 0.2 = 111.6 kWh, 11.16 USD of energy and the 5 USD charge;
+    # at the default 475 g/kWh 53.01 kg of CO2.
     # At mid-May the pattern was 0.1 kWh an hour: 74.4 kWh, 7.44 + 5 = 12.44 projected,
     # 3.72 under the 16.16 it came to (-23.0 %).
-    assert ("Used: 111.6 kWh; cost 16.16 USD (energy 11.16 USD, fixed charges 5.00 USD)"
-            in message.body)  # fmt: skip
+    assert ("Used: 111.6 kWh; cost 16.16 USD (energy 11.16 USD, fixed charges 5.00 USD); "
+            "53.0 kg CO2" in message.body)  # fmt: skip
     assert ("Projected at mid-period (2025-05-16): 12.44 USD (12.44 USD to 12.44 USD); "
             "off by -3.72 USD (-23.0 %)") in message.body  # fmt: skip
     # April (20-30 April: 264 hours x 0.1 = 26.4 kWh, 2.64 USD): 11.16 is 8.52 more, +322.7 %.
@@ -128,8 +133,8 @@ def test_a_closed_period_is_reported_once_to_the_channels_that_opted_in(
             "energy cost +323 %") in message.body  # fmt: skip
     assert "  Movers: up Fridge +323 %; down none" in message.body
     assert "A year ago (2024-05-01 to 2024-05-31): no readings" in message.body
-    # The nights of 25-31 May: 200 W, a year 1,752 kWh at 0.10.
-    assert "Always on: 200.0 W, 175.20 USD a year" in message.body
+    # The nights of 25-31 May: 200 W; a year: 1,752 kWh, 175.20 USD at 0.10, 832.2 kg CO2.
+    assert "Always on: 200.0 W, 175.20 USD and 832.2 kg CO2 a year" in message.body
     report = body["report"]
     # The API asked in the period's last second (time only moves forward for its rate limit).
     changes = api_body(admin_user, "/api/insights/changes", utc(2025, 5, 31, 23, 59, 59))
