@@ -110,8 +110,9 @@ def test_the_costs_page_shows_what_changed(viewer_user, kettle):
     assert "What changed" in html
     assert "(2025-06-01 to 2025-06-10) against 2025-05-01 to 2025-05-10" in html
     assert "against 2024-06-01 to 2024-06-10 a year earlier" in html
-    # All devices: 7 + 0.49 kWh = 1.50 EUR, against 1.00 EUR in May and nothing a year ago.
-    cells = ['1.50 EUR <span class="muted">(7.490 kWh)</span>', "+0.50 EUR (+50 %)",
+    # All devices: 7 + 0.49 kWh = 1.50 EUR, against 1.00 EUR in May and nothing a year ago;
+    # at the default grid intensity (475 g/kWh) 3.55775 kg of CO2 (3.558 in the API).
+    cells = ['1.50 EUR <span class="muted">(7.490 kWh · 3.56 kg CO₂)</span>', "+0.50 EUR (+50 %)",
              "+1.50 EUR (new)"]  # fmt: skip
     assert cells[0] in html and cells[1] in html and cells[2] in html
     row = f'<tr data-device="{kettle.pk}"><th scope="row">Kettle</th>'
@@ -125,12 +126,13 @@ def test_the_costs_page_what_changed_follows_the_period_picker(viewer_user, kett
     html = page(viewer_user, "/costs?period=last_month")
     # May 2025 against the 31 days before it (31 March to 30 April: nothing, so "new") and
     # May 2024 (nothing). May: the Kettle's 5 x 1 kWh and the TV corner's 1 kWh at noon on
-    # 12 May, 6 kWh at 0.20 = 1.20 EUR; the Kettle alone 1.00 EUR.
+    # 12 May, 6 kWh at 0.20 = 1.20 EUR and 2.85 kg of CO2 at 475 g/kWh; the Kettle alone
+    # 1.00 EUR and 2.375 kg (2.38).
     assert "The period (2025-05-01 to 2025-05-31) against 2025-03-31 to 2025-04-30" in html
     assert "against 2024-05-01 to 2024-05-31 a year earlier" in html
-    assert '1.20 EUR <span class="muted">(6.000 kWh)</span>' in html
+    assert '1.20 EUR <span class="muted">(6.000 kWh · 2.85 kg CO₂)</span>' in html
     kettle_row = html.split(f'<tr data-device="{kettle.pk}">')[1].split("</tr>")[0]
-    assert '1.00 EUR <span class="muted">(5.000 kWh)</span>' in kettle_row
+    assert '1.00 EUR <span class="muted">(5.000 kWh · 2.38 kg CO₂)</span>' in kettle_row
     assert "+1.00 EUR (new)" in kettle_row
 
 
@@ -141,11 +143,12 @@ def test_a_custom_period_and_the_card_alone_for_the_script(viewer_user, kettle):
     # and the TV corner's nights of 4, 5 and 6 June (15 hours x 0.014 kWh = 0.21 kWh):
     # 7.21 kWh x 0.20 = 1.442, shown 1.44 EUR; nothing in the five days before.
     assert "(2025-06-02 to 2025-06-06) against 2025-05-28 to 2025-06-01" in html
-    assert '1.44 EUR <span class="muted">(7.210 kWh)</span>' in html
+    # and 7.21 kWh x 475 g = 3.42475 kg of CO2, shown 3.42
+    assert '1.44 EUR <span class="muted">(7.210 kWh · 3.42 kg CO₂)</span>' in html
     assert "+1.44 EUR (new)" in html
     card = page(viewer_user, f"/costs?{query}&part=changes")
     assert card.startswith('<section class="card" aria-labelledby="changes-heading" id="changes"')
-    assert "<html" not in card and '1.44 EUR <span class="muted">(7.210 kWh)</span>' in card
+    assert "<html" not in card and '1.44 EUR <span class="muted">(7.210 kWh · ' in card
 
 
 def test_a_refused_custom_period_shows_no_card(viewer_user, kettle):
