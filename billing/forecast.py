@@ -8,13 +8,15 @@ Pure functions over plan versions; billing.selectors reads the plans and calls t
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from collections.abc import Hashable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from billing.decimals import ZERO, to_decimal
 from billing.engine import Interval, fixed_charges, price
-from billing.periods import PlanVersion
+from billing.engine.tou import PriceChanges
+from billing.periods import PlanVersion, Versions
 
 
 def linear(plan: dict) -> bool:
@@ -101,3 +103,42 @@ def period_fixed_cost(
     used = [Interval(HOUSEHOLD, a, b, to_decimal(kwh)) for a, b, kwh in hours if a < b]
     charged = fixed_charges(used, list(versions), period_start, period_end)
     return sum((p.total for p in charged), ZERO)
+
+
+RUN = "run"
+
+
+def profile_cost(
+    versions: Sequence[PlanVersion], start: datetime, step: timedelta, kwh: Sequence[Decimal]
+) -> Decimal:
+    """The energy cost (with its tax) of kwh[i] used evenly over [start + i*step,
+    start + (i+1)*step), with the plan in force at each moment, priced alone (tiers from
+    the first; fixed charges left out): an appliance's run, or its typical run started
+    at another hour.
+
+    The steps are joined between the moments a price may change (PriceChanges), so the
+    engine prices a few intervals instead of one per minute; a step a change falls inside
+    stays on its own and the engine splits it in proportion to time, as it would anyway.
+    The cost is the same as pricing each step alone.
+    """
+    if not kwh:
+        return ZERO
+    end = start + step * len(kwh)
+    cuts = PriceChanges(Versions(list(versions))).between(start, end)
+    intervals: list[Interval] = []
+    group_key, low, total = None, start, ZERO
+    for n, used in enumerate(kwh):
+        a, b = start + step * n, start + step * (n + 1)
+        k = bisect_right(cuts, a)
+        key = (k, n) if k < len(cuts) and cuts[k] < b else (k, None)
+        if key != group_key:
+            if total > 0:
+                intervals.append(Interval(RUN, low, a, total))
+            group_key, low, total = key, a, ZERO
+        total += to_decimal(used)
+    if total > 0:
+        intervals.append(Interval(RUN, low, end, total))
+    if not intervals:
+        return ZERO
+    result = price(intervals, list(versions), start, end)
+    return sum((d.cost for d in result.devices), ZERO)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -352,3 +352,20 @@ def period_fixed_cost(
 def money_places(currency: str) -> int:
     """Decimal places an amount in this currency is shown with (ISO 4217: 2, JPY 0, ...)."""
     return currency_places(currency)
+
+
+def run_costs(
+    runs: Sequence[tuple[datetime, Sequence[float]]], step: timedelta
+) -> list[tuple[str, Decimal]]:
+    """(currency, energy cost with its tax) of each run: (start, kWh per step from start),
+    priced alone with the plan in force at each moment (billing/forecast.py profile_cost:
+    a run across a time-of-use edge or a plan change is split and each piece priced at
+    its own price; tiers from the first, as if it were the period's only use)."""
+    history = plan_history()
+    versions = plan_versions(history)
+    priced = []
+    for start, kwh in runs:
+        currency = plan_in_force(start, history).plan["currency"]
+        cost = forecast.profile_cost(versions, start, step, [to_decimal(k) for k in kwh])
+        priced.append((currency, cost))
+    return priced
