@@ -88,7 +88,9 @@ def test_a_run_across_a_time_of_use_edge_is_priced_in_each_piece(admin_at, viewe
 
 def test_a_plan_change_mid_run_prices_each_part_with_its_plan(admin_at, viewer_at, dishwasher):
     save_plan(admin_at, utc(2025, 1, 1), SIMPLE)
-    save_plan(admin_at, utc(2025, 6, 10, 16, 0), {**SIMPLE, "rate_per_kwh": 0.20, "tax": {"rate": 10}})
+    save_plan(
+        admin_at, utc(2025, 6, 10, 16, 0), {**SIMPLE, "rate_per_kwh": 0.20, "tax": {"rate": 10}}
+    )
     minutes(dishwasher, utc(2025, 6, 10, 15, 30), [1200] * 61 + [0] * 30)
     with time_machine.travel(utc(2025, 6, 10, 17, 30), tick=False):
         services.appliance_runs_detect()
@@ -122,9 +124,7 @@ def test_a_run_through_the_autumn_clock_change_is_priced_on_the_wall_clock(
     assert (run["duration_minutes"], run["kwh"], run["cost"]) == (241.0, 4.0, 0.35)
 
 
-def test_the_cheapest_hour_of_tomorrow_counts_the_hour_lived_twice(
-    settings, admin_at, viewer_at
-):
+def test_the_cheapest_hour_of_tomorrow_counts_the_hour_lived_twice(settings, admin_at, viewer_at):
     settings.TIME_ZONE = "Europe/Berlin"
     save_plan(admin_at, utc(2025, 1, 1), {
         "rate_type": "time_of_use", "timezone": "Europe/Berlin", "default_rate": 0.20,
