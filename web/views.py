@@ -27,6 +27,7 @@ from devices.kasa_client import CloudCredentials
 from exports import selectors as export_selectors
 from insights import selectors as insight_selectors
 from insights import services as insight_services
+from insights.models import ApplianceKind
 from kasamonitor.errors import ApiError
 from monitoring import selectors as alert_selectors
 
@@ -114,7 +115,20 @@ def device_detail(request, pk: int):
         device=device, stats=stats, outlets=outlets, currency=_currency(),
         chosen=chosen, points=points, problem=problem,
         range_choices=RANGE_CHOICES, interval_choices=INTERVAL_CHOICES,
+        **_appliance(request, device),
     )  # fmt: skip
+
+
+def _appliance(request, device) -> dict:
+    """The device's appliance runs and their settings form, for those who may see costs
+    (as /api/insights/runs); the form posts to web.actions.device_appliance."""
+    if not has_permission(request.user, "costs.view"):
+        return {}
+    return {
+        "appliance": insight_selectors.appliance_runs(device, limit=10),
+        "appliance_kinds": ApplianceKind.choices,
+        "appliance_presets": insight_selectors.appliance_settings(device)["presets"],
+    }
 
 
 def _history(device, chosen: dict) -> tuple[list[dict], object]:
