@@ -8,10 +8,11 @@ Pure functions over plan versions; billing.selectors reads the plans and calls t
 from __future__ import annotations
 
 import json
-from bisect import bisect_right
+import math
 from collections.abc import Hashable, Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 from billing.decimals import ZERO, to_decimal
 from billing.engine import Interval, fixed_charges, price
@@ -109,35 +110,35 @@ RUN = "run"
 
 
 def profile_cost(
-    versions: Sequence[PlanVersion], start: datetime, step: timedelta, kwh: Sequence[Decimal]
+    versions: Sequence[PlanVersion],
+    start: datetime,
+    step: timedelta,
+    kwh: Sequence[float],
+    changes: PriceChanges | None = None,
 ) -> Decimal:
     """The energy cost (with its tax) of kwh[i] used evenly over [start + i*step,
     start + (i+1)*step), with the plan in force at each moment, priced alone (tiers from
     the first; fixed charges left out): an appliance's run, or its typical run started
     at another hour.
 
-    The steps are joined between the moments a price may change (PriceChanges), so the
-    engine prices a few intervals instead of one per minute; a step a change falls inside
-    stays on its own and the engine splits it in proportion to time, as it would anyway.
-    The cost is the same as pricing each step alone.
+    The steps are joined between the moments a price may change (PriceChanges; pass one
+    to share its cache between calls), so the engine prices a few intervals instead of one
+    per minute; a step a change falls inside stays on its own and the engine splits it in
+    proportion to time, as it would anyway. The cost is that of pricing each step alone.
     """
     if not kwh:
         return ZERO
     end = start + step * len(kwh)
-    cuts = PriceChanges(Versions(list(versions))).between(start, end)
-    intervals: list[Interval] = []
-    group_key, low, total = None, start, ZERO
-    for n, used in enumerate(kwh):
-        a, b = start + step * n, start + step * (n + 1)
-        k = bisect_right(cuts, a)
-        key = (k, n) if k < len(cuts) and cuts[k] < b else (k, None)
-        if key != group_key:
-            if total > 0:
-                intervals.append(Interval(RUN, low, a, total))
-            group_key, low, total = key, a, ZERO
-        total += to_decimal(used)
-    if total > 0:
-        intervals.append(Interval(RUN, low, end, total))
+    changes = changes or PriceChanges(Versions(list(versions)))
+    bounds = {0, len(kwh)}
+    for moment in changes.between(start, end):
+        n, inside = divmod(moment - start, step)
+        bounds |= {n, n + 1} if inside else {n}
+    intervals = []
+    for a, b in pairwise(sorted(bounds)):
+        total = to_decimal(math.fsum(kwh[a:b]))
+        if total > 0:
+            intervals.append(Interval(RUN, start + step * a, start + step * b, total))
     if not intervals:
         return ZERO
     result = price(intervals, list(versions), start, end)

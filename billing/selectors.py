@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from billing import forecast
 from billing.decimals import ZERO, to_decimal
+from billing.engine.tou import PriceChanges
 from billing.models import DailyCost, HourlyCost, RatePlan
 from billing.periods import MICROSECOND, PlanVersion, Versions, version_periods
 from billing.plans import (
@@ -363,9 +364,9 @@ def run_costs(
     its own price; tiers from the first, as if it were the period's only use)."""
     history = plan_history()
     versions = plan_versions(history)
+    changes = PriceChanges(Versions(versions))  # one cache of price changes for all runs
     priced = []
     for start, kwh in runs:
         currency = plan_in_force(start, history).plan["currency"]
-        cost = forecast.profile_cost(versions, start, step, [to_decimal(k) for k in kwh])
-        priced.append((currency, cost))
+        priced.append((currency, forecast.profile_cost(versions, start, step, kwh, changes)))
     return priced
