@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -57,7 +57,8 @@ class RunsApi(APIView):
     permission_classes = [VIEW_COSTS]
 
     @extend_schema(
-        parameters=[s.RunsQuery], responses=s.RunsOut, tags=["insights"],
+        parameters=[s.RunsQuery], tags=["insights"],
+        responses={200: s.RunsOut, 404: OpenApiResponse(description="No device with this id, IP or MAC.")},
         summary="A device's appliance runs: start, duration, kWh and cost; the last 10 runs' "
         "averages and the cheapest hour of tomorrow to start one",
     )  # fmt: skip

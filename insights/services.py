@@ -81,8 +81,6 @@ def appliance_settings_remove(*, device, actor=None) -> None:
         audit_record("appliance.remove", actor=actor, target=device)
 
 
-def appliance_runs_detect(
-    device_ids: list[int] | None = None, now: datetime | None = None
-) -> int:
+def appliance_runs_detect(device_ids: list[int] | None = None, now: datetime | None = None) -> int:
     """Store the new runs of these devices (every device with settings by default)."""
     return runs.detect(device_ids, now)
