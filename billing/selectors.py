@@ -356,12 +356,13 @@ def money_places(currency: str) -> int:
 
 
 def run_costs(
-    runs: Sequence[tuple[datetime, Sequence[float]]], step: timedelta
-) -> list[tuple[str, Decimal]]:
-    """(currency, energy cost with its tax) of each run: (start, kWh per step from start),
-    priced alone with the plan in force at each moment (billing/forecast.py profile_cost:
-    a run across a time-of-use edge or a plan change is split and each piece priced at
-    its own price; tiers from the first, as if it were the period's only use)."""
+    runs: Sequence[tuple[datetime, Sequence[float]]], step: timedelta, at: datetime | None = None
+) -> tuple[str, list[tuple[str, Decimal]]]:
+    """The currency in force at `at` (now), and (currency, energy cost with its tax) of each
+    run: (start, kWh per step from start), priced alone with the plan in force at each
+    moment (billing/forecast.py profile_cost: a run across a time-of-use edge or a plan
+    change is split and each piece priced at its own price; tiers from the first, as if
+    it were the period's only use). One read of the plans for all of them."""
     history = plan_history()
     versions = plan_versions(history)
     changes = PriceChanges(Versions(versions))  # one cache of price changes for all runs
@@ -369,4 +370,4 @@ def run_costs(
     for start, kwh in runs:
         currency = plan_in_force(start, history).plan["currency"]
         priced.append((currency, forecast.profile_cost(versions, start, step, kwh, changes)))
-    return priced
+    return plan_in_force(at, history).plan["currency"], priced

@@ -24,19 +24,24 @@ def runs_report(device, *, limit: int = 20, now: datetime | None = None) -> dict
     latest = list(ApplianceRun.objects.filter(device=device).order_by("-start")[
         : max(limit, SUMMARY_RUNS)
     ])  # fmt: skip
-    priced = billing_selectors.run_costs([(r.start, r.profile) for r in latest], MINUTE)
-    currency = billing_selectors.plan_in_force(now).plan["currency"]
-    rows = [
-        _row(run, cost_currency, cost)
-        for run, (cost_currency, cost) in zip(latest, priced, strict=True)
-    ]
+    last = latest[:SUMMARY_RUNS]
+    starts = tomorrow_hours(now) if last else []
+    typical = typical_profile(last) if last else []
+    # One call: billing reads the plans once for the runs and the typical run's starts.
+    currency, priced = billing_selectors.run_costs(
+        [(r.start, r.profile) for r in latest] + [(s, typical) for s in starts], MINUTE, now
+    )
+    priced, at_hours = priced[: len(latest)], [cost for _, cost in priced[len(latest) :]]
+    rows = [_row(run, c, cost) for run, (c, cost) in zip(latest, priced, strict=True)]
     return {
         "device": {"id": device.pk, "device_name": device.name, "device_ip": device.host},
         "settings": settings_out(settings),
         "currency": currency,
         "timezone": str(household_zone()),
         "runs": rows[:limit],
-        "summary": _summary(latest[:SUMMARY_RUNS], priced[:SUMMARY_RUNS], currency, now),
+        "summary": _summary(
+            last, priced[: len(last)], currency, cheapest(starts, at_hours, currency)
+        ),
     }
 
 
@@ -63,7 +68,7 @@ def _row(run: ApplianceRun, currency: str, cost: Decimal) -> dict:
     }
 
 
-def _summary(runs: list[ApplianceRun], priced: list, currency: str, now: datetime) -> dict:
+def _summary(runs: list[ApplianceRun], priced: list, currency: str, best: dict | None) -> dict:
     if not runs:
         return {"runs": 0, "avg_kwh": None, "avg_cost": None, "cheapest": None}
     avg_kwh = sum(r.kwh for r in runs) / len(runs)
@@ -72,7 +77,7 @@ def _summary(runs: list[ApplianceRun], priced: list, currency: str, now: datetim
         "runs": len(runs),
         "avg_kwh": round(avg_kwh, 3),
         "avg_cost": _money(avg_cost, currency),
-        "cheapest": cheapest_start(typical_profile(runs), now, currency),
+        "cheapest": best,
     }
 
 
@@ -85,20 +90,25 @@ def typical_profile(runs: list[ApplianceRun]) -> list[float]:
     ]
 
 
-def cheapest_start(profile: list[float], now: datetime, currency: str) -> dict:
-    """The typical run priced starting at each hour of tomorrow (the household's clock;
-    23 or 25 on the days the clocks change), with the plans in force then."""
+def tomorrow_hours(now: datetime) -> list[datetime]:
+    """The UTC starts of tomorrow's hours on the household's clock (23 or 25 when the
+    clocks change)."""
     zone = household_zone()
     day = now.astimezone(zone).date() + timedelta(days=1)
     start = datetime.combine(day, time(0), zone).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
-    starts = [start + n * HOUR for n in range(int((end - start) / HOUR))]
-    priced = billing_selectors.run_costs([(s, profile) for s in starts], MINUTE)
-    costs = [cost for _, cost in priced]
+    return [start + n * HOUR for n in range(int((end - start) / HOUR))]
+
+
+def cheapest(starts: list[datetime], costs: list[Decimal], currency: str) -> dict | None:
+    """The typical run's cost at each start, the cheapest (earliest of equals) and dearest."""
+    if not starts:
+        return None
+    zone = household_zone()
     best = min(range(len(starts)), key=lambda n: (costs[n], n))
     worst = max(range(len(starts)), key=lambda n: (costs[n], -n))
     return {
-        "day": day.isoformat(),
+        "day": starts[0].astimezone(zone).date().isoformat(),
         "same_every_hour": costs[best] == costs[worst],
         "hour": starts[best].astimezone(zone).strftime("%H:%M"),
         "cost": _money(costs[best], currency),

@@ -56,5 +56,7 @@ def test_polls_of_a_kettle_become_a_priced_run(
     assert (run.start, run.end) == (T0 + timedelta(minutes=1), T0 + timedelta(minutes=4))
     assert run.kwh == pytest.approx(2 / 30, abs=1e-6)
     with time_machine.travel(T0 + timedelta(minutes=8), tick=False):
-        body = admin.get("/api/insights/runs", {"device_id": host}).json()
+        answer = admin.get("/api/insights/runs", {"device_id": host})
+    assert answer.status_code == 200, answer.json()
+    body = answer.json()
     assert body["runs"][0]["cost"] == 0.02 and body["runs"][0]["duration_minutes"] == 3.0
