@@ -274,3 +274,23 @@ def test_a_device_without_settings_has_no_runs(viewer_at):
     body = runs_of(viewer_at, DeviceFactory())
     assert body["settings"] is None and body["runs"] == []
     assert body["summary"] == {"runs": 0, "avg_kwh": None, "avg_cost": None, "cheapest": None}
+
+
+def test_the_admin_edits_settings_through_the_same_service(admin_user, dishwasher):
+    from django.test import Client
+
+    console = Client()
+    console.force_login(admin_user)
+    minutes(dishwasher, utc(2025, 6, 10, 10, 0), [800] * 40 + [2] * 30)
+    with time_machine.travel(utc(2025, 6, 10, 11, 30), tick=False):
+        services.appliance_runs_detect()
+        settings = ApplianceSettings.objects.get(device=dishwasher)
+        answer = console.post(
+            f"/admin/insights/appliancesettings/{settings.pk}/change/",
+            {"device": dishwasher.pk, "kind": "dishwasher", "threshold_w": 10,
+             "min_run_minutes": 45, "max_gap_minutes": 20},
+        )  # fmt: skip
+    assert answer.status_code == 302, answer.content[:2000]
+    settings.refresh_from_db()
+    assert settings.min_run_minutes == 45 and settings.detected_until is None
+    assert not ApplianceRun.objects.exists()  # forgotten, to be found again with 45 minutes
