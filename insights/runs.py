@@ -23,8 +23,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from devices import runs as detection
 from devices import selectors as device_selectors
+from devices.selectors import appliance_runs as detection
 from insights.models import ApplianceKind, ApplianceRun, ApplianceSettings
 
 MINUTE = timedelta(minutes=1)

@@ -12,13 +12,14 @@ from django.utils import timezone
 from billing import selectors as billing_selectors
 from insights import changes as _changes
 from insights import run_costs
-from insights.models import ApplianceSettings, ProjectionCheck
+from insights.models import ApplianceKind, ApplianceSettings, ProjectionCheck
 from insights.projection import DEFAULT_HISTORY_DAYS, WEEKDAY, WEEKEND, project
 from insights.runs import PRESETS
 from insights.standby import DEFAULT_NIGHTS
 from insights.standby import standby_report as _standby_report
 
 CHECKS_SHOWN = 12
+APPLIANCE_KINDS = ApplianceKind.choices  # [(value, label)] for forms
 
 
 def standby_report(*, nights: int = DEFAULT_NIGHTS, now: datetime | None = None) -> dict:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from devices import runs
+from devices.selectors import appliance_runs as runs
 
 from . import conditions, conf, energy
 from .alerts import alert_open, alert_resolve

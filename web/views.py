@@ -27,7 +27,6 @@ from devices.kasa_client import CloudCredentials
 from exports import selectors as export_selectors
 from insights import selectors as insight_selectors
 from insights import services as insight_services
-from insights.models import ApplianceKind
 from kasamonitor.errors import ApiError
 from monitoring import selectors as alert_selectors
 
@@ -126,7 +125,7 @@ def _appliance(request, device) -> dict:
         return {}
     return {
         "appliance": insight_selectors.appliance_runs(device, limit=10),
-        "appliance_kinds": ApplianceKind.choices,
+        "appliance_kinds": insight_selectors.APPLIANCE_KINDS,
         "appliance_presets": insight_selectors.appliance_settings(device)["presets"],
     }
 
