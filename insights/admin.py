@@ -22,14 +22,15 @@ class ApplianceSettingsAdmin(admin.ModelAdmin):
     """Editing here goes through the same service as the API (a change looks again)."""
 
     list_display = ("device", "kind", "threshold_w", "min_run_minutes", "max_gap_minutes")
-    readonly_fields = ("detected_until",)
     fields = ("device", "kind", "threshold_w", "min_run_minutes", "max_gap_minutes")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("device",) if obj else ()  # another device: delete this row, add one
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in self.fields[1:]}
-        saved = services.appliance_settings_save(
-            device=form.cleaned_data["device"], data=data, actor=request.user
-        )
+        device = obj.device if change else form.cleaned_data["device"]
+        saved = services.appliance_settings_save(device=device, data=data, actor=request.user)
         obj.pk = saved.pk
 
     def delete_model(self, request, obj):
