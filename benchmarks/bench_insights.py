@@ -12,15 +12,21 @@ time-of-use plan with tiers and a service charge, the slowest pricing.
 
 Each answer is timed as worked out (INSIGHTS_CACHE_SECONDS=0: the budget's figure, what a
 request pays once a minute) and as served from the cache (the other requests of the minute).
+Then, in a process of its own, the appliance runs (`--runs` for that phase alone): on
+`make bench`'s year of one-minute readings (yeardata.py, 5,256,000 rows), a year of runs is
+detected (the worker's first pass), a poll's detection is timed, and GET /api/insights/runs
+and /api/insights/appliances/{id} are timed.
 
 Run: .venv/bin/python benchmarks/bench_insights.py   (SQLite in a temp dir; with
-DATABASE_URL on PostgreSQL its own database kasa_bench_insights, created and dropped).
+DATABASE_URL on PostgreSQL its own databases kasa_bench_insights and
+kasa_bench_insights_runs, created and dropped).
 """
 
 from __future__ import annotations
 
 import random
 import statistics
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -96,10 +102,10 @@ def build() -> None:
     summarise_days(selectors.plan_versions(), START, END + timedelta(hours=1))
 
 
-def timed_get(client, url: str, runs: int = 21) -> tuple[float, float]:
+def timed_get(client, url: str, runs: int = 21, at: datetime = END) -> tuple[float, float]:
     import time_machine
 
-    with time_machine.travel(END, tick=False):
+    with time_machine.travel(at, tick=False):
         client.get(url)  # warm up (and the closed period's check, written once)
         times = []
         for _ in range(runs):
@@ -111,13 +117,13 @@ def timed_get(client, url: str, runs: int = 21) -> tuple[float, float]:
     return statistics.median(times) * 1000, times[int(len(times) * 0.95)] * 1000
 
 
-def _profile(client, url: str) -> None:
+def _profile(client, url: str, at: datetime = END) -> None:
     import cProfile
     import pstats
 
     import time_machine
 
-    with time_machine.travel(END, tick=False), cProfile.Profile() as profile:
+    with time_machine.travel(at, tick=False), cProfile.Profile() as profile:
         client.get(url)
     pstats.Stats(profile).sort_stats("cumulative").print_stats(
         "insights/|billing/|execute|selectors|sql", 45
@@ -125,8 +131,17 @@ def _profile(client, url: str) -> None:
 
 
 def main() -> int:
-    with bench_database("insights"):
-        return run()
+    if "--runs-only" in sys.argv:
+        with bench_database("insights_runs"):
+            return run_runs()
+    if "--runs" not in sys.argv:  # the appliance runs' phase needs the year of readings
+        with bench_database("insights"):
+            ok = run() == 0
+    else:
+        ok = True
+    # A process of its own: the year of readings is built on the UTC clock (yeardata.py).
+    child = subprocess.run([sys.executable, __file__, "--runs-only", *sys.argv[1:]], check=False)
+    return 0 if ok and child.returncode == 0 else 1
 
 
 def run() -> int:
@@ -174,6 +189,75 @@ def run() -> int:
                  median, "ms", COSTS_YEAR_BUDGET_MS)  # fmt: skip
     print(f"  p95 {p95:.1f} ms")
     return 0 if ok else 1
+
+
+# -- appliance runs: on `make bench`'s year of one-minute readings (yeardata.py) ------------
+
+RUNS_END = datetime(2024, 6, 17, 9, 0, tzinfo=UTC)
+
+
+def run_runs() -> int:
+    """Detect a year of runs, then time a poll's detection and GET /api/insights/runs.
+
+    yeardata's power is 40 + 10 x device + 5 x UTC hour W: with each device's threshold at
+    its 18:00 power, it runs from 18:00 to midnight every day (365 runs of 6 hours)."""
+    setup_django()
+    import yeardata
+    from django.core.management import call_command
+    from django.db import connection
+    from rest_framework.test import APIClient
+
+    from accounts.models import User
+    from billing import services as billing_services
+    from insights import services
+    from insights.models import ApplianceRun, ApplianceSettings
+
+    call_command("migrate", verbosity=0)
+    built = yeardata.build(end=RUNS_END)
+    print(f"{connection.vendor}: {built['readings']:,} one-minute readings in "
+          f"{built['seconds']:.0f} s")  # fmt: skip
+    for n, device in enumerate(built["devices"]):
+        ApplianceSettings.objects.create(
+            device=device, kind="custom", threshold_w=yeardata.power(n, RUNS_END.replace(hour=18)),
+            min_run_minutes=30, max_gap_minutes=5, detected_until=built["start"],
+        )  # fmt: skip
+    started = time.perf_counter()
+    services.appliance_runs_detect(now=RUNS_END)
+    seconds = time.perf_counter() - started
+    ok = report(f"first detection, a year of readings, {yeardata.DEVICES} devices "
+                f"({connection.vendor})", seconds, "s", 600)  # fmt: skip
+    print(f"  {ApplianceRun.objects.count()} runs stored")
+    ok &= _time_a_poll(built["devices"], services, connection)
+    client = APIClient(HTTP_HOST="127.0.0.1")
+    client.force_authenticate(User.objects.create(username="bench", role="viewer"))
+    device = built["devices"][-1]
+    for label, plan in (("time-of-use + tiers", PLAN), ("time-of-use", TOU)):
+        billing_services.rate_plan_save(plan, now=built["start"] - timedelta(days=1))
+        for url in (f"/api/insights/runs?device_id={device.pk}&limit=20",
+                    f"/api/insights/appliances/{device.pk}"):  # fmt: skip
+            median, p95 = timed_get(client, url, at=RUNS_END + timedelta(minutes=1))
+            name = url.split("?")[0].replace(str(device.pk), "{id}")
+            ok &= report(f"GET {name}, {label}, a year of runs ({connection.vendor})",
+                         median, "ms", BUDGET_MS)  # fmt: skip
+            print(f"  p95 {p95:.1f} ms")
+            if "--profile" in sys.argv:
+                _profile(client, url, at=RUNS_END + timedelta(minutes=1))
+    return 0 if ok else 1
+
+
+def _time_a_poll(devices, services, connection) -> bool:
+    """One more minute of readings for every device, then the detection a poll queues."""
+    from devices.models import Reading
+
+    at = RUNS_END + timedelta(minutes=1)
+    Reading.objects.bulk_create(
+        Reading(device=d, timestamp=at, power_w=1.0, energy_delta_kwh=0.0) for d in devices
+    )
+    started = time.perf_counter()
+    services.appliance_runs_detect([d.pk for d in devices], now=at)
+    ms = (time.perf_counter() - started) * 1000
+    return report(f"detection after a poll, {len(devices)} devices ({connection.vendor})",
+                  ms, "ms", 500)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -8,14 +8,16 @@ Pure functions over plan versions; billing.selectors reads the plans and calls t
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, localcontext
+from itertools import pairwise
 
 from billing.decimals import PRECISION, ZERO, to_decimal
 from billing.engine import Interval, _ladder, fixed_charges, price
-from billing.engine.tou import prices_for_month
+from billing.engine.tou import PriceChanges, prices_for_month
 from billing.periods import MICROSECOND, PlanVersion, Versions
 
 
@@ -165,3 +167,42 @@ def period_fixed_cost(
     used = [Interval(HOUSEHOLD, a, b, to_decimal(kwh)) for a, b, kwh in hours if a < b]
     charged = fixed_charges(used, list(versions), period_start, period_end)
     return sum((p.total for p in charged), ZERO)
+
+
+RUN = "run"
+
+
+def profile_cost(
+    versions: Sequence[PlanVersion],
+    start: datetime,
+    step: timedelta,
+    kwh: Sequence[float],
+    changes: PriceChanges | None = None,
+) -> Decimal:
+    """The energy cost (with its tax) of kwh[i] used evenly over [start + i*step,
+    start + (i+1)*step), with the plan in force at each moment, priced alone (tiers from
+    the first; fixed charges left out): an appliance's run, or its typical run started
+    at another hour.
+
+    The steps are joined between the moments a price may change (PriceChanges; pass one
+    to share its cache between calls), so the engine prices a few intervals instead of one
+    per minute; a step a change falls inside stays on its own and the engine splits it in
+    proportion to time, as it would anyway. The cost is that of pricing each step alone.
+    """
+    if not kwh:
+        return ZERO
+    end = start + step * len(kwh)
+    changes = changes or PriceChanges(Versions(list(versions)))
+    bounds = {0, len(kwh)}
+    for moment in changes.between(start, end):
+        n, inside = divmod(moment - start, step)
+        bounds |= {n, n + 1} if inside else {n}
+    intervals = []
+    for a, b in pairwise(sorted(bounds)):
+        total = to_decimal(math.fsum(kwh[a:b]))
+        if total > 0:
+            intervals.append(Interval(RUN, start + step * a, start + step * b, total))
+    if not intervals:
+        return ZERO
+    result = price(intervals, list(versions), start, end)
+    return sum((d.cost for d in result.devices), ZERO)

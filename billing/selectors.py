@@ -13,7 +13,7 @@ import json
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from billing import carbon, forecast
 from billing.decimals import ZERO, to_decimal
+from billing.engine.tou import PriceChanges
 from billing.models import DailyCost, GridIntensity, HourlyCost, RatePlan
 from billing.periods import MICROSECOND, PlanVersion, Versions, version_periods
 from billing.plans import (
@@ -441,3 +442,21 @@ def period_fixed_cost(
 def money_places(currency: str) -> int:
     """Decimal places an amount in this currency is shown with (ISO 4217: 2, JPY 0, ...)."""
     return currency_places(currency)
+
+
+def run_costs(
+    runs: Sequence[tuple[datetime, Sequence[float]]], step: timedelta, at: datetime | None = None
+) -> tuple[str, list[tuple[str, Decimal]]]:
+    """The currency in force at `at` (now), and (currency, energy cost with its tax) of each
+    run: (start, kWh per step from start), priced alone with the plan in force at each
+    moment (billing/forecast.py profile_cost: a run across a time-of-use edge or a plan
+    change is split and each piece priced at its own price; tiers from the first, as if
+    it were the period's only use). One read of the plans for all of them."""
+    history = plan_history()
+    versions = plan_versions(history)
+    changes = PriceChanges(Versions(versions))  # one cache of price changes for all runs
+    priced = []
+    for start, kwh in runs:
+        currency = plan_in_force(start, history).plan["currency"]
+        priced.append((currency, forecast.profile_cost(versions, start, step, kwh, changes)))
+    return plan_in_force(at, history).plan["currency"], priced

@@ -31,6 +31,7 @@ from django.utils import timezone
 from kasamonitor.timestamps import iso_utc
 from system import selectors as system_selectors
 
+from . import runs as appliance_runs  # noqa: F401 (public: the appliance-run detection)
 from .errors import DeviceNotFound
 from .models import (
     READING_COLUMNS,  # noqa: F401 (public: the columns of readings_in rows)

@@ -1,4 +1,5 @@
-"""The insights app's start-up: its beat row (recording closed billing periods)."""
+"""The insights app's start-up: its beat rows (recording closed billing periods, detecting
+appliance runs) and the detection after each poll."""
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
@@ -9,7 +10,12 @@ class InsightsConfig(AppConfig):
     name = "insights"
 
     def ready(self) -> None:
+        from devices.signals import rollups_updated
+
         from .periodic import setup_periodic_tasks
+        from .receivers import detect_runs_after_poll
+
+        rollups_updated.connect(detect_runs_after_poll, dispatch_uid="insights.detect_runs")
 
         post_migrate.connect(
             setup_periodic_tasks, sender=self, dispatch_uid="insights.setup_periodic_tasks"

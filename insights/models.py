@@ -33,3 +33,61 @@ class ProjectionCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_day}..{self.last_day}: {self.projected_cost} vs {self.actual_cost}"
+
+
+class ApplianceKind(models.TextChoices):
+    WASHER = "washer", "Washing machine"
+    DISHWASHER = "dishwasher", "Dishwasher"
+    KETTLE = "kettle", "Kettle"
+    DRYER = "dryer", "Tumble dryer"
+    CUSTOM = "custom", "Other appliance"
+
+
+class ApplianceSettings(models.Model):
+    """A device that powers an appliance whose runs are detected (insights/runs.py).
+
+    The three figures start from the kind's preset (insights.runs.PRESETS) and can be
+    changed; a change re-detects the device's runs from its readings.
+    """
+
+    device = models.OneToOneField(
+        "devices.Device", on_delete=models.CASCADE, related_name="appliance"
+    )
+    kind = models.CharField(max_length=16, choices=ApplianceKind.choices)
+    threshold_w = models.FloatField(help_text="Running while the power is at or above this.")
+    min_run_minutes = models.PositiveIntegerField(help_text="Shorter bursts are not runs.")
+    max_gap_minutes = models.PositiveIntegerField(
+        help_text="Pauses shorter than this are part of the run (a washer soaking)."
+    )
+    detected_until = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="Readings from here on are still to be looked at (None: none yet).",
+    )  # fmt: skip
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "appliance run settings"
+        verbose_name_plural = "appliance run settings"
+
+    def __str__(self) -> str:
+        return f"{self.device}: {self.get_kind_display()}"
+
+
+class ApplianceRun(models.Model):
+    """One detected run: [start, end), its energy, and that energy minute by minute from
+    the start (what billing prices it from, and the typical run is averaged from)."""
+
+    device = models.ForeignKey("devices.Device", on_delete=models.CASCADE, related_name="runs")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    kwh = models.FloatField()
+    profile = models.JSONField(help_text="kWh of each minute from the start.")
+
+    class Meta:
+        ordering = ["device", "-start"]
+        constraints = [
+            models.UniqueConstraint(fields=["device", "start"], name="appliance_run_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} @ {self.start:%Y-%m-%d %H:%M}: {self.kwh:.3f} kWh"

@@ -1,6 +1,6 @@
 """Reads of the insights app: standby power and its yearly cost, the bill projection, how
 far the projections of closed periods were off, and what changed against earlier periods.
-Each answer is the API's body.
+And appliance runs: what one run costs. Each answer is the API's body.
 
 The pages and the API read the same answers, kept in the shared cache for
 INSIGHTS_CACHE_SECONDS (60) per question: working one out reads a year of hourly rollups
@@ -26,12 +26,15 @@ from redis.exceptions import RedisError
 from billing import selectors as billing_selectors
 from devices import selectors as device_selectors
 from insights import changes as _changes
-from insights.models import ProjectionCheck
+from insights import run_costs
+from insights.models import ApplianceKind, ApplianceSettings, ProjectionCheck
 from insights.projection import DEFAULT_HISTORY_DAYS, WEEKDAY, WEEKEND, project
+from insights.runs import PRESETS
 from insights.standby import DEFAULT_NIGHTS
 from insights.standby import standby_report as _standby_report
 
 CHECKS_SHOWN = 12
+APPLIANCE_KINDS = ApplianceKind.choices  # [(value, label)] for forms
 
 
 def standby_report(*, nights: int = DEFAULT_NIGHTS, now: datetime | None = None) -> dict:
@@ -172,3 +175,25 @@ def _money(currency: str):
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def appliance_runs(device, *, limit: int = 20, now: datetime | None = None) -> dict:
+    """The device's latest appliance runs with their cost, the last 10 runs' averages and
+    the cheapest hour of tomorrow to start its typical run."""
+    return run_costs.runs_report(device, limit=limit, now=now)
+
+
+def appliance_settings(device) -> dict:
+    """The device's run settings (None: not detected) and each kind's preset."""
+    return {
+        "device": {"id": device.pk, "device_name": device.name, "device_ip": device.host},
+        "settings": run_costs.settings_out(ApplianceSettings.objects.filter(device=device).first()),
+        "presets": {
+            str(kind): {
+                "threshold_w": p.threshold_w,
+                "min_run_minutes": p.min_run_minutes,
+                "max_gap_minutes": p.max_gap_minutes,
+            }
+            for kind, p in PRESETS.items()
+        },
+    }

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from insights.changes import MAX_DAYS
+from insights.models import ApplianceKind
 from insights.projection import DEFAULT_HISTORY_DAYS
 from insights.standby import DEFAULT_NIGHTS
 from kasamonitor.ranges import SCHEMA as RANGE_SCHEMA
@@ -209,3 +210,89 @@ class ChangesOut(serializers.Serializer):
     household = Figures()
     previous = Comparison(help_text="The period of the same length before it.")
     year_ago = Comparison(help_text="The same period a year earlier.")
+
+
+# -- appliance runs -----------------------------------------------------------------------
+
+
+class RunsQuery(serializers.Serializer):
+    device_id = serializers.CharField(help_text="The device's numeric id, IP or MAC.")
+    limit = serializers.IntegerField(
+        min_value=1, max_value=100, default=20, help_text="How many of the latest runs to list."
+    )
+
+
+class ApplianceSettingsIn(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=ApplianceKind.choices, required=False,
+        help_text="The appliance's kind: its preset fills the figures not given.",
+    )  # fmt: skip
+    threshold_w = serializers.FloatField(min_value=0.1, max_value=10000, required=False)
+    min_run_minutes = serializers.IntegerField(min_value=1, max_value=720, required=False)
+    max_gap_minutes = serializers.IntegerField(min_value=1, max_value=240, required=False)
+
+
+class ApplianceSettingsOut(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ApplianceKind.choices)
+    threshold_w = serializers.FloatField()
+    min_run_minutes = serializers.IntegerField()
+    max_gap_minutes = serializers.IntegerField()
+    detected_until = serializers.DateTimeField(
+        allow_null=True, help_text="Readings from here on are still to be looked at."
+    )
+
+
+class RunDevice(serializers.Serializer):
+    id = serializers.IntegerField()
+    device_name = serializers.CharField()
+    device_ip = serializers.CharField()
+
+
+class ApplianceOut(serializers.Serializer):
+    device = RunDevice()
+    settings = ApplianceSettingsOut(allow_null=True, help_text="None: runs are not detected.")
+    presets = serializers.DictField(
+        child=serializers.DictField(), help_text="Each kind's threshold_w, min_run_minutes, "
+        "max_gap_minutes.",
+    )  # fmt: skip
+
+
+class Run(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    duration_minutes = serializers.FloatField()
+    kwh = serializers.FloatField()
+    cost = serializers.DecimalField(**MONEY, help_text="Energy and its tax, in `currency`.")
+    currency = serializers.CharField()
+
+
+class StartHour(serializers.Serializer):
+    hour = serializers.CharField(help_text="Local HH:MM.")
+    start = serializers.DateTimeField()
+    cost = serializers.DecimalField(**MONEY)
+
+
+class Cheapest(serializers.Serializer):
+    day = serializers.DateField(help_text="Tomorrow on the household's clock.")
+    same_every_hour = serializers.BooleanField()
+    hour = serializers.CharField(help_text="The cheapest local hour to start the typical run.")
+    cost = serializers.DecimalField(**MONEY)
+    dearest_hour = serializers.CharField()
+    dearest_cost = serializers.DecimalField(**MONEY)
+    hours = StartHour(many=True)
+
+
+class RunSummary(serializers.Serializer):
+    runs = serializers.IntegerField(help_text="How many runs the figures are of (at most 10).")
+    avg_kwh = serializers.FloatField(allow_null=True)
+    avg_cost = serializers.DecimalField(**MONEY, allow_null=True)
+    cheapest = Cheapest(allow_null=True)
+
+
+class RunsOut(serializers.Serializer):
+    device = RunDevice()
+    settings = ApplianceSettingsOut(allow_null=True)
+    currency = serializers.CharField()
+    timezone = serializers.CharField()
+    runs = Run(many=True)
+    summary = RunSummary()

@@ -1,4 +1,5 @@
-"""Writes of the insights app: keeping each closed billing period's projection check."""
+"""Writes of the insights app: keeping each closed billing period's projection check, and
+the appliance runs' settings and detection."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from django.utils import timezone
 
 from billing import selectors as billing_selectors
 from devices import selectors as device_selectors
-from insights.models import ProjectionCheck
+from insights import runs
+from insights.models import ApplianceSettings, ProjectionCheck
 from insights.projection import HOUR, household_hours, project
+from security.services import audit_record
 
 MICROSECOND = timedelta(microseconds=1)
 
@@ -58,3 +61,26 @@ def record_closed_period(now: datetime | None = None) -> ProjectionCheck | None:
 
 def _device_ids():
     return device_selectors.device_list().values_list("id", flat=True)
+
+
+def appliance_settings_save(*, device, data: dict, actor=None) -> ApplianceSettings:
+    """Detect the device's appliance runs with these settings (insights/runs.py); a change
+    forgets the runs found so far and looks for them again in the readings."""
+    with transaction.atomic():
+        saved = runs.settings_save(device, data)
+        audit_record(
+            "appliance.settings", actor=actor, target=device, details={"fields": sorted(data)}
+        )
+    return saved
+
+
+def appliance_settings_remove(*, device, actor=None) -> None:
+    """Stop detecting the device's runs and forget them."""
+    with transaction.atomic():
+        runs.settings_remove(device)
+        audit_record("appliance.remove", actor=actor, target=device)
+
+
+def appliance_runs_detect(device_ids: list[int] | None = None, now: datetime | None = None) -> int:
+    """Store the new runs of these devices (every device with settings by default)."""
+    return runs.detect(device_ids, now)

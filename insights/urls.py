@@ -12,4 +12,8 @@ urlpatterns = [
         name="insights-bill-projection",
     ),
     path("api/insights/changes", api.ChangesApi.as_view(), name="insights-changes"),
+    path("api/insights/runs", api.RunsApi.as_view(), name="insights-runs"),
+    path(
+        "api/insights/appliances/<str:key>", api.ApplianceApi.as_view(), name="insights-appliance"
+    ),
 ]

@@ -463,6 +463,7 @@ SPECTACULAR_SETTINGS = {
         "ExportStatusEnum": "exports.models.ExportJob.Status",
         "BackupCompressionEnum": ["none", "normal", "compatible", "high"],
         "ExportCompressionEnum": ["zip", "gzip"],
+        "ApplianceKindEnum": "insights.models.ApplianceKind",
     },
 }
 

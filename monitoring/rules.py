@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from devices.selectors import appliance_runs as runs
+
 from . import conditions, conf, energy
 from .alerts import alert_open, alert_resolve
 from .models import AlertRule, Camera, NetworkHost, Reachability
@@ -145,9 +147,12 @@ def appliance_finished(rule: AlertRule, device, ctx: Context) -> Verdict:
     samples = _fresh_samples(rule, device, ctx)
     if samples is None:
         return Verdict(None)
-    state, run_minutes = conditions.appliance_finished(
-        samples, ctx.now, rule.threshold, rule.duration_minutes or 0, rule.settle_minutes
-    )
+    # The same detection as the insights app's appliance runs (devices/runs.py): the rule's
+    # settle minutes are both the longest pause inside a run and the quiet time after it.
+    state, run_minutes = runs.finished(
+        samples, ctx.now, rule.threshold,
+        timedelta(minutes=rule.duration_minutes or 0), timedelta(minutes=rule.settle_minutes),
+    )  # fmt: skip
     if state is not True:
         return Verdict(state)
     message = f"{device.name} finished: power below {rule.threshold:g} W after a {run_minutes:.0f} min run"

@@ -23,6 +23,9 @@ from devices import selectors as device_selectors
 from devices import serializers as device_serializers
 from devices import services as device_services
 from exports import services as export_services
+from insights import services as insight_services
+from insights.runs import FIGURES
+from insights.serializers import ApplianceSettingsIn
 from kasamonitor.drf import validated
 from monitoring import alerts
 from monitoring import selectors as alert_selectors
@@ -104,6 +107,28 @@ def device_power(request, pk: int):
     else:
         messages.success(request, f"{device.name} is {'on' if device.is_on else 'off'}.")
     return _back(request, reverse("web:dashboard"))
+
+
+@require_POST
+@page("devices.edit")
+def device_appliance(request, pk: int):
+    """The device page's appliance-runs form: the same checks and service as
+    PUT/DELETE /api/insights/appliances/{key}; blank figures take the kind's preset."""
+    back = reverse("web:device", args=[pk])
+    try:
+        device = device_selectors.device_get(pk)
+        if request.POST.get("remove"):
+            insight_services.appliance_settings_remove(device=device, actor=request.user)
+            messages.success(request, f"{device.name}: runs are no longer detected.")
+            return redirect(back)
+        given = {k: v for k, v in request.POST.items() if k in FIGURES + ("kind",) and v != ""}
+        data = validated(ApplianceSettingsIn, given)
+        insight_services.appliance_settings_save(device=device, data=data, actor=request.user)
+    except FORM_ERRORS as exc:
+        messages.error(request, problem_of(exc).message)
+    else:
+        messages.success(request, f"{device.name}: its runs are looked for with these settings.")
+    return redirect(back + "#runs")
 
 
 # -- rates -----------------------------------------------------------------------------------

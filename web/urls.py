@@ -30,6 +30,7 @@ urlpatterns = [
     path("devices/add", actions.device_add, name="device-add"),
     path("devices/discover", actions.device_discover, name="device-discover"),
     path("devices/<int:pk>/power", actions.device_power, name="device-power"),
+    path("devices/<int:pk>/appliance", actions.device_appliance, name="device-appliance"),
     path("rates/save", actions.rates_save, name="rates-save"),
     path("rates/grid-intensity", actions.grid_intensity_save, name="grid-intensity-save"),
     path("exports/create", actions.export_create, name="export-create"),

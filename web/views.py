@@ -124,7 +124,20 @@ def device_detail(request, pk: int):
         device=device, stats=stats, outlets=outlets, currency=_currency(),
         chosen=chosen, points=points, problem=problem,
         range_choices=RANGE_CHOICES, interval_choices=INTERVAL_CHOICES,
+        **_appliance(request, device),
     )  # fmt: skip
+
+
+def _appliance(request, device) -> dict:
+    """The device's appliance runs and their settings form, for those who may see costs
+    (as /api/insights/runs); the form posts to web.actions.device_appliance."""
+    if not has_permission(request.user, "costs.view"):
+        return {}
+    return {
+        "appliance": insight_selectors.appliance_runs(device, limit=10),
+        "appliance_kinds": insight_selectors.APPLIANCE_KINDS,
+        "appliance_presets": insight_selectors.appliance_settings(device)["presets"],
+    }
 
 
 def _history(device, chosen: dict) -> tuple[list[dict], object]:
