@@ -136,6 +136,27 @@ def co2_of_hours(hours: Iterable[tuple[datetime, float]]) -> float:
     return sum(max(kwh, 0.0) * intensity.at(at, zone) for at, kwh in hours)
 
 
+def co2_of_profiles(
+    profiles: Sequence[tuple[datetime, Sequence[float]]], step: timedelta
+) -> list[float]:
+    """Grams of CO2 of each (start, kWh per step) profile (appliance runs), each step at the
+    intensity of the local hour it starts in. One read of the setting; the local hour is
+    looked up once per quarter hour (every zone's offset is a multiple of 15 minutes)."""
+    intensity, zone = grid_intensity().intensity, household_zone()
+    looked: dict[datetime, float] = {}
+    out = []
+    for start, profile in profiles:
+        grams = 0.0
+        for n, kwh in enumerate(profile):
+            at = start + n * step
+            slot = at.replace(minute=at.minute - at.minute % 15, second=0, microsecond=0)
+            if slot not in looked:
+                looked[slot] = intensity.at(slot, zone)
+            grams += max(kwh, 0.0) * looked[slot]
+        out.append(grams)
+    return out
+
+
 def co2_between(device_ids: Iterable[int], start: datetime, end: datetime) -> float:
     """Return the stored grams of CO2 of these devices' energy for hours in [start, end)."""
     total = HourlyCost.objects.filter(

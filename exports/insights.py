@@ -1,4 +1,5 @@
-"""insights: the insights app's answers (standby, this bill, what changed) as export sections.
+"""insights: the insights app's answers (standby, this bill, what changed, appliance runs) as
+export sections.
 
 Every figure is the insights API's, as it shows it (insights.selectors), so an export says
 what /api/insights/* says at the moment the file is made. Standby and the bill projection
@@ -131,8 +132,20 @@ def _changes(ctx: InsightsContext) -> list[Table]:
             Table("movers", "Biggest movers", mover_columns, movers)]  # fmt: skip
 
 
+def _runs(ctx: InsightsContext) -> list[Table]:
+    body = selectors.appliance_runs_between(ctx.cfg.start, ctx.cfg.end, now=ctx.now)
+    rows = [(r["device_name"], ctx.ip(r["device_ip"]), r["start"], r["end"],
+             r["duration_minutes"], r["kwh"], r["cost"], r["co2_kg"]) for r in body["runs"]]  # fmt: skip
+    columns = [Column("device_name", "Device"), Column("device_ip", "Device IP"),
+               Column("start", "Start"), Column("end", "End"),
+               Column("duration_minutes", "Duration", "float", "min"),
+               Column("kwh", "Energy", "float", "kWh"), Column("cost", "Cost", "float", "currency"),
+               Column("co2_kg", "CO2", "float", "kg")]  # fmt: skip
+    return [Table("appliance_runs", "Appliance runs", columns, rows)]
+
+
 # The insights export, in this order. Append a function to add an insight.
-SECTIONS: list[Callable[[InsightsContext], list[Table]]] = [_standby, _bill, _changes]
+SECTIONS: list[Callable[[InsightsContext], list[Table]]] = [_standby, _bill, _changes, _runs]
 
 
 def insights_document(cfg: ExportConfig) -> Document:

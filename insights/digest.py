@@ -135,11 +135,52 @@ def _always_on_lines(f: dict) -> list[str]:
             f"{_co2(home['yearly_co2_kg'])} a year. Most: {devices}"]  # fmt: skip
 
 
+def _appliances_between(start: datetime, end: datetime, now: datetime) -> dict:
+    """Each device's runs that started in [start, end): how many, their kWh, cost and kg."""
+    body = selectors.appliance_runs_between(start, end, now=now)
+    devices: dict[int, dict] = {}
+    for r in body["runs"]:
+        d = devices.setdefault(r["id"], {"id": r["id"], "device_name": r["device_name"],
+                                         "runs": 0, "kwh": 0.0, "cost": 0.0, "co2_kg": 0.0})  # fmt: skip
+        d["runs"] += 1
+        d["kwh"], d["cost"] = d["kwh"] + r["kwh"], d["cost"] + r["cost"]
+        d["co2_kg"] += r["co2_kg"]
+    places = billing_selectors.money_places(body["currency"])
+    for d in devices.values():
+        d["kwh"], d["cost"] = round(d["kwh"], 3), round(d["cost"], places)
+        d["co2_kg"] = round(d["co2_kg"], 3)
+    return {"currency": body["currency"], "devices": list(devices.values())}
+
+
+def _yesterday_appliances(ctx: Context) -> dict:
+    zone = ZoneInfo(billing_selectors.billing_period(ctx.now).timezone)
+    today = ctx.now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    yesterday = today - timedelta(days=1)  # wall-clock arithmetic: 23 or 25 hours at a change
+    return {"date": yesterday.date().isoformat(),
+            **_appliances_between(yesterday, today, ctx.now)}  # fmt: skip
+
+
+def _appliance_lines(said: str):
+    def lines(f: dict) -> list[str]:
+        if not f["devices"]:
+            return []  # no appliance ran (or none is watched): nothing to say
+        cur = f["currency"]
+        runs = "; ".join(
+            f"{d['device_name']} {d['runs']} run{'s' if d['runs'] != 1 else ''} "
+            f"({_kwh(d['kwh'])}, {money(d['cost'], cur)}, {_co2(d['co2_kg'])})"
+            for d in f["devices"]
+        )
+        return [f"{said}: {runs}"]
+
+    return lines
+
+
 DAILY: list[Part] = [
     Part("yesterday", _yesterday, _yesterday_lines),
     Part("this_bill", _bill, _bill_lines),
     Part("movers", _movers, _movers_lines),
     Part("always_on", _always_on, _always_on_lines),
+    Part("appliances", _yesterday_appliances, _appliance_lines("Appliances yesterday")),
 ]
 
 
@@ -213,10 +254,16 @@ def _changed_lines(f: dict) -> list[str]:
     return lines
 
 
+def _period_appliances(ctx: Context) -> dict:
+    check = ctx.closed
+    return _appliances_between(check.period_start, check.period_end, ctx.now)
+
+
 MONTHLY: list[Part] = [
     Part("period", _closed, _closed_lines),
     Part("changes", _changed, _changed_lines),
     Part("always_on", _always_on, _always_on_lines),
+    Part("appliances", _period_appliances, _appliance_lines("Appliance runs")),
 ]
 
 

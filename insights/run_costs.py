@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from billing import selectors as billing_selectors
+from devices import selectors as device_selectors
 from insights.models import ApplianceRun, ApplianceSettings
 from insights.runs import MINUTE
 from kasamonitor.ranges import household_zone
@@ -32,7 +33,8 @@ def runs_report(device, *, limit: int = 20, now: datetime | None = None) -> dict
         [(r.start, r.profile) for r in latest] + [(s, typical) for s in starts], MINUTE, now
     )
     priced, at_hours = priced[: len(latest)], [cost for _, cost in priced[len(latest) :]]
-    rows = [_row(run, c, cost) for run, (c, cost) in zip(latest, priced, strict=True)]
+    grams = billing_selectors.co2_of_profiles([(r.start, r.profile) for r in latest], MINUTE)
+    rows = [_row(run, c, cost, g) for run, (c, cost), g in zip(latest, priced, grams, strict=True)]
     return {
         "device": {"id": device.pk, "device_name": device.name, "device_ip": device.host},
         "settings": settings_out(settings),
@@ -40,7 +42,11 @@ def runs_report(device, *, limit: int = 20, now: datetime | None = None) -> dict
         "timezone": str(household_zone()),
         "runs": rows[:limit],
         "summary": _summary(
-            last, priced[: len(last)], currency, cheapest(starts, at_hours, currency)
+            last,
+            priced[: len(last)],
+            grams[: len(last)],
+            currency,
+            cheapest(starts, at_hours, currency),
         ),
     }
 
@@ -57,7 +63,7 @@ def settings_out(settings: ApplianceSettings | None) -> dict | None:
     }
 
 
-def _row(run: ApplianceRun, currency: str, cost: Decimal) -> dict:
+def _row(run: ApplianceRun, currency: str, cost: Decimal, grams: float) -> dict:
     return {
         "start": _iso(run.start),
         "end": _iso(run.end),
@@ -65,18 +71,22 @@ def _row(run: ApplianceRun, currency: str, cost: Decimal) -> dict:
         "kwh": round(run.kwh, 3),
         "cost": _money(cost, currency),
         "currency": currency,
+        "co2_kg": round(grams / 1000, 3),
     }
 
 
-def _summary(runs: list[ApplianceRun], priced: list, currency: str, best: dict | None) -> dict:
+def _summary(
+    runs: list[ApplianceRun], priced: list, grams: list[float], currency: str, best: dict | None
+) -> dict:
     if not runs:
-        return {"runs": 0, "avg_kwh": None, "avg_cost": None, "cheapest": None}
+        return {"runs": 0, "avg_kwh": None, "avg_cost": None, "avg_co2_kg": None, "cheapest": None}
     avg_kwh = sum(r.kwh for r in runs) / len(runs)
     avg_cost = sum((cost for _, cost in priced), Decimal(0)) / len(runs)
     return {
         "runs": len(runs),
         "avg_kwh": round(avg_kwh, 3),
         "avg_cost": _money(avg_cost, currency),
+        "avg_co2_kg": round(sum(grams) / len(runs) / 1000, 3),
         "cheapest": best,
     }
 
@@ -131,3 +141,27 @@ def _money(value: Decimal, currency: str) -> float:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def runs_between(start: datetime, end: datetime, *, now: datetime | None = None) -> dict:
+    """Every stored run that started in [start, end), of every device, oldest first per
+    device, priced and with its kg of CO2 as runs_report's rows (the export and the mails)."""
+    runs = list(
+        ApplianceRun.objects.filter(start__gte=start, start__lt=end).order_by("device_id", "start")
+    )
+    names = {
+        d.pk: (d.name, d.host)
+        for d in device_selectors.device_list().filter(pk__in={r.device_id for r in runs})
+    }
+    currency, priced = billing_selectors.run_costs(
+        [(r.start, r.profile) for r in runs], MINUTE, now or timezone.now()
+    )
+    grams = billing_selectors.co2_of_profiles([(r.start, r.profile) for r in runs], MINUTE)
+    rows = []
+    for run, (run_currency, cost), g in zip(runs, priced, grams, strict=True):
+        name, host = names.get(run.device_id, ("", None))
+        rows.append(
+            {"id": run.device_id, "device_name": name, "device_ip": host,
+             **_row(run, run_currency, cost, g)}
+        )  # fmt: skip
+    return {"currency": currency, "runs": rows}

@@ -183,6 +183,11 @@ def appliance_runs(device, *, limit: int = 20, now: datetime | None = None) -> d
     return run_costs.runs_report(device, limit=limit, now=now)
 
 
+def appliance_runs_between(start: datetime, end: datetime, *, now: datetime | None = None) -> dict:
+    """Every device's runs that started in [start, end), priced (the export, the mails)."""
+    return run_costs.runs_between(start, end, now=now)
+
+
 def appliance_settings(device) -> dict:
     """The device's run settings (None: not detected) and each kind's preset."""
     return {

@@ -264,6 +264,7 @@ class Run(serializers.Serializer):
     kwh = serializers.FloatField()
     cost = serializers.DecimalField(**MONEY, help_text="Energy and its tax, in `currency`.")
     currency = serializers.CharField()
+    co2_kg = serializers.FloatField(help_text="kg CO2 at the grid's intensity, minute by minute.")
 
 
 class StartHour(serializers.Serializer):
@@ -286,6 +287,7 @@ class RunSummary(serializers.Serializer):
     runs = serializers.IntegerField(help_text="How many runs the figures are of (at most 10).")
     avg_kwh = serializers.FloatField(allow_null=True)
     avg_cost = serializers.DecimalField(**MONEY, allow_null=True)
+    avg_co2_kg = serializers.FloatField(allow_null=True)
     cheapest = Cheapest(allow_null=True)
 
 

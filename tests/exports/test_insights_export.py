@@ -44,7 +44,8 @@ def test_json_holds_each_insight_as_the_api_shows_it(operator_user, week):
     doc = json.loads(run(operator_user, "json"))
     sections = doc["sections"]
     assert list(sections) == ["standby", "bill_projection", "projection_checks", "changes",
-                              "movers"]  # fmt: skip
+                              "movers", "appliance_runs"]  # fmt: skip
+    assert sections["appliance_runs"] == []  # no appliance is watched
     assert doc["export"]["currency"] == "USD"
     standby = api_body(operator_user, "/api/insights/standby")
     # 83.33 W all year: 730 kWh at 0.10 = 73.00 USD, and at the default grid intensity
@@ -109,7 +110,7 @@ def test_excel_has_a_sheet_per_table_with_typed_figures(operator_user, week):
     wb = openpyxl.load_workbook(io.BytesIO(run(operator_user, "excel")))
     assert [ws.title for ws in wb.worksheets] == [
         "Always on (standby)", "This bill (projection)", "Projection checks",
-        "What changed", "Biggest movers",
+        "What changed", "Biggest movers", "Appliance runs",
     ]  # fmt: skip
     standby = list(wb["Always on (standby)"].iter_rows(values_only=True))
     assert standby[0][:3] == ("Device", "Device IP", "Always on (W)")
@@ -166,3 +167,25 @@ def test_the_schema_and_the_exports_page_offer_the_type(operator_api, operator_u
     assert any("insights" in (s.get("enum") or []) for s in create.values())
     page = logged_in_client(operator_user).get("/exports").content.decode()
     assert '<option value="insights">' in page
+
+
+def test_the_appliance_runs_of_the_range_are_a_section(operator_user, week):
+    from insights import services as insight_services
+    from tests.factories import DeviceFactory
+    from tests.insights.support import minutes, utc, watch
+
+    dishwasher = DeviceFactory(alias="Dishwasher")
+    watch(dishwasher, kind="dishwasher", threshold_w=10, min_run_minutes=30, max_gap_minutes=20)
+    # In the export's week (9-15 June) one run of 1.2 kWh (0.12 USD at 0.10, 0.57 kg CO2 at
+    # 475 g/kWh); the run of 8 June is before it.
+    minutes(dishwasher, utc(2025, 6, 8, 19), [1200] * 61 + [0] * 30)
+    minutes(dishwasher, utc(2025, 6, 12, 19), [1200] * 61 + [0] * 30)
+    with time_machine.travel(MONDAY_16_JUNE, tick=False):
+        insight_services.appliance_runs_detect()
+    rows = list(csv.DictReader(io.StringIO(run(operator_user, "csv").decode())))
+    (row,) = [r for r in rows if r["section"] == "appliance_runs"]
+    assert (row["device_name"], row["start"], row["end"]) == (
+        "Dishwasher", "2025-06-12T19:00:00Z", "2025-06-12T20:01:00Z")  # fmt: skip
+    figures = (float(row["duration_minutes"]), float(row["kwh"]), float(row["cost"]),
+               float(row["co2_kg"]))  # fmt: skip
+    assert figures == (61.0, 1.2, 0.12, 0.57)

@@ -10,12 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from devices.models import Reading
 from insights import services
 from insights.models import ApplianceRun, ApplianceSettings
 from tests.billing.factories import forced_client
 from tests.factories import DeviceFactory
-from tests.insights.support import save_plan, utc
+from tests.insights.support import minutes, save_plan, utc, watch
 from tests.support import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -28,21 +27,6 @@ PEAK = {
     "time_of_use_rates": [{"start_hour": 16, "end_hour": 21, "rate": 0.30,
                            "days_of_week": [0, 1, 2, 3, 4, 5, 6]}],
 }  # fmt: skip
-
-
-def minutes(device, start: datetime, powers: list[float]) -> None:
-    """One reading a minute from start; each reading's energy is its power over the minute
-    before it (as the device's counter would say for a steady draw). A run's energy is
-    that of its readings after its first, up to the one that sees it off."""
-    Reading.objects.bulk_create(
-        Reading(device=device, timestamp=start + n * MINUTE, power_w=watts,
-                energy_delta_kwh=watts / 60_000)
-        for n, watts in enumerate(powers)
-    )  # fmt: skip
-
-
-def watch(device, **figures) -> None:
-    ApplianceSettings.objects.create(device=device, **figures)
 
 
 def runs_of(client, device, **query) -> dict:
@@ -81,9 +65,31 @@ def test_a_run_across_a_time_of_use_edge_is_priced_in_each_piece(admin_at, viewe
     assert run == {
         "start": "2025-06-10T15:30:00Z", "end": "2025-06-10T16:31:00Z",
         "duration_minutes": 61.0, "kwh": 1.2, "cost": 0.24, "currency": "USD",
+        "co2_kg": 0.57,  # 1.2 kWh at the default grid intensity, 475 g/kWh
     }  # fmt: skip
     assert body["summary"]["runs"] == 1
     assert (body["summary"]["avg_kwh"], body["summary"]["avg_cost"]) == (1.2, 0.24)
+    assert body["summary"]["avg_co2_kg"] == 0.57
+
+
+def test_a_runs_carbon_follows_the_grid_intensity_minute_by_minute(
+    settings, admin_at, viewer_at, dishwasher
+):
+    settings.TIME_ZONE = "Europe/Berlin"
+    save_plan(admin_at, utc(2025, 1, 1), PEAK)
+    # 200 g/kWh by default, 600 from 18:00 to 20:00 on the household's clock (summer time:
+    # 16:00 UTC). The run of 1.2 kWh from 15:30 to 16:30 UTC (17:30-18:30 local): 0.6 kWh
+    # at 200 g (120 g) and 0.6 kWh at 600 g (360 g) = 0.48 kg.
+    with time_machine.travel(utc(2025, 1, 1, 1), tick=False):  # the clock after save_plan's
+        put = admin_at.put("/api/grid-intensity", {"default_g_per_kwh": 200, "overrides": [
+            {"start_hour": 18, "end_hour": 20, "g_per_kwh": 600}]}, format="json")  # fmt: skip
+    assert put.status_code == 200, put.json()
+    minutes(dishwasher, utc(2025, 6, 10, 15, 30), [1200] * 61 + [0] * 30)
+    with time_machine.travel(utc(2025, 6, 10, 17, 30), tick=False):
+        services.appliance_runs_detect()
+        body = runs_of(viewer_at, dishwasher)
+    assert body["runs"][0]["co2_kg"] == 0.48
+    assert body["summary"]["avg_co2_kg"] == 0.48
 
 
 def test_a_plan_change_mid_run_prices_each_part_with_its_plan(admin_at, viewer_at, dishwasher):
@@ -273,7 +279,8 @@ def test_bad_parameters_and_unknown_devices_answer_in_the_error_shape(admin_at, 
 def test_a_device_without_settings_has_no_runs(viewer_at):
     body = runs_of(viewer_at, DeviceFactory())
     assert body["settings"] is None and body["runs"] == []
-    assert body["summary"] == {"runs": 0, "avg_kwh": None, "avg_cost": None, "cheapest": None}
+    assert body["summary"] == {"runs": 0, "avg_kwh": None, "avg_cost": None, "avg_co2_kg": None,
+                               "cheapest": None}  # fmt: skip
 
 
 def test_the_admin_edits_settings_through_the_same_service(admin_user, dishwasher):

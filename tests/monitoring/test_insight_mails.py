@@ -184,3 +184,24 @@ def test_the_monthly_report_job_runs_every_hour():
     task = PeriodicTask.objects.get(name="monitoring.monthly_reports")
     assert task.task == "monitoring.tasks.monthly_reports"
     assert task.interval.every * {"seconds": 1, "hours": 3600}[task.interval.period] == 3600
+
+
+def test_the_daily_summary_lists_yesterdays_appliance_runs(admin_user, mailoutbox, eager_celery):
+    from insights import services as insight_services
+    from tests.insights.support import minutes, watch
+
+    build_week(admin_user)  # 0.10 USD a kWh, UTC
+    dishwasher = DeviceFactory(alias="Dishwasher")
+    watch(dishwasher, kind="dishwasher", threshold_w=10, min_run_minutes=30, max_gap_minutes=20)
+    # Sunday 15 June, 1,200 W from 19:00, seen off at 20:01: 1.2 kWh, 0.12 USD, and at the
+    # default 475 g/kWh 0.57 kg of CO2 (0.6). A run on Saturday is not yesterday's.
+    minutes(dishwasher, utc(2025, 6, 14, 19), [1200] * 61 + [0] * 30)
+    minutes(dishwasher, utc(2025, 6, 15, 19), [1200] * 61 + [0] * 30)
+    ChannelFactory(kind="email", target="ops@example.com")
+    with time_machine.travel(MONDAY_16_JUNE, tick=False):
+        insight_services.appliance_runs_detect()
+        summary.daily_summary_send()
+    (message,) = mailoutbox
+    assert (
+        "- Appliances yesterday: Dishwasher 1 run (1.2 kWh, 0.12 USD, 0.6 kg CO2)" in message.body
+    )

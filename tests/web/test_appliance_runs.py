@@ -53,8 +53,10 @@ def test_an_editor_picks_the_appliance_and_the_page_lists_its_runs(operator_user
         )
         services.appliance_runs_detect()  # the worker's job (queued after commit)
         html = client.get(f"/devices/{kettle.pk}").content.decode()
-    # 1/6 kWh at 0.30 = 0.05; a flat plan: every hour the same.
-    assert "Last 1 run: avg 0.167 kWh, 0.05 USD per run" in html
+    # 1/6 kWh at 0.30 = 0.05 and at the default 475 g/kWh 0.079 kg of CO2 (0.08); a flat
+    # plan: every hour the same.
+    assert "Last 1 run: avg 0.167 kWh, 0.05 USD · 0.08 kg CO₂ per run" in html
+    assert '<td class="num">0.05 USD</td><td class="num">0.08</td>' in html
     assert "every hour of tomorrow costs the same to start it (0.05 USD)" in html
     assert '<td class="num">6 min</td>' in html and 'id="runs-chart"' in html
 
