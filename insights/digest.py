@@ -137,19 +137,8 @@ def _always_on_lines(f: dict) -> list[str]:
 
 def _appliances_between(start: datetime, end: datetime, now: datetime) -> dict:
     """Each device's runs that started in [start, end): how many, their kWh, cost and kg."""
-    body = selectors.appliance_runs_between(start, end, now=now)
-    devices: dict[int, dict] = {}
-    for r in body["runs"]:
-        d = devices.setdefault(r["id"], {"id": r["id"], "device_name": r["device_name"],
-                                         "runs": 0, "kwh": 0.0, "cost": 0.0, "co2_kg": 0.0})  # fmt: skip
-        d["runs"] += 1
-        d["kwh"], d["cost"] = d["kwh"] + r["kwh"], d["cost"] + r["cost"]
-        d["co2_kg"] += r["co2_kg"]
-    places = billing_selectors.money_places(body["currency"])
-    for d in devices.values():
-        d["kwh"], d["cost"] = round(d["kwh"], 3), round(d["cost"], places)
-        d["co2_kg"] = round(d["co2_kg"], 3)
-    return {"currency": body["currency"], "devices": list(devices.values())}
+    body = selectors.appliance_runs_by_device(start, end, now=now)
+    return {"currency": body["currency"], "devices": body["devices"]}
 
 
 def _yesterday_appliances(ctx: Context) -> dict:

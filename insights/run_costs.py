@@ -146,6 +146,39 @@ def _iso(moment: datetime) -> str:
 def runs_between(start: datetime, end: datetime, *, now: datetime | None = None) -> dict:
     """Every stored run that started in [start, end), of every device, oldest first per
     device, priced and with its kg of CO2 as runs_report's rows (the export and the mails)."""
+    currency, priced, names = _priced_between(start, end, now)
+    rows = []
+    for run, run_currency, cost, grams in priced:
+        name, host = names.get(run.device_id, ("", None))
+        rows.append(
+            {"id": run.device_id, "device_name": name, "device_ip": host,
+             **_row(run, run_currency, cost, grams)}
+        )  # fmt: skip
+    return {"currency": currency, "runs": rows}
+
+
+def runs_by_device(start: datetime, end: datetime, *, now: datetime | None = None) -> dict:
+    """Per device, the runs that started in [start, end): how many, and their kWh, cost and
+    kg of CO2 (summed before rounding), dearest first."""
+    currency, priced, names = _priced_between(start, end, now)
+    sums: dict[int, list] = {}
+    for run, run_currency, cost, grams in priced:
+        total = sums.setdefault(run.device_id, [0, 0.0, Decimal(0), 0.0, run_currency])
+        total[0] += 1
+        total[1] += run.kwh
+        total[2] += cost
+        total[3] += grams
+    devices = [
+        {"id": pk, "device_name": names.get(pk, ("", None))[0], "runs": n,
+         "kwh": round(kwh, 3), "cost": _money(cost, cur), "co2_kg": round(grams / 1000, 3)}
+        for pk, (n, kwh, cost, grams, cur) in sums.items()
+    ]  # fmt: skip
+    return {"currency": currency, "start": _iso(start), "end": _iso(end),
+            "devices": sorted(devices, key=lambda d: -d["cost"])}  # fmt: skip
+
+
+def _priced_between(start: datetime, end: datetime, now: datetime | None):
+    """(currency now, [(run, its currency, cost, grams)], {device pk: (name, host)})."""
     runs = list(
         ApplianceRun.objects.filter(start__gte=start, start__lt=end).order_by("device_id", "start")
     )
@@ -153,15 +186,8 @@ def runs_between(start: datetime, end: datetime, *, now: datetime | None = None)
         d.pk: (d.name, d.host)
         for d in device_selectors.device_list().filter(pk__in={r.device_id for r in runs})
     }
-    currency, priced = billing_selectors.run_costs(
-        [(r.start, r.profile) for r in runs], MINUTE, now or timezone.now()
-    )
-    grams = billing_selectors.co2_of_profiles([(r.start, r.profile) for r in runs], MINUTE)
-    rows = []
-    for run, (run_currency, cost), g in zip(runs, priced, grams, strict=True):
-        name, host = names.get(run.device_id, ("", None))
-        rows.append(
-            {"id": run.device_id, "device_name": name, "device_ip": host,
-             **_row(run, run_currency, cost, g)}
-        )  # fmt: skip
-    return {"currency": currency, "runs": rows}
+    profiles = [(r.start, r.profile) for r in runs]
+    currency, priced = billing_selectors.run_costs(profiles, MINUTE, now or timezone.now())
+    grams = billing_selectors.co2_of_profiles(profiles, MINUTE)
+    rows = [(run, c, cost, g) for run, (c, cost), g in zip(runs, priced, grams, strict=True)]
+    return currency, rows, names

@@ -78,9 +78,21 @@ def _insights(request, *, standby: bool, changes_range: tuple[str, str] | None =
     if standby:
         found["standby"] = insight_selectors.standby_report()
         found["movers"] = insight_selectors.changes()["previous"]["movers"]
+        found["appliances"] = _appliances(*insight_selectors.recent_days(RECENT_RUN_DAYS))
     else:
         found.update(_changes_card(changes_range))
     return found
+
+
+RECENT_RUN_DAYS = 7  # the dashboard's "Appliance runs": the last 7 days, today included
+
+
+def _appliances(start, end) -> dict | None:
+    """Per device, the appliance runs that started in [start, end) (None: no device has run
+    settings, so no card)."""
+    if not insight_selectors.appliances_watched():
+        return None
+    return insight_selectors.appliance_runs_by_device(start, end)
 
 
 def _changes_card(changes_range: tuple[str, str] | None) -> dict:
@@ -197,6 +209,8 @@ def costs(request):
     try:
         span = cost_span(period, context["start_date"], context["end_date"])
         context["report"] = billing_costs.costs_report(span)
+        if has_permission(request.user, "costs.view"):
+            context["appliances"] = _appliances(span.start, span.end)
     except FORM_ERRORS as exc:
         context["problem"] = problem_of(exc)
     context.update(_insights(request, standby=False, changes_range=changes_range))

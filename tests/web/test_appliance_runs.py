@@ -98,3 +98,41 @@ def test_a_viewer_sees_the_runs_but_not_the_form_and_cannot_post_it(viewer_user,
     assert "Last 1 run" in html and 'id="appliance-form"' not in html
     assert refused.status_code == 403
     assert ApplianceSettings.objects.get(device=kettle).kind == "kettle"
+
+
+def test_the_dashboard_and_the_costs_page_list_the_runs_by_device(viewer_user, kettle, settings):
+    settings.TIME_ZONE = "UTC"
+    ApplianceSettings.objects.create(
+        device=kettle, kind="kettle", threshold_w=1000, min_run_minutes=1, max_gap_minutes=2
+    )
+    # Two kettle runs: 09:00 on 10 June (above) and 09:00 on 2 June, each 1/6 kWh: 0.05 USD at
+    # 0.30 and 0.079 kg CO2 at the default 475 g/kWh.
+    Reading.objects.bulk_create(
+        Reading(device=kettle, timestamp=utc(2025, 6, 2, 9, 0) + timedelta(minutes=n),
+                power_w=w, energy_delta_kwh=w / 60_000)
+        for n, w in enumerate([2000] * 6 + [0] * 10)
+    )  # fmt: skip
+    with time_machine.travel(NOW, tick=False):
+        services.appliance_runs_detect()
+        client = logged_in_client(viewer_user)
+        dashboard = client.get("/").content.decode()
+        month = client.get("/costs?period=this_month").content.decode()
+        custom = client.get(
+            "/costs?period=custom&start_date=2025-06-01&end_date=2025-06-05"
+        ).content.decode()
+
+    def kettle_row(html: str) -> str:
+        return html.split('id="appliances-table"')[1].split(f'<tr data-device="{kettle.pk}">')[1]
+
+    # The last 7 days (4-10 June): the run of the 10th only.
+    assert "The last 7 days" in dashboard
+    cells = '<td class="num">1</td><td class="num">0.167</td><td class="num">0.05 USD</td>'
+    assert kettle_row(dashboard).startswith(
+        f'<th scope="row"><a href="/devices/{kettle.pk}#runs">Kettle</a></th>{cells}'
+    )
+    # June so far: both (0.333 kWh, 0.10 USD, 0.158 kg); 1-5 June: the run of the 2nd.
+    assert (
+        '<td class="num">2</td><td class="num">0.333</td><td class="num">0.10 USD</td><td class="num">0.16</td>'
+        in kettle_row(month)
+    )
+    assert kettle_row(custom).split("</th>")[1].startswith(cells)
