@@ -16,6 +16,7 @@ from __future__ import annotations
 import calendar
 import time
 from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from playwright.sync_api import expect
@@ -126,8 +127,43 @@ def test_what_changed_follows_the_period_picker(page, browser_app, household):
     # Last month: 23 hours a day x 0.114 kWh and the Kettle's 1.0 kWh.
     kwh = 2.622 * last.day + 1.0
     household_row = card.locator("tr.household [data-field=cost]")
-    expect(household_row).to_have_text(f"{kwh * 0.20:.2f} EUR ({kwh:,.3f} kWh)")
+    # kg of CO2 at the default 475 g/kWh, to the gram, shown to two places half up
+    kg = Decimal(str(round(kwh * 0.475, 3))).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    expect(household_row).to_have_text(f"{kwh * 0.20:.2f} EUR ({kwh:,.3f} kWh · {kg} kg CO₂)")
     kettle = card.locator(f"tr[data-device='{household['kettle'].pk}'] [data-field=cost]")
-    expect(kettle).to_have_text("0.20 EUR (1.000 kWh)")
+    expect(kettle).to_have_text("0.20 EUR (1.000 kWh · 0.48 kg CO₂)")  # 0.475 kg
     screenshot(page, "insights-costs-last-month")
+    assert not axe_problems(page)
+
+
+def test_the_device_page_charts_what_a_run_costs_by_the_hour_it_starts(page, browser_app):
+    """A dishwasher's run, and tomorrow's start hours as bars: 0.10 EUR a kWh, 0.30 from
+    16:00 to 21:00 (UTC, the household's clock here too)."""
+    from billing import services as billing_services
+    from insights import services
+    from tests.insights.support import minutes, watch
+
+    billing_services.rate_plan_save({
+        "rate_type": "time_of_use", "timezone": "UTC", "currency": "EUR", "default_rate": 0.10,
+        "time_of_use_rates": [{"start_hour": 16, "end_hour": 21, "rate": 0.30,
+                               "days_of_week": [0, 1, 2, 3, 4, 5, 6]}],
+    })  # fmt: skip
+    dishwasher = DeviceFactory(alias="Dishwasher")
+    watch(dishwasher, kind="dishwasher", threshold_w=10, min_run_minutes=30, max_gap_minutes=20)
+    # Yesterday 10:00-11:00 UTC, 1,200 W, seen off at 11:01: 1.2 kWh at 0.10 = 0.12 EUR.
+    yesterday = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
+    minutes(dishwasher, yesterday - timedelta(days=1), [1200] * 61 + [0] * 30)
+    assert services.appliance_runs_detect() == 1
+    log_in(page, UserFactory(role="viewer"), browser_app)
+    page.goto(f"/devices/{dishwasher.pk}")
+    runs = page.locator("#runs")
+    # Started at 00:00 the typical run (1.2 kWh in an hour) costs 0.12; at 16:00, 0.36; at
+    # 15:00 it runs into the dear hours after 16:00 for its last minute.
+    expect(runs.locator(".runs-summary")).to_contain_text(
+        "cheapest hour to start it tomorrow: 00:00 (0.12 EUR; 16:00 costs 0.36 EUR)"
+    )
+    expect(runs.locator("#runs-table tbody tr")).to_have_count(1)
+    expect(runs.locator("#runs-table tbody td").nth(3)).to_have_text("0.12 EUR")
+    expect(page.locator("#runs-chart svg .barlayer .point")).to_have_count(24)
+    screenshot(page, "insights-device-runs")
     assert not axe_problems(page)

@@ -143,8 +143,9 @@ def test_a_custom_period_and_the_card_alone_for_the_script(viewer_user, kettle):
     # and the TV corner's nights of 4, 5 and 6 June (15 hours x 0.014 kWh = 0.21 kWh):
     # 7.21 kWh x 0.20 = 1.442, shown 1.44 EUR; nothing in the five days before.
     assert "(2025-06-02 to 2025-06-06) against 2025-05-28 to 2025-06-01" in html
-    # and 7.21 kWh x 475 g = 3.42475 kg of CO2, shown 3.42
-    assert '1.44 EUR <span class="muted">(7.210 kWh · 3.42 kg CO₂)</span>' in html
+    # and 7.21 kWh x 475 g = 3.42475 kg of CO2: 3.425 in the API (to the gram), which the
+    # page rounds half up to 3.43
+    assert '1.44 EUR <span class="muted">(7.210 kWh · 3.43 kg CO₂)</span>' in html
     assert "+1.44 EUR (new)" in html
     card = page(viewer_user, f"/costs?{query}&part=changes")
     assert card.startswith('<section class="card" aria-labelledby="changes-heading" id="changes"')

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django import template
 
 register = template.Library()
@@ -100,5 +102,9 @@ def when(value) -> str:
 
 @register.filter
 def co2_line(kg) -> str:
-    """' · 1.23 kg CO₂' beside a cost, or nothing while the days are not priced."""
-    return "" if kg is None else f" · {kg:,.2f} kg CO₂"
+    """' · 1.23 kg CO₂' beside a cost, or nothing while the days are not priced. Rounded half
+    up from the figure as the API gives it (0.475 kg shows 0.48, as by hand; a float's
+    own formatting would say 0.47)."""
+    if kg is None:
+        return ""
+    return f" · {Decimal(str(kg)).quantize(Decimal('0.01'), ROUND_HALF_UP):,} kg CO₂"
