@@ -18,6 +18,7 @@ DEVICES = 10
 DAYS = 365
 MINUTES = DAYS * 24 * 60
 PRICE = Decimal("0.15")
+CO2_G_PER_KWH = 475  # the grid intensity until one is saved (billing/carbon.py), as stored
 
 
 def power(index: int, hour: datetime) -> float:
@@ -174,8 +175,9 @@ def _rollups_and_costs(devices, start: datetime) -> None:
         )
         cursor.execute(
             f"""
-            INSERT INTO billing_hourlycost (device_id, hour, kwh, cost, priced_at)
-            SELECT device_id, hour, energy_kwh, ROUND({kwh} * {PRICE}, 12), {now}
+            INSERT INTO billing_hourlycost (device_id, hour, kwh, cost, co2_g, priced_at)
+            SELECT device_id, hour, energy_kwh, ROUND({kwh} * {PRICE}, 12),
+                   energy_kwh * {CO2_G_PER_KWH}, {now}
             FROM devices_hourlyrollup
             """
         )
