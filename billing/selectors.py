@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -140,19 +141,23 @@ def co2_of_profiles(
     profiles: Sequence[tuple[datetime, Sequence[float]]], step: timedelta
 ) -> list[float]:
     """Grams of CO2 of each (start, kWh per step) profile (appliance runs), each step at the
-    intensity of the local hour it starts in. One read of the setting; the local hour is
-    looked up once per quarter hour (every zone's offset is a multiple of 15 minutes)."""
+    intensity of the local hour it starts in. One read of the setting; the steps are summed
+    a quarter hour at a time (every zone's offset is a multiple of 15 minutes, so a quarter
+    hour lies in one local hour) and each quarter's intensity looked up once."""
     intensity, zone = grid_intensity().intensity, household_zone()
+    quarter = timedelta(minutes=15)
     looked: dict[datetime, float] = {}
     out = []
     for start, profile in profiles:
-        grams = 0.0
-        for n, kwh in enumerate(profile):
-            at = start + n * step
-            slot = at.replace(minute=at.minute - at.minute % 15, second=0, microsecond=0)
+        grams, n = 0.0, 0
+        slot = start.replace(minute=start.minute - start.minute % 15, second=0, microsecond=0)
+        while n < len(profile):
+            # the steps that start before the next quarter hour
+            upto = max(n + 1, math.ceil((slot + quarter - start) / step))
             if slot not in looked:
                 looked[slot] = intensity.at(slot, zone)
-            grams += max(kwh, 0.0) * looked[slot]
+            grams += sum(max(kwh, 0.0) for kwh in profile[n:upto]) * looked[slot]
+            n, slot = upto, slot + quarter
         out.append(grams)
     return out
 
