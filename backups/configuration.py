@@ -19,8 +19,10 @@ from django.db import connection, transaction
 # hour (a year of 10 devices: 87,600 rows, ~250 MiB when serialized here in one piece, which
 # got backups killed under a 400 MiB cap). They travel in the database snapshot, and a
 # restore of the plans prices again (load below).
-CONFIG_MODELS = ("system.SystemConfig", "billing.RatePlan", "backups.BackupSchedule",
-                 "exports.*Schedule")  # fmt: skip
+CONFIG_MODELS = ("system.SystemConfig", "billing.RatePlan", "billing.GridIntensity",
+                 "backups.BackupSchedule", "exports.*Schedule")  # fmt: skip
+# Restoring these re-prices every stored hour (their costs and grams of CO2 follow them).
+PRICED_BY = {"billing.rateplan", "billing.gridintensity"}
 # Models that moved between apps: archives written before the move name the old label.
 MOVED = {"devices.systemconfig": "system.systemconfig"}
 
@@ -86,12 +88,13 @@ def load(path: Path) -> list[str]:
             for obj in serializers.deserialize("python", data[model._meta.label_lower]):
                 _drop_dangling(obj.object, models)
                 obj.save()
-        if any(m._meta.label_lower == "billing.rateplan" for m in models):
+        if any(m._meta.label_lower in PRICED_BY for m in models):
             from billing.selectors import EPOCH
             from billing.services import request_reprice
 
-            # The stored costs were priced by the plans just replaced: price every hour again.
-            request_reprice(EPOCH, "rate plans restored from a backup")
+            # The stored costs and grams came from the plans and the intensity just replaced:
+            # price every hour again.
+            request_reprice(EPOCH, "rate plans and grid intensity restored from a backup")
     return [m._meta.label_lower for m in models]
 
 

@@ -141,6 +141,7 @@ def test_the_configuration_holds_the_rate_plans_not_the_stored_costs(sample_data
     config = _config_json(path, tmp_path)
     assert [row["fields"]["rate_type"] for row in config["billing.rateplan"]] == ["simple"]
     assert "billing.hourlycost" not in config and "billing.dailycost" not in config
+    assert config["billing.gridintensity"] == []  # a setting too (none saved here)
     HourlyCost.objects.all().delete()
     backup_restore(path)  # the whole archive: the costs come back with the database
     assert list(HourlyCost.objects.values_list("hour", "cost")) == [(hour, Decimal("0.2"))]
@@ -159,3 +160,25 @@ def test_restoring_the_plans_prices_every_hour_again(sample_data):
     backup_restore(path, restore_database=False, restore_config=True)
 
     assert list(RepriceRequest.objects.values_list("start", flat=True)) == [EPOCH]
+
+
+def test_a_configuration_restore_brings_the_grid_intensity_back(sample_data):
+    """The grid's carbon intensity is a setting like the plans: restored with them, and the
+    stored grams of CO2 worked out again."""
+    from billing import selectors as billing_selectors
+    from billing.models import GridIntensity, RepriceRequest
+    from billing.selectors import EPOCH
+    from billing.services import grid_intensity_save
+
+    grid_intensity_save({"default_g_per_kwh": 300, "overrides": [
+        {"start_hour": 17, "end_hour": 21, "g_per_kwh": 600}]})  # fmt: skip
+    path = services.backup_create()
+    GridIntensity.objects.all().delete()
+    RepriceRequest.objects.all().delete()
+
+    backup_restore(path, restore_database=False, restore_config=True)
+
+    restored = billing_selectors.grid_intensity()
+    assert not restored.is_default and restored.intensity.default_g_per_kwh == 300
+    assert restored.intensity.table[0][18] == 600
+    assert EPOCH in RepriceRequest.objects.values_list("start", flat=True)
