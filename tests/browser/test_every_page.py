@@ -182,7 +182,10 @@ def test_the_main_flow_with_the_keyboard_alone(page, browser_app, sim):
     sim.relay(address, True)
     UserFactory(username="kim", role="operator")
     page.goto("/login")
-    page.keyboard.type("kim")  # the username box has the focus
+    # The username box has the focus: Chromium applies autofocus at a rendering step that a
+    # loaded machine may reach after the page's load event, and a key typed before is lost.
+    expect(page.get_by_label("Username or email")).to_be_focused()
+    page.keyboard.type("kim")
     page.keyboard.press("Tab")
     page.keyboard.type("Str0ng!Passw0rd")
     page.keyboard.press("Enter")

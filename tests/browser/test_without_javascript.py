@@ -264,12 +264,13 @@ def test_the_insights_show_their_numbers_without_javascript(page, browser_app):
     page.get_by_label("Period").select_option("last_month")
     page.get_by_role("button", name="Show").click()
     expect(page).to_have_url(re.compile(r"period=last_month"))
-    # Last month: 24 hours a day x 0.1 kWh = 2.4 kWh a day.
+    # Last month: 24 hours a day x 0.1 kWh = 2.4 kWh a day, and at the default grid
+    # intensity (475 g/kWh) 1.14 kg of CO2 a day.
     first = datetime.fromtimestamp(hour, UTC).date().replace(day=1)
     last = first - timedelta(days=1)
-    kwh = 2.4 * last.day
+    kwh, kg = 2.4 * last.day, 1.14 * last.day
     expect(page.locator("#changes")).to_contain_text(f"({last.replace(day=1)} to {last})")
     expect(page.locator("#changes tr.household [data-field=cost]")).to_have_text(
-        f"{kwh * 0.20:.2f} EUR ({kwh:,.3f} kWh)"
+        f"{kwh * 0.20:.2f} EUR ({kwh:,.3f} kWh · {kg:,.2f} kg CO₂)"
     )
     screenshot(page, "insights-costs-nojs")
