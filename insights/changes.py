@@ -32,6 +32,7 @@ from django.utils import timezone
 from billing import selectors as billing_selectors
 from devices import selectors as device_selectors
 from kasamonitor.ranges import InvalidDateRange, check_order, parse_bound
+from kasamonitor.timestamps import iso_utc
 
 HOUR = timedelta(hours=1)
 MICROSECOND = timedelta(microseconds=1)
@@ -48,8 +49,8 @@ class Span:
     def describe(self, zone: ZoneInfo) -> dict:
         last = max(self.end - MICROSECOND, self.start)
         return {
-            "start": _iso(self.start),
-            "end": _iso(self.end),
+            "start": iso_utc(self.start),
+            "end": iso_utc(self.end),
             "first_day": self.start.astimezone(zone).date().isoformat(),
             "last_day": last.astimezone(zone).date().isoformat(),
         }
@@ -159,7 +160,7 @@ def changes(
     return {
         "currency": currency,
         "timezone": str(zone),
-        "as_of": _iso(now),
+        "as_of": iso_utc(now),
         "period": {**found["current"].describe(zone), "so_far": so_far},
         "household": {
             "kwh": round(now_kwh, 3),
@@ -239,7 +240,3 @@ def _year_before(moment: datetime, zone: ZoneInfo) -> datetime:
 def _ceil_hour(moment: datetime) -> datetime:
     floor = moment.replace(minute=0, second=0, microsecond=0)
     return floor if floor == moment else floor + HOUR
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -13,6 +13,7 @@ from devices import selectors as device_selectors
 from insights.models import ApplianceRun, ApplianceSettings
 from insights.runs import MINUTE
 from kasamonitor.ranges import household_zone
+from kasamonitor.timestamps import iso_utc
 
 SUMMARY_RUNS = 10
 HOUR = timedelta(hours=1)
@@ -59,14 +60,14 @@ def settings_out(settings: ApplianceSettings | None) -> dict | None:
         "threshold_w": settings.threshold_w,
         "min_run_minutes": settings.min_run_minutes,
         "max_gap_minutes": settings.max_gap_minutes,
-        "detected_until": _iso(settings.detected_until) if settings.detected_until else None,
+        "detected_until": iso_utc(settings.detected_until) if settings.detected_until else None,
     }
 
 
 def _row(run: ApplianceRun, currency: str, cost: Decimal, grams: float) -> dict:
     return {
-        "start": _iso(run.start),
-        "end": _iso(run.end),
+        "start": iso_utc(run.start),
+        "end": iso_utc(run.end),
         "duration_minutes": round((run.end - run.start).total_seconds() / 60, 1),
         "kwh": round(run.kwh, 3),
         "cost": _money(cost, currency),
@@ -127,7 +128,7 @@ def cheapest(starts: list[datetime], costs: list[Decimal], currency: str) -> dic
         "hours": [
             {
                 "hour": s.astimezone(zone).strftime("%H:%M"),
-                "start": _iso(s),
+                "start": iso_utc(s),
                 "cost": _money(c, currency),
             }
             for s, c in zip(starts, costs, strict=True)
@@ -137,10 +138,6 @@ def cheapest(starts: list[datetime], costs: list[Decimal], currency: str) -> dic
 
 def _money(value: Decimal, currency: str) -> float:
     return float(value.quantize(Decimal(1).scaleb(-billing_selectors.money_places(currency))))
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def runs_between(start: datetime, end: datetime, *, now: datetime | None = None) -> dict:
@@ -173,7 +170,7 @@ def runs_by_device(start: datetime, end: datetime, *, now: datetime | None = Non
          "kwh": round(kwh, 3), "cost": _money(cost, cur), "co2_kg": round(grams / 1000, 3)}
         for pk, (n, kwh, cost, grams, cur) in sums.items()
     ]  # fmt: skip
-    return {"currency": currency, "start": _iso(start), "end": _iso(end),
+    return {"currency": currency, "start": iso_utc(start), "end": iso_utc(end),
             "devices": sorted(devices, key=lambda d: -d["cost"])}  # fmt: skip
 
 

@@ -33,6 +33,7 @@ from insights.runs import PRESETS
 from insights.standby import DEFAULT_NIGHTS
 from insights.standby import standby_report as _standby_report
 from kasamonitor.ranges import household_zone
+from kasamonitor.timestamps import iso_utc
 
 CHECKS_SHOWN = 12
 APPLIANCE_KINDS = ApplianceKind.choices  # [(value, label)] for forms
@@ -105,10 +106,10 @@ def _bill_projection(history_days: int, now: datetime | None) -> dict:
     return {
         "currency": currency,
         "timezone": period.timezone,
-        "as_of": _iso(p.at),
+        "as_of": iso_utc(p.at),
         "period": {
-            "start": _iso(period.start),
-            "end": _iso(period.end),
+            "start": iso_utc(period.start),
+            "end": iso_utc(period.end),
             "first_day": period.first_day.isoformat(),
             "last_day": period.last_day.isoformat(),
             "days": days,
@@ -149,7 +150,7 @@ def projection_checks(limit: int = CHECKS_SHOWN) -> list[dict]:
                 "first_day": check.first_day.isoformat(),
                 "last_day": check.last_day.isoformat(),
                 "currency": check.currency,
-                "projected_at": _iso(check.projected_at),
+                "projected_at": iso_utc(check.projected_at),
                 "projected_kwh": round(check.projected_kwh, 3),
                 "projected_cost": money(check.projected_cost),
                 "low_cost": money(check.low_cost),
@@ -174,10 +175,6 @@ def _money(currency: str):
     return present
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def appliance_runs(device, *, limit: int = 20, now: datetime | None = None) -> dict:
     """The device's latest appliance runs with their cost, the last 10 runs' averages and
     the cheapest hour of tomorrow to start its typical run."""
@@ -196,7 +193,7 @@ def appliance_runs_by_device(
     CO2, dearest first (the dashboard, the costs page, the mails). Kept as the other answers."""
     if now is not None:
         return run_costs.runs_by_device(start, end, now=now)
-    key = f"runs:{_iso(start)}:{_iso(end)}"
+    key = f"runs:{iso_utc(start)}:{iso_utc(end)}"
     return _cached(key, lambda: run_costs.runs_by_device(start, end))
 
 

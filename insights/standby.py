@@ -37,6 +37,7 @@ from django.utils import timezone
 from billing import selectors as billing_selectors
 from devices import selectors as device_selectors
 from kasamonitor.ranges import household_zone
+from kasamonitor.timestamps import iso_utc
 
 HOUR = timedelta(hours=1)
 NIGHT_START, NIGHT_END = 0, 5  # local hours: 00:00 up to 05:00
@@ -141,8 +142,8 @@ def standby_report(*, nights: int = DEFAULT_NIGHTS, now: datetime | None = None)
         "nights": nights,
         "night_hours": f"{NIGHT_START:02d}:00-{NIGHT_END:02d}:00",
         "percentile": PERCENTILE,
-        "start": _iso(hours[0]) if hours else None,
-        "end": _iso(hours[-1] + HOUR) if hours else None,
+        "start": iso_utc(hours[0]) if hours else None,
+        "end": iso_utc(hours[-1] + HOUR) if hours else None,
         "first_night": local_hours[0].date().isoformat() if hours else None,
         "last_night": local_hours[-1].date().isoformat() if hours else None,
         "currency": currency,
@@ -159,7 +160,3 @@ def standby_report(*, nights: int = DEFAULT_NIGHTS, now: datetime | None = None)
 
 def _money(value: Decimal, currency: str) -> float:
     return float(value.quantize(Decimal(1).scaleb(-billing_selectors.money_places(currency))))
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
