@@ -157,6 +157,8 @@ async def test_today_and_month_counters_reset_at_the_devices_local_midnight(emul
         # Half an hour before the next local midnight, then 40 minutes at 1 kW.
         local = datetime.fromtimestamp(emu.now(), tz)
         midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        if seconds_until(midnight) < 1800:  # run after 23:30 on the device's clock: the next
+            midnight += timedelta(days=1)  # midnight but one (wall-clock arithmetic)
         emu.advance(seconds_until(midnight) - 1800)
         emu.set_energy(host, today_wh=200, month_wh=5000)
         emu.set_power(host, 1000.0)
