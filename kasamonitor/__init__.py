@@ -2,7 +2,14 @@
 
 The Celery app is loaded with Django (KasamonitorConfig.ready), not with this package: the
 `make run` launcher imports kasamonitor.run without Django or Celery and stays small.
+
+Importing the package installs the refusal of our libraries' unused optional imports
+(kasamonitor/optional_imports.py) before any of them loads.
 """
+
+from . import optional_imports
+
+optional_imports.refuse()
 
 
 def __getattr__(name: str):

@@ -19,6 +19,11 @@ _state: dict = {}
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config, parser, args):
+    # The suite drives socket.io servers with python-socketio's own client, whose import
+    # of aiohttp kasamonitor refuses (kasamonitor/optional_imports.py: make run's
+    # processes are servers only); loaded first, the client finds it.
+    import aiohttp  # noqa: F401
+
     from kasamonitor.datadir import restrict_umask
 
     restrict_umask()  # as every Kasa Monitor process does (settings.py), before Redis starts

@@ -1,0 +1,84 @@
+"""What make run's processes load at start (kasamonitor/optional_imports.py, issue 24 item 1).
+
+Each check starts a fresh Python, as the Procfile does, on make run's defaults (SQLite),
+sets up the process as the web process or the worker does, and reads sys.modules: the
+packages our libraries would import for features we never use are not there, and they
+still import normally for code that does use them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests import live
+
+UNUSED = ["psycopg", "requests", "aiohttp"]  # what the refused imports would load
+
+WEB = """
+import django
+django.setup()
+import kasamonitor.asgi  # the ASGI application: views, sockets, socket.io
+"""
+
+WORKER = """
+from kasamonitor.celery import app
+app.loader.import_default_modules()  # what the worker does at start: Django, every task
+"""
+
+REPORT = """
+import json, sys
+loaded = {name: name in sys.modules for name in %r}
+import aiohttp, requests, psycopg  # whoever needs them still gets them
+print(json.dumps(loaded))
+"""
+
+
+def _loaded_at_start(setup: str, **env: str) -> dict[str, bool]:
+    environment = live.process_env(**env)
+    environment.pop("DATABASE_URL")  # make run's default: SQLite in the data directory
+    environment["DJANGO_SETTINGS_MODULE"] = "kasamonitor.settings"
+    code = "import kasamonitor\n" + setup + REPORT % UNUSED
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=live.BASE_DIR, env=environment,
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.integration
+def test_the_web_process_loads_no_unused_package():
+    assert _loaded_at_start(WEB) == dict.fromkeys(UNUSED, False)
+
+
+@pytest.mark.integration
+def test_the_worker_loads_no_unused_package():
+    # The Procfile's worker: no admin autodiscovery, no system checks.
+    loaded = _loaded_at_start(WORKER, KASA_ADMIN="0", CELERY_SKIP_CHECKS="1")
+    assert loaded == dict.fromkeys(UNUSED, False)
+
+
+def test_a_refused_import_is_refused_for_that_library_only():
+    code = """
+import sys
+import kasamonitor
+sys.modules.pop("requests", None)
+try:
+    exec("import requests", {"__name__": "rest_framework.compat"})
+except ImportError as error:
+    print("refused:", error)
+exec("import requests", {"__name__": "integrations.something"})
+print("imported:", "requests" in sys.modules)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=live.BASE_DIR, env=dict(os.environ),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "refused: requests is not imported for rest_framework.compat" in result.stdout
+    assert "imported: True" in result.stdout
