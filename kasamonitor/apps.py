@@ -4,7 +4,13 @@ import logging
 
 from django.apps import AppConfig
 
+from .lazy import lazy_tablib_xlsx
+
 logger = logging.getLogger("kasamonitor.datadir")
+
+# Here, not in ready(): this module is imported with every app's before any ready() runs,
+# and the admin's ready() (first in INSTALLED_APPS) loads django-import-export's formats.
+lazy_tablib_xlsx()
 
 
 class KasamonitorConfig(AppConfig):

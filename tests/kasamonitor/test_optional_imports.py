@@ -17,12 +17,16 @@ import pytest
 
 from tests import live
 
-UNUSED = ["psycopg", "requests", "aiohttp"]  # what the refused imports would load
+# What the refused imports would load, and openpyxl, loaded lazily (kasamonitor/lazy.py).
+UNUSED = ["psycopg", "requests", "aiohttp", "openpyxl"]
 
 WEB = """
 import django
 django.setup()
 import kasamonitor.asgi  # the ASGI application: views, sockets, socket.io
+from import_export.formats import base_formats  # the admin's: xlsx offered, as a binary format
+assert base_formats.XLSX in base_formats.DEFAULT_FORMATS, base_formats.DEFAULT_FORMATS
+assert base_formats.XLSX in base_formats.BINARY_FORMATS, base_formats.BINARY_FORMATS
 """
 
 WORKER = """
@@ -33,7 +37,7 @@ app.loader.import_default_modules()  # what the worker does at start: Django, ev
 REPORT = """
 import json, sys
 loaded = {name: name in sys.modules for name in %r}
-import aiohttp, requests, psycopg  # whoever needs them still gets them
+import aiohttp, requests, psycopg, openpyxl  # whoever needs them still gets them
 print(json.dumps(loaded))
 """
 
