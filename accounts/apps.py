@@ -12,7 +12,7 @@ class AccountsConfig(AppConfig):
         from django.contrib import admin
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
-        from . import groups, schema, signals  # noqa: F401 (schema registers itself)
+        from . import groups, signals  # noqa: F401
         from .admin_site import KasaAdminSite
         from .hashing import hashing_plan
         from .models import User

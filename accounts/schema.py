@@ -1,4 +1,4 @@
-"""OpenAPI description of the two ways to authenticate (loaded by AccountsConfig.ready)."""
+"""OpenAPI description of the two ways to authenticate (loaded with the schema views: kasamonitor/urls.py)."""
 
 from __future__ import annotations
 

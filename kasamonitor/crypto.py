@@ -13,15 +13,39 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
-__all__ = ["InvalidToken", "key_ring"]
+__all__ = ["InvalidToken", "KeyRing", "key_ring"]
 
 
-def _key(purpose: str, secret: str) -> Fernet:
+class InvalidToken(Exception):
+    """A token none of the ring's keys made, or one older than the ttl asked for."""
+
+
+class KeyRing:
+    """cryptography's MultiFernet, imported at the first secret sealed or opened: a web
+    process that handles none does not carry cryptography's Rust core (~9 MiB)."""
+
+    def __init__(self, keys: list[bytes]):
+        from cryptography.fernet import Fernet, MultiFernet
+
+        self._ring = MultiFernet([Fernet(key) for key in keys])
+
+    def encrypt(self, data: bytes) -> bytes:
+        return self._ring.encrypt(data)
+
+    def decrypt(self, token: bytes, ttl: int | None = None) -> bytes:
+        from cryptography import fernet
+
+        try:
+            return self._ring.decrypt(token, ttl=ttl)
+        except fernet.InvalidToken as error:
+            raise InvalidToken from error
+
+
+def _key(purpose: str, secret: str) -> bytes:
     digest = hashlib.sha256(f"{purpose}:{secret}".encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
+    return base64.urlsafe_b64encode(digest)
 
 
 def _secrets(field_key: bool) -> list[str]:
@@ -31,7 +55,7 @@ def _secrets(field_key: bool) -> list[str]:
     return list(dict.fromkeys(s for s in ring if s))
 
 
-def key_ring(purpose: str, *, field_key: bool = True) -> MultiFernet:
+def key_ring(purpose: str, *, field_key: bool = True) -> KeyRing:
     """Return the Fernet ring for `purpose`: encrypts with the current secret, decrypts with
     it or any fallback. field_key: FIELD_ENCRYPTION_KEY, when set, comes before SECRET_KEY."""
-    return MultiFernet([_key(purpose, secret) for secret in _secrets(field_key)])
+    return KeyRing([_key(purpose, secret) for secret in _secrets(field_key)])

@@ -7,6 +7,7 @@ a module reads as an import, and the module is loaded at the first attribute acc
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import sys
 from types import ModuleType
@@ -24,6 +25,19 @@ def lazy_import(name: str) -> ModuleType:
     sys.modules[name] = module
     loader.exec_module(module)
     return module
+
+
+class ModuleProxy:
+    """A module's attributes, the module imported at the first one asked for.
+
+    For submodules of a package that imports them itself (cryptography's), where
+    lazy_import's placeholder in sys.modules would be replaced under it."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attribute: str):
+        return getattr(importlib.import_module(self._name), attribute)
 
 
 class _LazyTablibXLSX:

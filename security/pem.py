@@ -9,19 +9,25 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
-
+from kasamonitor.lazy import ModuleProxy
 from kasamonitor.timestamps import iso_utc
+
+# Loaded at first use (cryptography's Rust core is ~9 MiB): a web process serving plain
+# HTTP that is never asked about certificates does not carry it.
+x509 = ModuleProxy("cryptography.x509")
+hashes = ModuleProxy("cryptography.hazmat.primitives.hashes")
+serialization = ModuleProxy("cryptography.hazmat.primitives.serialization")
+ec = ModuleProxy("cryptography.hazmat.primitives.asymmetric.ec")
+rsa = ModuleProxy("cryptography.hazmat.primitives.asymmetric.rsa")
 
 CERT_MARKER = b"-----BEGIN CERTIFICATE-----"
 KEY_MARKERS = (b"-----BEGIN PRIVATE KEY-----", b"-----BEGIN RSA PRIVATE KEY-----",
                b"-----BEGIN EC PRIVATE KEY-----")  # fmt: skip
 ENCRYPTED_MARKERS = (b"ENCRYPTED PRIVATE KEY", b"Proc-Type: 4,ENCRYPTED")
-PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+if TYPE_CHECKING:
+    PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 
 class PemError(ValueError):
@@ -119,13 +125,13 @@ def new_private_key(key_size: int = 2048) -> rsa.RSAPrivateKey:
 
 def _name(fields: dict[str, str]) -> x509.Name:
     oids = {
-        "common_name": NameOID.COMMON_NAME,
-        "organization": NameOID.ORGANIZATION_NAME,
-        "organizational_unit": NameOID.ORGANIZATIONAL_UNIT_NAME,
-        "country": NameOID.COUNTRY_NAME,
-        "state": NameOID.STATE_OR_PROVINCE_NAME,
-        "locality": NameOID.LOCALITY_NAME,
-        "email": NameOID.EMAIL_ADDRESS,
+        "common_name": x509.NameOID.COMMON_NAME,
+        "organization": x509.NameOID.ORGANIZATION_NAME,
+        "organizational_unit": x509.NameOID.ORGANIZATIONAL_UNIT_NAME,
+        "country": x509.NameOID.COUNTRY_NAME,
+        "state": x509.NameOID.STATE_OR_PROVINCE_NAME,
+        "locality": x509.NameOID.LOCALITY_NAME,
+        "email": x509.NameOID.EMAIL_ADDRESS,
     }
     return x509.Name([x509.NameAttribute(oids[k], v) for k, v in fields.items() if v and k in oids])
 
