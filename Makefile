@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt bench migrate superuser clean fixtures lock
+.PHONY: help run test lint fmt bench migrate schema superuser clean fixtures lock
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -80,6 +80,11 @@ lock: $(STAMP)  ## regenerate requirements/base.txt from requirements/base.in (p
 
 migrate: $(STAMP)  ## apply database migrations
 	$(PY) manage.py migrate
+
+# make run makes a new SQLite database from this file in one transaction, not by running
+# every migration; tests/kasamonitor/test_sqlite_schema.py fails until it is regenerated.
+schema: $(STAMP)  ## after adding a migration: regenerate kasamonitor/sqlite_schema.sql
+	$(PY) -m kasamonitor.sqlite_schema
 
 superuser: $(STAMP)  ## create the first admin interactively
 	$(PY) manage.py createsuperuser
