@@ -14,6 +14,7 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/dev.txt
+	$(PY) -m kasamonitor.prepare static  # into ./staticfiles: make run's first start skips it
 	touch $(STAMP)
 
 SIM := tests/kasa_sim/node_modules/.package-lock.json

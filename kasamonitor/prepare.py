@@ -14,7 +14,9 @@ Both steps are skipped when nothing changed, and that is checked at every start:
   (beat schedules, role groups) if they are missing — is left to the worker
   (ensure_defaults, kasamonitor/celery.py), off the way to the web process's first answer.
 - collectstatic runs when a static source file's name, size or modification time differs
-  from the last collection's (no file is read; a stamp in STATIC_ROOT).
+  from the last collection's (no file is read; a stamp in STATIC_ROOT). STATIC_ROOT is the
+  installation's (./staticfiles), not the data directory's, and the Makefile's install
+  step collects into it: a new data directory finds the files collected.
 """
 
 from __future__ import annotations
@@ -108,15 +110,25 @@ def collect_static() -> bool:
     Hashing every file for the manifest (plotly.min.js alone is megabytes) cost most of a
     CPU second at every start; a restart on unchanged sources skips it.
     """
+    import fcntl
+
     from django.conf import settings
     from django.core.management import call_command
 
-    stamp = Path(settings.STATIC_ROOT) / ".collected"
+    root = Path(settings.STATIC_ROOT)
+    stamp = root / ".collected"
     fingerprint = static_fingerprint()
     if stamp.exists() and stamp.read_text() == fingerprint:
         return False
-    call_command("collectstatic", interactive=False, verbosity=0)
-    stamp.write_text(fingerprint)
+    root.mkdir(parents=True, exist_ok=True)
+    # STATIC_ROOT belongs to the installation, not to a data directory: several `make run`s
+    # (other data directories, the test suite's) may find the same sources changed at once.
+    with open(root / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if stamp.exists() and stamp.read_text() == fingerprint:
+            return False  # collected by another process meanwhile
+        call_command("collectstatic", interactive=False, verbosity=0)
+        stamp.write_text(fingerprint)
     return True
 
 
@@ -146,9 +158,20 @@ def prepare_for_launcher() -> bool:
     return done["migrate"]
 
 
-if __name__ == "__main__":  # serve.py's child when WEB_WORKERS > 1 (their parent stays small)
+if __name__ == "__main__":
+    # serve.py's child when WEB_WORKERS > 1 (their parent stays small); `static`: the
+    # Makefile's install step, so that make run's first start finds the files collected.
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kasamonitor.settings")
+    import sys
+
     import django
 
-    django.setup()
-    prepare_for_launcher()
+    if sys.argv[1:] == ["static"]:
+        from kasamonitor.run import data_dir, ensure_secret_key
+
+        ensure_secret_key(data_dir())  # settings want a key, as with manage.py
+        django.setup()
+        collect_static()
+    else:
+        django.setup()
+        prepare_for_launcher()
