@@ -67,10 +67,12 @@ def test_run_starts_all_processes_and_stops_cleanly_on_sigint(tmp_path):
         CELERY_QUEUE=f"kasa-smoke-{port}",
         LOG_LEVEL="INFO",  # the preparation says what it ran at INFO
     )
-    # What the Makefile's install step does before make run (a no-op when collected already).
+    # The Makefile's install step, on its own data directory: the static files are the
+    # installation's, found by every data directory (a no-op when collected already).
     subprocess.run(
-        [sys.executable, "-m", "kasamonitor.prepare", "static"], cwd=BASE_DIR, env=env, check=True
-    )
+        [sys.executable, "-m", "kasamonitor.prepare", "static"],
+        cwd=BASE_DIR, env={**env, "KASA_DATA_DIR": str(tmp_path / "install")}, check=True,
+    )  # fmt: skip
     for run, expected in (("first", ["schema"]), ("restart", "nothing")):
         log_path = tmp_path / f"{run}.log"
         proc = _start(env, log_path)
