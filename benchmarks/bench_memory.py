@@ -113,7 +113,7 @@ def run(data_dir: Path, queue: str) -> int:
     with Simulator(specs, ready_timeout=60) as sim:
         sim.dynamic(watts=60.0, noise=0.1)
         args = [sys.executable, "-m", "kasamonitor.run"]
-        # make run migrates this empty data directory itself (its web process does).
+        # make run prepares this empty data directory itself (its web process does).
         with process(args, env, data_dir / "run.log") as launcher:
             wait_http(f"http://127.0.0.1:{port}/health/ready", timeout=120)
             # This process adds the devices and sends the poll tasks through make run's

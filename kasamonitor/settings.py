@@ -410,7 +410,9 @@ else:
 # STATIC FILES
 # ------------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+# The installation's, not the data directory's: the files follow the sources, and the
+# Makefile's install step collects them once for every data directory (kasamonitor/prepare.py).
+STATIC_ROOT = env.str("STATIC_ROOT", default="") or BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",

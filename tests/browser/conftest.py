@@ -27,8 +27,10 @@ def browser_app(django_db_setup, live_worker, tmp_path_factory):
     tests that use it: tests/conftest.py _drain_live_worker) on the test database, with
     static files collected."""
     env = live.process_env()
+    # As the Makefile's install step: collected once per checkout (./staticfiles), under a
+    # lock (CI's two passes share the folder), and only when a source changed.
     subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        [sys.executable, "-m", "kasamonitor.prepare", "static"],
         cwd=live.BASE_DIR, env=env, check=True,
     )  # fmt: skip
     logs = tmp_path_factory.mktemp("browser-app")

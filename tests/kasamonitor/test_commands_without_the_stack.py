@@ -146,7 +146,7 @@ def test_createsuperuser_migrate_and_check_without_redis(tmp_path):
 
     _ok(_manage("migrate"))
     _ok(_manage("check", "--deploy", "--fail-level", "ERROR"))
-    _ok(_manage("collectstatic", "--noinput", KASA_DATA_DIR=str(tmp_path)))
+    _ok(_manage("collectstatic", "--noinput", STATIC_ROOT=str(tmp_path / "static")))
     _ok(
         _manage(
             "createsuperuser", "--noinput", "--username", "root", "--email", "root@example.com",
