@@ -206,7 +206,7 @@ def kind(proc) -> str:
         return "launcher"
     if "kasamonitor.serve" in line:
         return "web"
-    if "celery" in line and "worker" in line:
+    if "kasamonitor.worker" in line or ("celery" in line and "worker" in line):
         return "worker"
     if "multiprocessing.spawn" in line:
         return "job process"  # kasamonitor.jobs: an export or a backup

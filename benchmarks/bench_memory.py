@@ -64,7 +64,7 @@ def kind(proc) -> str:
         return "launcher"
     if "kasamonitor.serve" in line:
         return "web"
-    if "celery" in line and "worker" in line:
+    if "kasamonitor.worker" in line or ("celery" in line and "worker" in line):
         return "worker"
     if "celery" in line and " beat" in line:
         return "beat"  # a separate scheduler process, as make run had before issue 24

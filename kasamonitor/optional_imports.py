@@ -19,6 +19,9 @@ import sys
 # (importing module, package it asks for): why we never need it from there.
 REFUSED = {
     ("rest_framework.compat", "requests"): "DRF's RequestsClient, a test client we do not use",
+    ("rest_framework.compat", "pygments"): (
+        "code highlighting in DRF's browsable API, which we do not serve (JSON only)"
+    ),
     ("rest_framework.compat", "django.contrib.postgres"): (
         "DRF's serializer fields for PostgreSQL-only model fields: we have none (it would "
         "load psycopg even on SQLite)"

@@ -34,13 +34,13 @@ assert base_formats.XLSX in base_formats.BINARY_FORMATS, base_formats.BINARY_FOR
 """
 
 WORKER = """
-from kasamonitor.celery import app
-app.loader.import_default_modules()  # what the worker does at start: Django, every task
+from kasamonitor.worker import build
+build()  # make run's worker, set up as at its start: Django, every task module
 """
 
 REPORT = """
 import json, sys
-loaded = {name: name in sys.modules for name in %r + ["drf_spectacular.plumbing"]}
+loaded = {name: name in sys.modules for name in %r + ["drf_spectacular.plumbing", "click_repl"]}
 import aiohttp, requests, psycopg, openpyxl, cryptography.x509  # who needs them gets them
 print(json.dumps(loaded))
 """
@@ -62,15 +62,17 @@ def _loaded_at_start(setup: str, **env: str) -> dict[str, bool]:
 @pytest.mark.integration
 def test_the_web_process_loads_no_unused_package():
     loaded = _loaded_at_start(WEB)
-    assert loaded == {**dict.fromkeys(UNUSED, False), "drf_spectacular.plumbing": True}
+    expected = {**dict.fromkeys(UNUSED, False), "drf_spectacular.plumbing": True}
+    assert loaded == {**expected, "click_repl": False}
 
 
 @pytest.mark.integration
 def test_the_worker_loads_no_unused_package():
-    # The Procfile's worker: no admin autodiscovery, no system checks, so no URL map and
-    # none of the API schema's machinery (loaded with the URL map: kasamonitor/urls.py).
-    loaded = _loaded_at_start(WORKER, KASA_ADMIN="0", CELERY_SKIP_CHECKS="1")
-    assert loaded == dict.fromkeys(UNUSED + ["drf_spectacular.plumbing"], False)
+    # The Procfile's worker (kasamonitor/worker.py): no admin autodiscovery, no system
+    # checks, so no URL map and none of the API schema's machinery (loaded with the URL
+    # map: kasamonitor/urls.py), and not Celery's command line with its interactive shell.
+    loaded = _loaded_at_start(WORKER)
+    assert loaded == dict.fromkeys(UNUSED + ["drf_spectacular.plumbing", "click_repl"], False)
 
 
 def test_a_refused_import_is_refused_for_that_library_only():
