@@ -34,6 +34,10 @@ class KeyRing:
     def encrypt(self, data: bytes) -> bytes:
         return self._ring.encrypt(data)
 
+    def encrypt_at_time(self, data: bytes, current_time: int) -> bytes:
+        """A token stamped with another moment (a token's age is checked against ttl)."""
+        return self._ring.encrypt_at_time(data, current_time)
+
     def decrypt(self, token: bytes, ttl: int | None = None) -> bytes:
         from cryptography import fernet
 

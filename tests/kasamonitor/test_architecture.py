@@ -18,8 +18,9 @@ APPS = ("accounts", "backups", "billing", "devices", "exports", "monitoring", "s
 PUBLIC = {"services", "selectors", "errors", "signals"}
 ADAPTERS = {
     # DRF permission classes, role names, the token authentication and the socket middleware
-    # that the other apps' views and the ASGI router plug in.
-    "accounts": {"permissions", "roles", "authentication", "ws_auth"},
+    # that the other apps' views and the ASGI router plug in; the token authentication's
+    # description in the API schema, which the URL map loads with the schema views.
+    "accounts": {"permissions", "roles", "authentication", "ws_auth", "schema"},
     # The socket routes kasamonitor/asgi.py mounts.
     "devices": {"routing", "socketio_server"},
     # Signed download links (mail from exports) and the certificate check the server runs.
