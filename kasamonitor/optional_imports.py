@@ -29,6 +29,10 @@ REFUSED = {
     ("import_export.resources", "django.contrib.postgres"): (
         "django-import-export's ArrayField widget: we have no ArrayField"
     ),
+    (
+        "kombu.serialization",
+        "yaml",
+    ): "Celery messages in YAML: ours are JSON (Celery accepts only JSON)",
     ("engineio.client", "requests"): "python-engineio's client: we are the server",
     ("engineio.async_client", "aiohttp"): "python-engineio's client: we are the server",
     (
