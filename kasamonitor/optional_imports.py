@@ -29,16 +29,14 @@ REFUSED = {
     ("import_export.resources", "django.contrib.postgres"): (
         "django-import-export's ArrayField widget: we have no ArrayField"
     ),
-    (
-        "kombu.serialization",
-        "yaml",
-    ): "Celery messages in YAML: ours are JSON (Celery accepts only JSON)",
+    ("kombu.serialization", "yaml"): (
+        "Celery messages in YAML: ours are JSON (Celery accepts only JSON)"
+    ),
     ("engineio.client", "requests"): "python-engineio's client: we are the server",
     ("engineio.async_client", "aiohttp"): "python-engineio's client: we are the server",
-    (
-        "redis.utils",
-        "cryptography",
-    ): "redis-py's OCSP check of TLS connections, which we do not ask for",
+    ("redis.utils", "cryptography"): (
+        "redis-py's OCSP check of TLS connections, which we do not ask for"
+    ),
     ("jwt.algorithms", "cryptography"): "PyJWT's RSA/EC/EdDSA algorithms: our tokens are HS256",
     ("jwt.utils", "cryptography"): "PyJWT's EC signature helpers: our tokens are HS256",
 }
