@@ -125,11 +125,15 @@ def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1, what: st
 
 
 def worker_is_idle() -> bool:
-    """True when the worker's queue is empty and no message is unacknowledged.
+    """True when the worker's queue is empty and none of its messages is unacknowledged.
 
     Tasks ack late, so a running task's message stays in kombu's `unacked` hash until it
     returns; whatever it queued (pricing after a poll, notifications) is in the queue by then.
+    The hash is one per Redis database, shared with every other test run on that Redis
+    (pytest-xdist's workers, another checkout's run): only this run's queue counts.
     """
+    import json
+
     import redis
     from django.conf import settings
     from kombu.transport.redis import PRIORITY_STEPS
@@ -138,7 +142,10 @@ def worker_is_idle() -> bool:
     try:
         queue = settings.CELERY_TASK_DEFAULT_QUEUE
         keys = [queue] + [f"{queue}\x06\x16{step}" for step in PRIORITY_STEPS if step]
-        return not any(client.llen(key) for key in keys) and not client.hlen("unacked")
+        if any(client.llen(key) for key in keys):
+            return False
+        # Each entry is [message, exchange, routing key]; a task's routing key is its queue.
+        return not any(json.loads(entry)[2] == queue for entry in client.hvals("unacked"))
     finally:
         client.close()
 

@@ -55,8 +55,18 @@ def axe_problems_of_html(checker, html: str, base: str) -> list[str]:
         page.close()
 
 
-def check_page(context, path: str, name: str, js: bool, size: str, checker=None) -> list[str]:
-    """Open one page; return what is wrong with it (after taking its screenshot)."""
+# A form's CSRF token differs on every response; without it, a page built the same way
+# without JavaScript at both widths is the same document.
+CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*')
+
+
+def check_page(
+    context, path: str, name: str, js: bool, size: str, checker=None, checked=None
+) -> list[str]:
+    """Open one page; return what is wrong with it (after taking its screenshot).
+
+    Without JavaScript the checker page axe runs in has one width whatever `size` is, so a
+    document already checked (`checked`: its findings by document) is not checked again."""
     page = context.new_page()
     missing: list[str] = []
     page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
@@ -74,7 +84,12 @@ def check_page(context, path: str, name: str, js: bool, size: str, checker=None)
         problems += axe_problems(page)
     else:
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
-        problems += axe_problems_of_html(checker, page.content(), origin)
+        html = page.content()
+        checked = {} if checked is None else checked
+        document = CSRF_VALUE.sub(r"\1", html)
+        if document not in checked:
+            checked[document] = axe_problems_of_html(checker, html, origin)
+        problems += checked[document]
     page.close()
     return [f"{name} ({size}, js {'on' if js else 'off'}): {p}" for p in problems]
 
@@ -82,6 +97,7 @@ def check_page(context, path: str, name: str, js: bool, size: str, checker=None)
 def sweep(chromium, base: str, pages, user=None) -> list[str]:
     problems: list[str] = []
     checker = chromium.new_context(base_url=base, bypass_csp=True)
+    checked: dict[str, list[str]] = {}
     for size, viewport in SIZES.items():
         for js in (True, False):
             # bypass_csp: axe-core is injected as an inline script, which the pages' CSP
@@ -92,7 +108,7 @@ def sweep(chromium, base: str, pages, user=None) -> list[str]:
             if user is not None:
                 log_in(context.new_page(), user, base)
             for name, path in pages:
-                problems += check_page(context, path, name, js, size, checker)
+                problems += check_page(context, path, name, js, size, checker, checked)
             context.close()
     checker.close()
     return problems
