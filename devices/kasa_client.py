@@ -804,13 +804,27 @@ async def _guarded(coro: Coroutine[Any, Any, T], host: str, port: int, timeout: 
 async def _discover_target(
     target: str, timeout: float, poll_timeout: float, credentials: CloudCredentials | None
 ) -> dict[str, Device]:
+    """The devices that answered at `target`. A discovery that runs past its deadline (many
+    answers on a busy network) keeps those that answered until then."""
+    answered: dict[str, Device] = {}
+
+    async def collect(device: Device) -> None:
+        answered[device.host] = device
+
     found = _kasa().Discover.discover(
         target=target,
+        on_discovered=collect,
         discovery_timeout=timeout,  # type: ignore[arg-type]  # sleeps timeout/3 per packet
         timeout=poll_timeout,  # type: ignore[arg-type]  # per-attempt, for the later update
         credentials=_kasa_credentials(credentials),
     )
-    return await _guarded(found, target, DEFAULT_PORT, timeout + poll_timeout)
+    try:
+        return await _guarded(found, target, DEFAULT_PORT, timeout + poll_timeout)
+    except DeviceUnreachable as exc:
+        logger.warning(
+            "Discovery ran past its deadline (%s): %d devices answered", exc, len(answered)
+        )
+        return answered
 
 
 async def _read_found(host: str, dev: Device) -> PollResult:

@@ -29,6 +29,29 @@ def test_discover_api_finds_every_simulated_device_type(operator_api, fleet, dev
     assert AuditLog.objects.filter(action="device.discover").exists()
 
 
+def test_a_discovery_past_its_deadline_keeps_the_devices_that_answered(
+    operator_api, fleet, devices_settings, monkeypatch
+):
+    # A busy network: the Kettle answers, then the discovery never ends (found by CI runs
+    # side by side, whose simulators all answer a loopback broadcast). It was a 500.
+    import asyncio
+
+    from kasa import Discover
+
+    async def endless(*, on_discovered=None, **options):
+        kettle = await Discover.discover_single(fleet["hs110"])
+        if on_discovered is not None:
+            await on_discovered(kettle)
+        await asyncio.sleep(60)
+
+    monkeypatch.setattr(Discover, "discover", endless)
+    response = operator_api.post("/api/discover", {}, format="json")
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["discovered"] == 1
+    assert Device.objects.get(host=fleet["hs110"]).alias == "Kettle"
+
+
 def test_strip_outlets_become_devices_linked_to_their_strip(operator_api, fleet, devices_settings):
     operator_api.post("/api/discover", {}, format="json")
 
