@@ -36,15 +36,17 @@ def test_a_discovery_past_its_deadline_keeps_the_devices_that_answered(
     # side by side, whose simulators all answer a loopback broadcast). It was a 500.
     import asyncio
 
-    from kasa import Discover
+    from devices import kasa_client
+
+    discovery = kasa_client._kasa().Discover  # python-kasa's, as kasa_client loads it
 
     async def endless(*, on_discovered=None, **options):
-        kettle = await Discover.discover_single(fleet["hs110"])
+        kettle = await discovery.discover_single(fleet["hs110"])
         if on_discovered is not None:
             await on_discovered(kettle)
         await asyncio.sleep(60)
 
-    monkeypatch.setattr(Discover, "discover", endless)
+    monkeypatch.setattr(discovery, "discover", endless)
     response = operator_api.post("/api/discover", {}, format="json")
 
     assert response.status_code == 200, response.json()
