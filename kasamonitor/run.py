@@ -57,9 +57,6 @@ def processes() -> dict[str, str]:
 def main() -> int:
     path = data_dir()
     ensure_secret_key(path)
-    # The Procfile's commands read these from the environment (kasamonitor/env.py's defaults).
-    os.environ["LOG_LEVEL"] = env.log_level()
-    os.environ["WORKER_CONCURRENCY"] = str(env.worker_concurrency())
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     redis_server = ensure_redis(path)
     stopping = threading.Event()
